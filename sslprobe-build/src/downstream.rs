@@ -1,0 +1,1 @@
+//! downstream (work in progress)

@@ -1,0 +1,4 @@
+//! identify (work in progress)
+/// The identified library.
+#[derive(Debug, Clone)]
+pub struct Library;

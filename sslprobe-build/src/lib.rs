@@ -1,0 +1,30 @@
+//! # sslprobe-build — the probing engine of sslprobe
+//!
+//! The pipeline, one module per stage, data flowing one way:
+//!
+//! ```text
+//! locate   → Location   (where headers and libraries are: env vars, pkg-config, vendored)
+//! identify → Library    (family + version, from the preprocessor only)
+//! probe    → Results    (per API: present, kind, prototype variant; compile + link, never run)
+//! emit     → cargo:rustc-cfg / rustc-check-cfg / metadata / $OUT_DIR files
+//! ```
+//!
+//! The [`catalog`] is the one table of truth: every cfg name, check-cfg line, metadata key and
+//! knowledge-DB row is derived from it.
+#![warn(missing_docs)]
+
+pub mod catalog;
+pub mod downstream;
+pub mod emit;
+mod error;
+pub mod identify;
+pub mod locate;
+pub mod probe;
+pub mod version;
+
+pub use catalog::{Api, Catalog, DbEntry, Kind, Variant};
+pub use error::{Error, Result};
+pub use identify::Library;
+pub use locate::Location;
+pub use probe::{ApiResult, Prober, Results};
+pub use version::{Family, Version, VersionReq};

@@ -1,0 +1,4 @@
+//! locate (work in progress)
+/// Where the library is.
+#[derive(Debug, Clone)]
+pub struct Location;
