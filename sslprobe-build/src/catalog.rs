@@ -1,11 +1,547 @@
-//! catalog (work in progress)
-/// An API.
-pub struct Api;
-/// The catalog.
-pub struct Catalog;
-/// DB row.
-pub struct DbEntry;
-/// Kind.
-pub enum Kind {}
-/// Variant.
-pub struct Variant;
+//! The catalog: the one table of truth.
+//!
+//! A catalog is a directory (the root crate's `probes/`) holding `catalog.toml` and one small C
+//! file per API, named after the API in lower case (`ssl_ctx_set_num_tickets.c`). Everything
+//! else — cfg names, `rustc-check-cfg` lines, `DEP_SSLPROBE_*` metadata, Rust `extern`
+//! declarations, the knowledge DB embedded in the runtime crate, README's API table — is derived
+//! from it. Adding an API is one `[[api]]` entry plus its C file.
+//!
+//! ## `catalog.toml`
+//!
+//! ```toml
+//! [[api]]
+//! name = "SSL_CTX_set_num_tickets"
+//! doc = "How many TLS 1.3 session tickets a server sends after a full handshake."
+//! variants = [
+//!   { name = "fn", kind = "function", rust = "(ctx: *mut SSL_CTX, num_tickets: usize) -> c_int" },
+//! ]
+//! [api.db]
+//! openssl  = { since = "1.1.1" }
+//! libressl = { since = "3.5.0", effective = false, note = "stub: stores a value nothing reads" }
+//! boringssl = { since = "18", note = "BORINGSSL_API_VERSION; capped at 16" }
+//! awslc    = { since = "1.2.0", note = "capped at 16" }
+//! ```
+//!
+//! A variant is one way the API can exist: a function with a given prototype, a function-like
+//! macro, or a preprocessor define. The first variant (in catalog order) whose probe compiles and
+//! links wins; its name becomes the value of the API's cfg when there is more than one.
+//!
+//! ## Probe files
+//!
+//! A probe file is plain C: a preamble of `#include` lines and comments, then one block per
+//! variant, each opened by a line `SSLPROBE_VARIANT(name)` followed by a function body:
+//!
+//! ```c
+//! #include <openssl/ssl.h>
+//!
+//! SSLPROBE_VARIANT(fn)
+//! {
+//!     int (*volatile p)(SSL_CTX *, size_t) = SSL_CTX_set_num_tickets;
+//!     (void)p;
+//! }
+//! ```
+//!
+//! The engine turns each block into its own function (see [`crate::probe`]); `probes/sslprobe.h`
+//! defines the macro so a file can also be compiled by hand.
+
+use crate::version::{Family, Version};
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// How an API is present in a library, as probed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// An exported function (possibly also `#define X X`, or an object-like macro alias of one).
+    Function,
+    /// A function-like macro (usually over `SSL_CTX_ctrl`); there is no symbol to link.
+    Macro,
+    /// A preprocessor constant such as `SSL_OP_NO_TICKET`.
+    Define,
+}
+
+impl Kind {
+    /// The lower-case name used in JSON and the catalog.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Function => "function",
+            Kind::Macro => "macro",
+            Kind::Define => "define",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One way an API can exist, with the C code that proves it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Variant {
+    /// Short identifier, unique within the API (`fn`, `u64`, `macro`, ...). Becomes a cfg value.
+    pub name: String,
+    /// Function, macro or define.
+    pub kind: Kind,
+    /// For functions: the Rust signature after the name, e.g. `(ctx: *mut SSL_CTX) -> c_int`.
+    pub rust: Option<String>,
+    /// The C body of the probe (from the probe file), including its braces.
+    pub body: String,
+    /// 1-based line in the probe file where the body starts (after the marker line).
+    pub line: usize,
+}
+
+/// What the knowledge DB says about one API in one family.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DbEntry {
+    /// First version that has the API (`None`: no version has it).
+    pub since: Option<Version>,
+    /// Version ranges that override the variant: `(from, variant)` sorted by version.
+    pub variants: Vec<(Version, String)>,
+    /// Whether calling it has any effect (false for LibreSSL's stubs, AWS-LC's no-ops).
+    pub effective: bool,
+    /// One line of context.
+    pub note: Option<String>,
+}
+
+impl DbEntry {
+    /// Whether `version` of this family has the API according to the DB.
+    pub fn has(&self, version: &Version) -> bool {
+        self.since.as_ref().is_some_and(|s| version >= s)
+    }
+
+    /// The variant the DB expects at `version` (`None` when absent or unspecified).
+    pub fn variant_at(&self, version: &Version) -> Option<&str> {
+        if !self.has(version) {
+            return None;
+        }
+        self.variants
+            .iter()
+            .rev()
+            .find(|(from, _)| version >= from)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One API of the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Api {
+    /// The C name, e.g. `SSL_CTX_set_num_tickets`. A valid C identifier.
+    pub name: String,
+    /// One-line description.
+    pub doc: String,
+    /// Ways it can exist, in probe preference order.
+    pub variants: Vec<Variant>,
+    /// Knowledge DB, one entry per family (all four are always present).
+    pub db: BTreeMap<Family, DbEntry>,
+    /// The probe file's name inside the catalog directory.
+    pub file: String,
+    /// Include lines of the probe file's preamble, e.g. `#include <openssl/ssl.h>`.
+    pub includes: Vec<String>,
+}
+
+impl Api {
+    /// The cfg emitted when the API is present: `have_` + the name in lower case.
+    ///
+    /// ```
+    /// assert_eq!(sslprobe_build::catalog::cfg_name("SSL_CTX_set_num_tickets"), "have_ssl_ctx_set_num_tickets");
+    /// ```
+    pub fn cfg(&self) -> String {
+        cfg_name(&self.name)
+    }
+
+    /// The `cargo:rustc-check-cfg` argument for this API's cfg.
+    pub fn check_cfg(&self) -> String {
+        if self.variants.len() > 1 {
+            let values: Vec<String> = self.variants.iter().map(|v| format!("\"{}\"", v.name)).collect();
+            format!("cfg({}, values(none(), {}))", self.cfg(), values.join(", "))
+        } else {
+            format!("cfg({})", self.cfg())
+        }
+    }
+
+    /// The variant with that name.
+    pub fn variant(&self, name: &str) -> Option<&Variant> {
+        self.variants.iter().find(|v| v.name == name)
+    }
+
+    /// The DB entry for a family.
+    pub fn db_for(&self, family: Family) -> &DbEntry {
+        // Validated at load time: every family has an entry.
+        &self.db[&family]
+    }
+
+    /// The kind of the DB-expected variant at a version, if the DB knows it.
+    pub fn db_kind_at(&self, family: Family, version: &Version) -> Option<Kind> {
+        let entry = self.db_for(family);
+        if !entry.has(version) {
+            return None;
+        }
+        match entry.variant_at(version) {
+            Some(v) => self.variant(v).map(|v| v.kind),
+            None if self.variants.len() == 1 => Some(self.variants[0].kind),
+            None => None,
+        }
+    }
+}
+
+/// The cfg name for an API name: `have_` + lower case.
+pub fn cfg_name(api: &str) -> String {
+    format!("have_{}", api.to_ascii_lowercase())
+}
+
+/// Whether `s` is a valid C identifier (and so may reach generated C source).
+///
+/// ```
+/// use sslprobe_build::catalog::is_c_identifier;
+/// assert!(is_c_identifier("SSL_CTX_new"));
+/// assert!(!is_c_identifier("SSL_CTX_new(); system(\"x\")"));
+/// assert!(!is_c_identifier("1abc"));
+/// ```
+pub fn is_c_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c == '_' || c.is_ascii_alphabetic())
+        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+        && s.len() <= 128
+}
+
+/// The whole catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Catalog {
+    /// APIs in catalog order.
+    pub apis: Vec<Api>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCatalog {
+    api: Vec<RawApi>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawApi {
+    name: String,
+    doc: String,
+    variants: Vec<RawVariant>,
+    db: BTreeMap<String, RawDb>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVariant {
+    name: String,
+    kind: Kind,
+    rust: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDb {
+    since: String,
+    #[serde(default)]
+    variant: Option<RawDbVariant>,
+    #[serde(default = "yes")]
+    effective: bool,
+    note: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawDbVariant {
+    One(String),
+    ByVersion(BTreeMap<String, String>),
+}
+
+/// The marker that opens a variant block in a probe file.
+pub const VARIANT_MARKER: &str = "SSLPROBE_VARIANT(";
+
+/// The probe file name for an API: lower-case name + `.c`.
+pub fn probe_file_name(api: &str) -> String {
+    format!("{}.c", api.to_ascii_lowercase())
+}
+
+impl Catalog {
+    /// Loads `dir/catalog.toml` and the probe files beside it.
+    ///
+    /// Returns the catalog and every file read (for `cargo:rerun-if-changed`).
+    pub fn load(dir: &Path) -> Result<(Catalog, Vec<PathBuf>)> {
+        let toml_path = dir.join("catalog.toml");
+        let text = std::fs::read_to_string(&toml_path).map_err(|e| Error::io(&toml_path, e))?;
+        let mut read = vec![toml_path.clone()];
+        let raw: RawCatalog = toml::from_str(&text)
+            .map_err(|e| Error::Catalog(format!("{}: {e}", toml_path.display())))?;
+        let mut sources = BTreeMap::new();
+        for api in &raw.api {
+            let file = probe_file_name(&api.name);
+            let path = dir.join(&file);
+            let src = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+            read.push(path);
+            sources.insert(file, src);
+        }
+        let catalog = Self::from_raw(raw, &|f: &str| sources.get(f).cloned())?;
+        Ok((catalog, read))
+    }
+
+    /// Builds a catalog from in-memory sources (`catalog.toml` text and a probe-file lookup),
+    /// as embedded in the runtime crate for `sslprobe probe`.
+    pub fn from_sources(catalog_toml: &str, files: &[(&str, &str)]) -> Result<Catalog> {
+        let raw: RawCatalog =
+            toml::from_str(catalog_toml).map_err(|e| Error::Catalog(format!("catalog.toml: {e}")))?;
+        let lookup = |f: &str| files.iter().find(|(n, _)| *n == f).map(|(_, s)| s.to_string());
+        Self::from_raw(raw, &lookup)
+    }
+
+    fn from_raw(raw: RawCatalog, source: &dyn Fn(&str) -> Option<String>) -> Result<Catalog> {
+        let mut apis = Vec::new();
+        for r in raw.api {
+            let name = r.name;
+            let bad = |m: String| Error::Catalog(format!("{name}: {m}"));
+            if !is_c_identifier(&name) {
+                return Err(bad("not a valid C identifier".into()));
+            }
+            if apis.iter().any(|a: &Api| a.name == name) {
+                return Err(bad("listed twice".into()));
+            }
+            if r.variants.is_empty() {
+                return Err(bad("has no variants".into()));
+            }
+            let file = probe_file_name(&name);
+            let src = source(&file).ok_or_else(|| bad(format!("probe file {file} is missing")))?;
+            let (includes, blocks) = split_probe_file(&src).map_err(|m| bad(format!("{file}: {m}")))?;
+            let mut variants = Vec::new();
+            for rv in &r.variants {
+                if !is_c_identifier(&rv.name) {
+                    return Err(bad(format!("variant name {:?} is not an identifier", rv.name)));
+                }
+                if variants.iter().any(|v: &Variant| v.name == rv.name) {
+                    return Err(bad(format!("variant {} listed twice", rv.name)));
+                }
+                let (line, body) = blocks
+                    .iter()
+                    .find(|(n, _, _)| *n == rv.name)
+                    .map(|(_, l, b)| (*l, b.clone()))
+                    .ok_or_else(|| bad(format!("{file} has no SSLPROBE_VARIANT({}) block", rv.name)))?;
+                if rv.kind == Kind::Function && rv.rust.is_none() {
+                    return Err(bad(format!("function variant {} needs a `rust` signature", rv.name)));
+                }
+                variants.push(Variant { name: rv.name.clone(), kind: rv.kind, rust: rv.rust.clone(), body, line });
+            }
+            for (n, _, _) in &blocks {
+                if !variants.iter().any(|v| &v.name == n) {
+                    return Err(bad(format!("{file} has a block {n} that catalog.toml does not list")));
+                }
+            }
+            let mut db = BTreeMap::new();
+            for (fam, rd) in r.db {
+                let family: Family = fam.parse().map_err(|e: Error| bad(e.to_string()))?;
+                let since = if rd.since == "never" {
+                    None
+                } else {
+                    Some(Version::parse(&rd.since).map_err(|e| bad(format!("db.{fam}.since: {e}")))?)
+                };
+                let mut dbv = Vec::new();
+                match rd.variant {
+                    None => {}
+                    Some(RawDbVariant::One(v)) => {
+                        let from = since.clone().unwrap_or_else(|| Version::new(0, 0, 0));
+                        dbv.push((from, v));
+                    }
+                    Some(RawDbVariant::ByVersion(m)) => {
+                        for (ver, v) in m {
+                            let ver = Version::parse(&ver).map_err(|e| bad(format!("db.{fam}.variant: {e}")))?;
+                            dbv.push((ver, v));
+                        }
+                        dbv.sort();
+                    }
+                }
+                for (_, v) in &dbv {
+                    if !variants.iter().any(|x| &x.name == v) {
+                        return Err(bad(format!("db.{fam} names unknown variant {v:?}")));
+                    }
+                }
+                db.insert(family, DbEntry { since, variants: dbv, effective: rd.effective, note: rd.note });
+            }
+            for f in Family::ALL {
+                if !db.contains_key(&f) {
+                    return Err(bad(format!(
+                        "db.{f} is missing (write `{f} = {{ since = \"never\" }}` when no version has it)"
+                    )));
+                }
+            }
+            apis.push(Api { name, doc: r.doc, variants, db, file, includes });
+        }
+        Ok(Catalog { apis })
+    }
+
+    /// The API with that exact name.
+    pub fn get(&self, name: &str) -> Option<&Api> {
+        self.apis.iter().find(|a| a.name == name)
+    }
+
+    /// Catalog names closest to `name` (for "did you mean" errors), best first.
+    pub fn close_matches(&self, name: &str) -> Vec<&str> {
+        let lower = name.to_ascii_lowercase();
+        let mut scored: Vec<(usize, &str)> = self
+            .apis
+            .iter()
+            .map(|a| {
+                let al = a.name.to_ascii_lowercase();
+                let d = if al.contains(&lower) || lower.contains(&al) { 0 } else { levenshtein(&al, &lower) };
+                (d, a.name.as_str())
+            })
+            .filter(|(d, _)| *d <= (lower.len() / 3).max(3))
+            .collect();
+        scored.sort();
+        scored.into_iter().take(5).map(|(_, n)| n).collect()
+    }
+
+    /// Every `cargo:rustc-check-cfg` argument the catalog can produce (APIs and families).
+    pub fn check_cfgs(&self) -> Vec<String> {
+        let mut v: Vec<String> = Family::ALL.iter().map(|f| format!("cfg({})", f.cfg())).collect();
+        v.extend(self.apis.iter().map(Api::check_cfg));
+        v
+    }
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+type Blocks = Vec<(String, usize, String)>;
+
+/// Splits a probe file into its preamble's include lines and its variant blocks
+/// `(name, first body line, body)`.
+fn split_probe_file(src: &str) -> std::result::Result<(Vec<String>, Blocks), String> {
+    let mut includes = Vec::new();
+    let mut blocks: Blocks = Vec::new();
+    let mut in_comment = false;
+    for (i, line) in src.lines().enumerate() {
+        let t = line.trim();
+        if let Some(rest) = t.strip_prefix(VARIANT_MARKER) {
+            let name = rest
+                .strip_suffix(')')
+                .filter(|n| is_c_identifier(n))
+                .ok_or_else(|| format!("line {}: malformed marker {t:?}", i + 1))?;
+            blocks.push((name.to_string(), i + 2, String::new()));
+            continue;
+        }
+        if let Some(b) = blocks.last_mut() {
+            b.2.push_str(line);
+            b.2.push('\n');
+            continue;
+        }
+        // Preamble: only comments, blank lines and #include lines.
+        if in_comment {
+            if t.contains("*/") {
+                in_comment = false;
+            }
+            continue;
+        }
+        if t.is_empty() || t.starts_with("//") {
+            continue;
+        }
+        if t.starts_with("/*") {
+            in_comment = !t.contains("*/");
+            continue;
+        }
+        if t.starts_with("#include") {
+            includes.push(t.to_string());
+            continue;
+        }
+        return Err(format!(
+            "line {}: only comments and #include lines may precede the first {VARIANT_MARKER}..) block, found {t:?}",
+            i + 1
+        ));
+    }
+    if blocks.is_empty() {
+        return Err(format!("no {VARIANT_MARKER}name) block"));
+    }
+    Ok((includes, blocks))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOML: &str = r#"
+[[api]]
+name = "SSL_foo"
+doc = "d"
+variants = [ { name = "fn", kind = "function", rust = "() -> c_int" }, { name = "mac", kind = "macro" } ]
+[api.db]
+openssl = { since = "1.1.1", variant = { "1.1.1" = "fn", "3.0.0" = "mac" } }
+libressl = { since = "never" }
+boringssl = { since = "18" }
+awslc = { since = "1.2.0", effective = false, note = "no-op" }
+"#;
+    const C: &str = "/* c */\n#include <openssl/ssl.h>\n\nSSLPROBE_VARIANT(fn)\n{\n  x;\n}\nSSLPROBE_VARIANT(mac)\n{ y; }\n";
+
+    #[test]
+    fn loads_and_derives() {
+        let c = Catalog::from_sources(TOML, &[("ssl_foo.c", C)]).unwrap();
+        let a = c.get("SSL_foo").unwrap();
+        assert_eq!(a.cfg(), "have_ssl_foo");
+        assert_eq!(a.includes, vec!["#include <openssl/ssl.h>"]);
+        assert_eq!(a.variants[0].line, 5);
+        assert_eq!(a.variants[0].body, "{\n  x;\n}\n");
+        assert_eq!(a.check_cfg(), "cfg(have_ssl_foo, values(none(), \"fn\", \"mac\"))");
+        let o = a.db_for(Family::OpenSsl);
+        assert_eq!(o.variant_at(&"1.1.1w".parse().unwrap()), Some("fn"));
+        assert_eq!(o.variant_at(&"3.0.2".parse().unwrap()), Some("mac"));
+        assert_eq!(o.variant_at(&"1.1.0i".parse().unwrap()), None);
+        assert!(!a.db_for(Family::LibreSsl).has(&"9.9.9".parse().unwrap()));
+        assert!(a.db_for(Family::BoringSsl).has(&Version::api(18)));
+        assert!(!a.db_for(Family::BoringSsl).has(&Version::api(17)));
+        assert!(!a.db_for(Family::AwsLc).effective);
+        assert_eq!(a.db_kind_at(Family::OpenSsl, &"3.1.0".parse().unwrap()), Some(Kind::Macro));
+    }
+
+    #[test]
+    fn rejects_mismatches() {
+        let e = Catalog::from_sources(TOML, &[("ssl_foo.c", "#include <x.h>\nSSLPROBE_VARIANT(fn)\n{}\n")]).unwrap_err();
+        assert!(e.to_string().contains("no SSLPROBE_VARIANT(mac)"), "{e}");
+        let e = Catalog::from_sources(TOML, &[]).unwrap_err();
+        assert!(e.to_string().contains("ssl_foo.c is missing"), "{e}");
+        let bad = TOML.replace("libressl = { since = \"never\" }\n", "");
+        let e = Catalog::from_sources(&bad, &[("ssl_foo.c", C)]).unwrap_err();
+        assert!(e.to_string().contains("db.libressl is missing"), "{e}");
+        let bad = TOML.replace("SSL_foo", "SSL foo");
+        assert!(Catalog::from_sources(&bad, &[("ssl foo.c", C)]).is_err());
+        let e = Catalog::from_sources(TOML, &[("ssl_foo.c", "int x;\nSSLPROBE_VARIANT(fn)\n{}\n")]).unwrap_err();
+        assert!(e.to_string().contains("only comments and #include"), "{e}");
+    }
+
+    #[test]
+    fn identifiers() {
+        assert!(is_c_identifier("_a1"));
+        for bad in ["", "a-b", "a b", "é", "a;b", "9"] {
+            assert!(!is_c_identifier(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn close_matches_suggest() {
+        let c = Catalog::from_sources(TOML, &[("ssl_foo.c", C)]).unwrap();
+        assert_eq!(c.close_matches("ssl_fo"), vec!["SSL_foo"]);
+        assert!(c.close_matches("completely_different_name").is_empty());
+    }
+}

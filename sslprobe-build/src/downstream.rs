@@ -1,1 +1,278 @@
-//! downstream (work in progress)
+//! The `DEP_SSLPROBE_*` metadata contract, and the one-call helper for downstream build scripts.
+//!
+//! The `sslprobe` crate declares `links = "sslprobe"`, so the build script of every crate that
+//! depends on it directly sees these variables:
+//!
+//! | variable | value |
+//! |---|---|
+//! | `DEP_SSLPROBE_FAMILY` | `openssl`, `libressl`, `boringssl` or `awslc` |
+//! | `DEP_SSLPROBE_VERSION` | e.g. `3.0.19`, `1.1.0i`; BoringSSL: its API version |
+//! | `DEP_SSLPROBE_HAVE` | comma-separated API names found |
+//! | `DEP_SSLPROBE_NO_EFFECT` | found, but a no-op on this library (LibreSSL's num_tickets) |
+//! | `DEP_SSLPROBE_VARIANTS` | `API=variant` pairs, comma-separated, for multi-variant APIs |
+//! | `DEP_SSLPROBE_APIS` | every API of the catalog (for `rustc-check-cfg`) |
+//! | `DEP_SSLPROBE_CHECK_CFG` | every check-cfg argument, `;`-separated |
+//! | `DEP_SSLPROBE_INCLUDE` | include directories (platform path-list syntax) |
+//! | `DEP_SSLPROBE_LIB_DIR` | library directories (platform path-list syntax) |
+//!
+//! A downstream build script turns them into the very cfgs sslprobe uses itself:
+//!
+//! ```no_run
+//! // build.rs of a crate that depends on sslprobe
+//! fn main() {
+//!     let meta = sslprobe_build::downstream::emit_cfgs().expect("sslprobe metadata");
+//!     // #[cfg(have_ssl_ctx_set_num_tickets)] now works in this crate, checked by check-cfg.
+//!     let _ = meta.family;
+//! }
+//! ```
+
+use crate::version::{Family, Version};
+use crate::{Error, Result};
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// The metadata sslprobe's build script exports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Metadata {
+    /// The library family.
+    pub family: Family,
+    /// The library version.
+    pub version: Version,
+    /// APIs found.
+    pub have: Vec<String>,
+    /// APIs found but without effect here.
+    pub no_effect: Vec<String>,
+    /// Winning variant per multi-variant API found.
+    pub variants: BTreeMap<String, String>,
+    /// Every API of the catalog.
+    pub apis: Vec<String>,
+    /// Every check-cfg argument.
+    pub check_cfg: Vec<String>,
+    /// Include directories.
+    pub include: Vec<PathBuf>,
+    /// Library directories.
+    pub lib_dir: Vec<PathBuf>,
+}
+
+/// The metadata keys, in the order they are written.
+pub const KEYS: &[&str] = &["FAMILY", "VERSION", "HAVE", "NO_EFFECT", "VARIANTS", "APIS", "CHECK_CFG", "INCLUDE", "LIB_DIR"];
+
+fn join_paths(p: &[PathBuf]) -> Result<String> {
+    if p.is_empty() {
+        return Ok(String::new());
+    }
+    let joined = std::env::join_paths(p).map_err(|e| Error::invalid("path list", format!("{p:?}"), e.to_string()))?;
+    joined
+        .into_string()
+        .map_err(|s| Error::invalid("path list", s.to_string_lossy(), "cargo metadata must be UTF-8; this path is not"))
+}
+
+fn list(s: &str) -> Vec<String> {
+    s.split(',').map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect()
+}
+
+fn check_names(key: &str, names: &[String]) -> Result<()> {
+    for n in names {
+        if !crate::catalog::is_c_identifier(n) {
+            return Err(Error::invalid(format!("DEP_SSLPROBE_{key}"), n, "not a valid C identifier"));
+        }
+    }
+    Ok(())
+}
+
+impl Metadata {
+    /// `(KEY, value)` pairs, as printed by sslprobe's build script (`cargo:KEY=value`).
+    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>> {
+        let variants: Vec<String> = self.variants.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        Ok(vec![
+            ("FAMILY", self.family.as_str().to_string()),
+            ("VERSION", self.version.to_string()),
+            ("HAVE", self.have.join(",")),
+            ("NO_EFFECT", self.no_effect.join(",")),
+            ("VARIANTS", variants.join(",")),
+            ("APIS", self.apis.join(",")),
+            ("CHECK_CFG", self.check_cfg.join(";")),
+            ("INCLUDE", join_paths(&self.include)?),
+            ("LIB_DIR", join_paths(&self.lib_dir)?),
+        ])
+    }
+
+    /// Parses the metadata from a lookup of `KEY` (without the `DEP_SSLPROBE_` prefix).
+    /// Every value is validated; nothing is silently dropped.
+    pub fn parse(get: impl Fn(&str) -> Option<String>) -> Result<Metadata> {
+        let need = |k: &str| {
+            get(k).ok_or_else(|| Error::NotFound {
+                what: format!("DEP_SSLPROBE_{k}"),
+                searched: vec![],
+                hint: "the crate must depend on `sslprobe` directly (links = \"sslprobe\") for its build script to see DEP_SSLPROBE_*".into(),
+            })
+        };
+        let family: Family = need("FAMILY")?.parse()?;
+        let version = Version::parse(&need("VERSION")?)?;
+        let have = list(&need("HAVE")?);
+        let no_effect = list(&get("NO_EFFECT").unwrap_or_default());
+        let apis = list(&need("APIS")?);
+        check_names("HAVE", &have)?;
+        check_names("NO_EFFECT", &no_effect)?;
+        check_names("APIS", &apis)?;
+        for h in have.iter().chain(&no_effect) {
+            if !apis.contains(h) {
+                return Err(Error::invalid("DEP_SSLPROBE_HAVE", h, "is not listed in DEP_SSLPROBE_APIS"));
+            }
+        }
+        let mut variants = BTreeMap::new();
+        for pair in list(&get("VARIANTS").unwrap_or_default()) {
+            let (k, v) = pair
+                .split_once('=')
+                .filter(|(k, v)| crate::catalog::is_c_identifier(k) && crate::catalog::is_c_identifier(v))
+                .ok_or_else(|| Error::invalid("DEP_SSLPROBE_VARIANTS", &pair, "expected API=variant"))?;
+            variants.insert(k.to_string(), v.to_string());
+        }
+        let check_cfg: Vec<String> = get("CHECK_CFG")
+            .unwrap_or_default()
+            .split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect();
+        for c in &check_cfg {
+            let ok = c.starts_with("cfg(") && c.ends_with(')') && !c.contains('\n');
+            if !ok {
+                return Err(Error::invalid("DEP_SSLPROBE_CHECK_CFG", c, "expected cfg(...) entries"));
+            }
+        }
+        let paths = |k: &str| -> Vec<PathBuf> {
+            let v = get(k).unwrap_or_default();
+            if v.is_empty() {
+                vec![]
+            } else {
+                std::env::split_paths(&OsString::from(v)).collect()
+            }
+        };
+        Ok(Metadata { family, version, have, no_effect, variants, apis, check_cfg, include: paths("INCLUDE"), lib_dir: paths("LIB_DIR") })
+    }
+
+    /// Reads `DEP_SSLPROBE_*` from the environment (printing `rerun-if-env-changed` for each).
+    pub fn from_env() -> Result<Metadata> {
+        Self::parse(|k| {
+            let name = format!("DEP_SSLPROBE_{k}");
+            println!("cargo:rerun-if-env-changed={name}");
+            std::env::var(&name).ok()
+        })
+    }
+
+    /// The `cargo:` lines that enable the cfgs: check-cfg for every possible cfg, then
+    /// `have_<api>` (and `have_<api>="variant"`) per API found, and `sslprobe_<family>`.
+    pub fn cfg_lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut checks = self.check_cfg.clone();
+        if checks.is_empty() {
+            checks = Family::ALL.iter().map(|f| format!("cfg({})", f.cfg())).collect();
+            checks.extend(self.apis.iter().map(|a| format!("cfg({})", crate::catalog::cfg_name(a))));
+        }
+        for c in checks {
+            out.push(format!("cargo:rustc-check-cfg={c}"));
+        }
+        out.push(format!("cargo:rustc-cfg={}", self.family.cfg()));
+        for h in &self.have {
+            let cfg = crate::catalog::cfg_name(h);
+            out.push(format!("cargo:rustc-cfg={cfg}"));
+            if let Some(v) = self.variants.get(h) {
+                out.push(format!("cargo:rustc-cfg={cfg}=\"{v}\""));
+            }
+        }
+        out
+    }
+}
+
+/// The one-call helper: read `DEP_SSLPROBE_*`, print the cfgs and check-cfg lines, return the
+/// metadata.
+pub fn emit_cfgs() -> Result<Metadata> {
+    let m = Metadata::from_env()?;
+    for l in m.cfg_lines() {
+        println!("{l}");
+    }
+    Ok(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn sample() -> Metadata {
+        Metadata {
+            family: Family::LibreSsl,
+            version: Version::parse("3.5.0").unwrap(),
+            have: vec!["SSL_CTX_set_num_tickets".into(), "SSL_CTX_set_options".into()],
+            no_effect: vec!["SSL_CTX_set_num_tickets".into()],
+            variants: [("SSL_CTX_set_options".to_string(), "c_long_macro".to_string())].into(),
+            apis: vec!["SSL_CTX_set_num_tickets".into(), "SSL_CTX_set_options".into(), "SSL_set_num_tickets".into()],
+            check_cfg: vec!["cfg(have_ssl_ctx_set_options, values(none(), \"u64\", \"c_long_macro\"))".into()],
+            include: vec![PathBuf::from("/opt/libressl/include")],
+            lib_dir: vec![PathBuf::from("/opt/libressl/lib"), PathBuf::from("/opt/x y/lib")],
+        }
+    }
+
+    fn roundtrip(m: &Metadata) -> Metadata {
+        let pairs: BTreeMap<&str, String> = m.to_pairs().unwrap().into_iter().collect();
+        Metadata::parse(|k| pairs.get(k).cloned()).unwrap()
+    }
+
+    #[test]
+    fn round_trips() {
+        let m = sample();
+        assert_eq!(roundtrip(&m), m);
+    }
+
+    #[test]
+    fn cfg_lines_enable_what_was_found() {
+        let lines = sample().cfg_lines();
+        assert!(lines.contains(&"cargo:rustc-cfg=have_ssl_ctx_set_num_tickets".to_string()));
+        assert!(lines.contains(&"cargo:rustc-cfg=have_ssl_ctx_set_options=\"c_long_macro\"".to_string()));
+        assert!(lines.contains(&"cargo:rustc-cfg=sslprobe_libressl".to_string()));
+        assert!(!lines.iter().any(|l| l.contains("rustc-cfg=have_ssl_set_num_tickets")));
+    }
+
+    #[test]
+    fn rejects_bad_values() {
+        let mut pairs: BTreeMap<&str, String> = sample().to_pairs().unwrap().into_iter().collect();
+        pairs.insert("HAVE", "SSL_x;evil".into());
+        assert!(Metadata::parse(|k| pairs.get(k).cloned()).is_err());
+        pairs.insert("HAVE", "SSL_not_in_apis".into());
+        assert!(Metadata::parse(|k| pairs.get(k).cloned()).unwrap_err().to_string().contains("DEP_SSLPROBE_APIS"));
+        pairs.remove("FAMILY");
+        assert!(Metadata::parse(|k| pairs.get(k).cloned()).unwrap_err().to_string().contains("depend on `sslprobe` directly"));
+    }
+
+    proptest! {
+        #[test]
+        fn parse_never_panics(vals in proptest::collection::vec(".*", 9)) {
+            let _ = Metadata::parse(|k| KEYS.iter().position(|x| *x == k).map(|i| vals[i].clone()));
+        }
+
+        #[test]
+        fn round_trip_holds(have in proptest::collection::btree_set("[A-Z][A-Za-z0-9_]{0,20}", 0..6),
+                            extra in proptest::collection::btree_set("[A-Z][A-Za-z0-9_]{0,20}", 0..6),
+                            major in 0u64..10, minor in 0u64..10, patch in 0u64..30) {
+            let have: Vec<String> = have.into_iter().collect();
+            let mut apis = have.clone();
+            apis.extend(extra);
+            apis.sort();
+            apis.dedup();
+            let m = Metadata {
+                family: Family::OpenSsl,
+                version: Version::new(major, minor, patch),
+                no_effect: have.iter().take(1).cloned().collect(),
+                have,
+                variants: BTreeMap::new(),
+                apis,
+                check_cfg: vec![],
+                include: vec![],
+                lib_dir: vec![PathBuf::from("/a b/c")],
+            };
+            prop_assert_eq!(roundtrip(&m), m);
+        }
+    }
+}

@@ -1,4 +1,281 @@
-//! identify (work in progress)
+//! Identify: which library and version the headers belong to, from the preprocessor only.
+//!
+//! A small generated C file includes `<openssl/ssl.h>` and echoes the identifying macros behind
+//! string-literal markers (string literals are never macro-expanded, so the markers survive):
+//!
+//! ```text
+//! "sslprobe:ossl_number" 0x1010117fL
+//! ```
+//!
+//! [`parse_expansion`] turns that output into a [`Library`]. Nothing is run: this works for
+//! cross builds too.
+
+use crate::compiler::{render_command, Compiler};
+use crate::locate::Location;
+use crate::version::{Family, Version};
+use crate::{Error, Result};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
 /// The identified library.
-#[derive(Debug, Clone)]
-pub struct Library;
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Library {
+    /// OpenSSL, LibreSSL, BoringSSL or AWS-LC.
+    pub family: Family,
+    /// The family's own version: OpenSSL/LibreSSL/AWS-LC release, or BoringSSL's API version.
+    pub version: Version,
+    /// `OPENSSL_VERSION_TEXT` (or AWS-LC's version string), when the header defines it.
+    pub version_text: Option<String>,
+    /// `BORINGSSL_API_VERSION` / `AWSLC_API_VERSION`.
+    pub api_version: Option<u64>,
+    /// `OPENSSL_VERSION_NUMBER` when it is a literal (all but OpenSSL 3+, where we rebuild it).
+    pub openssl_version_number: Option<u64>,
+    /// Values of the define-kind APIs asked for, as the preprocessor expanded them.
+    pub defines: BTreeMap<String, String>,
+}
+
+impl Library {
+    /// `openssl 3.0.19`, `boringssl 44`, ...
+    pub fn describe(&self) -> String {
+        match self.family {
+            Family::BoringSsl => format!("{} (API version {})", self.family.display_name(), self.version),
+            _ => format!("{} {}", self.family.display_name(), self.version),
+        }
+    }
+}
+
+const MARK: &str = "\"sslprobe:";
+
+/// The C source that [`identify`] preprocesses. `defines` are macro names (valid C
+/// identifiers, checked) whose expansions are captured.
+pub fn identify_source(prelude: &[String], defines: &[&str]) -> Result<String> {
+    let mut s = String::new();
+    for p in prelude {
+        s.push_str(p);
+        s.push('\n');
+    }
+    s.push_str("#include <openssl/ssl.h>\n");
+    let pairs: &[(&str, &str)] = &[
+        ("ossl_number", "OPENSSL_VERSION_NUMBER"),
+        ("ossl_major", "OPENSSL_VERSION_MAJOR"),
+        ("ossl_minor", "OPENSSL_VERSION_MINOR"),
+        ("ossl_patch", "OPENSSL_VERSION_PATCH"),
+        ("ossl_text", "OPENSSL_VERSION_TEXT"),
+        ("libressl_number", "LIBRESSL_VERSION_NUMBER"),
+        ("is_boringssl", "OPENSSL_IS_BORINGSSL"),
+        ("boringssl_api", "BORINGSSL_API_VERSION"),
+        ("is_awslc", "OPENSSL_IS_AWSLC"),
+        ("awslc_version", "AWSLC_VERSION_NUMBER_STRING"),
+        ("awslc_api", "AWSLC_API_VERSION"),
+        ("wolfssl_version", "LIBWOLFSSL_VERSION_STRING"),
+    ];
+    for (key, mac) in pairs {
+        s.push_str(&format!("#ifdef {mac}\n{MARK}{key}\" {mac}\n#endif\n"));
+    }
+    for d in defines {
+        if !crate::catalog::is_c_identifier(d) {
+            return Err(Error::invalid("define name", *d, "not a valid C identifier"));
+        }
+        s.push_str(&format!("#ifdef {d}\n{MARK}define:{d}\" {d}\n#endif\n"));
+    }
+    Ok(s)
+}
+
+/// Preprocesses the identification source against `loc` and parses the result.
+///
+/// `scratch` is a directory private to this run. The command and its output are appended to
+/// `log` whatever happens.
+pub fn identify(
+    cc: &Compiler,
+    loc: &Location,
+    prelude: &[String],
+    defines: &[&str],
+    scratch: &Path,
+    log: &mut crate::probe::Log,
+) -> Result<Library> {
+    let src = identify_source(prelude, defines)?;
+    let path = scratch.join("sslprobe_identify.c");
+    std::fs::write(&path, &src).map_err(|e| Error::io(&path, e))?;
+    let mut cmd = cc.preprocess_command(loc, &path);
+    let command = render_command(&cmd);
+    let out = cmd.output().map_err(|e| Error::Toolchain {
+        message: format!("could not run the C compiler {}: {e} (command: {command})", cc.path().display()),
+    })?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    log.entry("identify", &src, &command, out.status.code(), &stderr);
+    if !out.status.success() {
+        return Err(Error::Identify {
+            message: format!(
+                "preprocessing <openssl/ssl.h> failed (include dirs: {}); command: {command}",
+                if loc.include_dirs.is_empty() {
+                    "compiler default".to_string()
+                } else {
+                    loc.include_dirs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+                }
+            ),
+            output: stderr.into_owned(),
+        });
+    }
+    parse_expansion(&stdout)
+}
+
+fn parse_int(v: &str) -> Option<u64> {
+    let t = v.trim().trim_start_matches('(').trim_end_matches(')').trim();
+    let t = t.trim_end_matches(['L', 'l', 'U', 'u']);
+    if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        u64::from_str_radix(h, 16).ok()
+    } else {
+        t.parse().ok()
+    }
+}
+
+fn parse_string_literal(v: &str) -> Option<String> {
+    // Adjacent literals ("a" "b") are concatenated; escapes are kept as written.
+    let mut out = String::new();
+    let mut rest = v.trim();
+    let mut any = false;
+    while let Some(r) = rest.strip_prefix('"') {
+        let end = r.find('"')?;
+        out.push_str(&r[..end]);
+        rest = r[end + 1..].trim_start();
+        any = true;
+    }
+    (any && rest.is_empty()).then_some(out)
+}
+
+/// Parses the preprocessor output of [`identify_source`]. Never panics, whatever the input.
+pub fn parse_expansion(out: &str) -> Result<Library> {
+    let mut m: BTreeMap<String, String> = BTreeMap::new();
+    let mut defines = BTreeMap::new();
+    let lines: Vec<&str> = out.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(rest) = line.trim_start().strip_prefix(MARK) else { continue };
+        let Some(end) = rest.find('"') else { continue };
+        let key = &rest[..end];
+        let mut value = rest[end + 1..].trim().to_string();
+        if value.is_empty() {
+            // Some preprocessors put a macro's expansion from a system header on its own line
+            // after a line marker; take the next line that is neither a marker nor ours.
+            value = lines[i + 1..]
+                .iter()
+                .map(|l| l.trim())
+                .find(|l| !l.is_empty() && !l.starts_with('#'))
+                .filter(|l| !l.starts_with(MARK))
+                .unwrap_or("")
+                .to_string();
+        }
+        if let Some(d) = key.strip_prefix("define:") {
+            defines.insert(d.to_string(), value);
+        } else {
+            m.insert(key.to_string(), value);
+        }
+    }
+    let fail = |message: &str| Error::Identify { message: message.to_string(), output: truncate(out) };
+    let num = |k: &str| m.get(k).and_then(|v| parse_int(v));
+    let text = m.get("ossl_text").and_then(|v| parse_string_literal(v));
+
+    if m.contains_key("wolfssl_version") {
+        return Err(fail(
+            "these are wolfSSL's OpenSSL compatibility headers; wolfSSL is not an OpenSSL-family \
+             library sslprobe can identify (its names are macros over wolfSSL_* functions)",
+        ));
+    }
+    let (family, version, api_version) = if m.contains_key("is_awslc") {
+        let v = m
+            .get("awslc_version")
+            .and_then(|v| parse_string_literal(v))
+            .ok_or_else(|| fail("OPENSSL_IS_AWSLC is defined but AWSLC_VERSION_NUMBER_STRING is not"))?;
+        let version = Version::parse(&v).map_err(|e| fail(&format!("AWSLC_VERSION_NUMBER_STRING: {e}")))?;
+        (Family::AwsLc, version, num("awslc_api"))
+    } else if m.contains_key("is_boringssl") {
+        let api = num("boringssl_api").ok_or_else(|| fail("OPENSSL_IS_BORINGSSL without a numeric BORINGSSL_API_VERSION"))?;
+        (Family::BoringSsl, Version::api(api), Some(api))
+    } else if let Some(v) = m.get("libressl_number") {
+        let n = parse_int(v).ok_or_else(|| fail("LIBRESSL_VERSION_NUMBER is not a number"))?;
+        (Family::LibreSsl, Version::from_libressl_number(n), None)
+    } else if let (Some(maj), Some(min), Some(pat)) = (num("ossl_major"), num("ossl_minor"), num("ossl_patch")) {
+        (Family::OpenSsl, Version::new(maj, min, pat), None)
+    } else if let Some(n) = num("ossl_number") {
+        if n >> 28 >= 3 {
+            return Err(fail("OPENSSL_VERSION_NUMBER says 3.x or later but OPENSSL_VERSION_MAJOR/MINOR/PATCH are missing"));
+        }
+        (Family::OpenSsl, Version::from_openssl_number(n), None)
+    } else {
+        return Err(fail(
+            "none of OPENSSL_VERSION_NUMBER, LIBRESSL_VERSION_NUMBER, OPENSSL_IS_BORINGSSL or \
+             OPENSSL_IS_AWSLC is defined after #include <openssl/ssl.h>",
+        ));
+    };
+    let version_text = if family == Family::AwsLc {
+        m.get("awslc_version").and_then(|v| parse_string_literal(v)).map(|v| format!("AWS-LC {v}"))
+    } else {
+        text
+    };
+    Ok(Library {
+        family,
+        version,
+        version_text,
+        api_version,
+        openssl_version_number: num("ossl_number"),
+        defines,
+    })
+}
+
+fn truncate(s: &str) -> String {
+    let lines: Vec<&str> = s.lines().filter(|l| l.contains("sslprobe:")).collect();
+    if lines.is_empty() {
+        "(no sslprobe markers in the preprocessor output)".into()
+    } else {
+        lines.join("\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lib(s: &str) -> Library {
+        parse_expansion(s).unwrap()
+    }
+
+    #[test]
+    fn openssl_1x_letter() {
+        let l = lib("# 1 \"x\"\n\"sslprobe:ossl_number\" 0x1010009fL\n\"sslprobe:ossl_text\" \"OpenSSL 1.1.0i  14 Aug 2018\"\n");
+        assert_eq!((l.family, l.version.to_string()), (Family::OpenSsl, "1.1.0i".into()));
+        assert_eq!(l.version_text.as_deref(), Some("OpenSSL 1.1.0i  14 Aug 2018"));
+        assert_eq!(lib("\"sslprobe:ossl_number\" 0x1010117fL").version.to_string(), "1.1.1w");
+    }
+
+    #[test]
+    fn openssl_3() {
+        let l = lib("\"sslprobe:ossl_number\" ( (3<<28) | (0<<20) | (19<<4) | 0x0L )\n\"sslprobe:ossl_major\" 3\n\"sslprobe:ossl_minor\" 0\n\"sslprobe:ossl_patch\" 19\n\"sslprobe:define:SSL_OP_NO_TICKET\" ((uint64_t) 1 << (uint64_t) 14)\n");
+        assert_eq!(l.version, Version::new(3, 0, 19));
+        assert_eq!(l.defines["SSL_OP_NO_TICKET"], "((uint64_t) 1 << (uint64_t) 14)");
+    }
+
+    #[test]
+    fn libressl_boring_awslc() {
+        let l = lib("\"sslprobe:ossl_number\" 0x20000000L\n\"sslprobe:libressl_number\" 0x3050000fL\n");
+        assert_eq!((l.family, l.version.to_string()), (Family::LibreSsl, "3.5.0".into()));
+        let l = lib("\"sslprobe:ossl_number\" 0x1010107f\n\"sslprobe:is_boringssl\" 1\n\"sslprobe:boringssl_api\" 44\n");
+        assert_eq!((l.family, l.version.to_string(), l.api_version), (Family::BoringSsl, "44".into(), Some(44)));
+        let l = lib("\"sslprobe:ossl_number\" 0x1010107f\n\"sslprobe:is_awslc\" \n\"sslprobe:awslc_version\" \"5.12.0\"\n\"sslprobe:awslc_api\" 37\n");
+        assert_eq!((l.family, l.version.to_string(), l.api_version), (Family::AwsLc, "5.12.0".into(), Some(37)));
+    }
+
+    #[test]
+    fn refuses_unknown() {
+        assert!(parse_expansion("").is_err());
+        assert!(parse_expansion("\"sslprobe:wolfssl_version\" \"5.5.4\"\n\"sslprobe:ossl_number\" 0x10100000L").is_err());
+        assert!(parse_expansion("\"sslprobe:ossl_number\" 0x30000000L").is_err());
+        assert!(parse_expansion("\"sslprobe:is_boringssl\" \n").is_err());
+    }
+
+    #[test]
+    fn rejects_bad_define_names() {
+        assert!(identify_source(&[], &["SSL_OP_NO_TICKET"]).is_ok());
+        assert!(identify_source(&[], &["X\n#include </etc/passwd>"]).is_err());
+    }
+}

@@ -13,7 +13,9 @@
 //! knowledge-DB row is derived from it.
 #![warn(missing_docs)]
 
+pub mod build_script;
 pub mod catalog;
+pub mod compiler;
 pub mod downstream;
 pub mod emit;
 mod error;

@@ -1,25 +1,1162 @@
-//! Library families and versions (work in progress; see helper).
+//! Library families and versions.
+//!
+//! sslprobe deals with four OpenSSL-family libraries ([`Family`]) whose versions do not all
+//! follow semver:
+//!
+//! * OpenSSL 1.x uses *letter releases*: `1.1.0` < `1.1.0a` < … < `1.1.0z` < `1.1.0za` < … <
+//!   `1.1.1`. The letter is the bug-fix level; the third number is a feature level.
+//! * OpenSSL >= 3, LibreSSL and AWS-LC use plain `MAJOR.MINOR.PATCH`.
+//! * BoringSSL has no releases at all, only an API version written as a single integer
+//!   (`BORINGSSL_API_VERSION`, e.g. `44`).
+//!
+//! [`Version`] covers all of them with one total order, and [`VersionReq`] is a semver-style
+//! requirement (`">=1.1.0h, <3"`) that understands letters. Both can be decoded from the
+//! numeric macros the headers define ([`Version::from_openssl_number`],
+//! [`Version::from_libressl_number`]) and mapped into [`semver::Version`] without losing
+//! order ([`Version::to_semver`]).
+//!
+//! ```
+//! use sslprobe_build::version::{Family, Version, VersionReq};
+//!
+//! let v = Version::from_openssl_number(0x1010009f);
+//! assert_eq!(v.to_string(), "1.1.0i");
+//! assert!(v < Version::parse("1.1.1").unwrap());
+//! assert!(VersionReq::parse(">=1.1.0h, <3").unwrap().matches(&v));
+//! assert_eq!(Family::OpenSsl.cfg(), "sslprobe_openssl");
+//! ```
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::{Error, Result};
+
+// ---------------------------------------------------------------------------------------------
+// Family
+// ---------------------------------------------------------------------------------------------
 
 /// The four OpenSSL-family libraries sslprobe knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+///
+/// The lowercase name ([`Family::as_str`]) is the one spelling used everywhere: in cfgs
+/// (`sslprobe_openssl`), JSON, TOML and on the command line.
+///
+/// ```
+/// use sslprobe_build::version::Family;
+///
+/// let f: Family = "AWS-LC".parse().unwrap();
+/// assert_eq!(f, Family::AwsLc);
+/// assert_eq!(f.as_str(), "awslc");
+/// assert_eq!(f.display_name(), "AWS-LC");
+/// assert_eq!(f.cfg(), "sslprobe_awslc");
+/// assert_eq!(f.to_string(), "awslc");
+/// assert!("wolfssl".parse::<Family>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Family {
-    /// OpenSSL.
+    /// OpenSSL (<https://www.openssl.org>).
+    #[serde(rename = "openssl")]
     OpenSsl,
-    /// LibreSSL.
+    /// LibreSSL (<https://www.libressl.org>).
+    #[serde(rename = "libressl")]
     LibreSsl,
-    /// BoringSSL.
+    /// BoringSSL (<https://boringssl.googlesource.com/boringssl>).
+    #[serde(rename = "boringssl")]
     BoringSsl,
-    /// AWS-LC.
+    /// AWS-LC (<https://github.com/aws/aws-lc>).
+    #[serde(rename = "awslc")]
     AwsLc,
 }
 
-/// A library version.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Version {
-    /// Major.
-    pub major: u64,
+impl Family {
+    /// Every family, in declaration order.
+    pub const ALL: [Family; 4] = [
+        Family::OpenSsl,
+        Family::LibreSsl,
+        Family::BoringSsl,
+        Family::AwsLc,
+    ];
+
+    /// The lowercase name: `"openssl"`, `"libressl"`, `"boringssl"` or `"awslc"`.
+    ///
+    /// This is the spelling used in cfgs, JSON, TOML and on the command line.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Family::OpenSsl => "openssl",
+            Family::LibreSsl => "libressl",
+            Family::BoringSsl => "boringssl",
+            Family::AwsLc => "awslc",
+        }
+    }
+
+    /// The human-readable name: `"OpenSSL"`, `"LibreSSL"`, `"BoringSSL"` or `"AWS-LC"`.
+    pub fn display_name(&self) -> &'static str {
+        match self {
+            Family::OpenSsl => "OpenSSL",
+            Family::LibreSsl => "LibreSSL",
+            Family::BoringSsl => "BoringSSL",
+            Family::AwsLc => "AWS-LC",
+        }
+    }
+
+    /// The cfg name emitted for this family: `"sslprobe_"` + [`Family::as_str`].
+    pub fn cfg(&self) -> String {
+        format!("sslprobe_{}", self.as_str())
+    }
 }
 
-/// A version requirement.
+impl FromStr for Family {
+    type Err = Error;
+
+    /// Accepts the four lowercase names in any case, and also `aws-lc`; surrounding
+    /// whitespace is ignored.
+    fn from_str(s: &str) -> Result<Family> {
+        let t = s.trim();
+        if t.eq_ignore_ascii_case("aws-lc") {
+            return Ok(Family::AwsLc);
+        }
+        Family::ALL
+            .into_iter()
+            .find(|f| t.eq_ignore_ascii_case(f.as_str()))
+            .ok_or_else(|| {
+                Error::invalid(
+                    "SSL library family",
+                    s,
+                    "expected one of: openssl, libressl, boringssl, awslc (aws-lc)",
+                )
+            })
+    }
+}
+
+impl fmt::Display for Family {
+    /// Writes [`Family::as_str`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Version
+// ---------------------------------------------------------------------------------------------
+
+/// The highest letter index: `"zz"`.
+const MAX_LETTER_INDEX: u64 = 52;
+
+/// What [`Version::parse`] accepts, for error messages.
+const VERSION_FORM: &str =
+    "expected MAJOR[.MINOR[.PATCH[letter]]] with decimal numbers without sign or \
+     leading zeros, and an optional OpenSSL letter suffix (a-z, or za-zz) only after PATCH, \
+     e.g. 44, 3.0, 3.0.13, 1.1.0i, 1.0.2za";
+
+/// A library version that orders OpenSSL letter releases correctly.
+///
+/// The order is `major`, then `minor`, then `patch`, then the letter: `""` < `"a"` < … < `"z"`
+/// < `"za"` < … < `"zz"`, so
+/// `1.0.2 < 1.0.2a < 1.0.2z < 1.0.2za < 1.1.0 < 1.1.0i < 1.1.1 < 1.1.1w < 3.0.0 < 3.0.13`.
+///
+/// A version remembers how many components it was written with (1, 2 or 3), *only* for
+/// display: BoringSSL API versions are written as one integer (`44`), so they display as `44`.
+/// Equality, hashing and ordering ignore it: `1.1 == 1.1.0` and `44 == 44.0.0`.
+///
+/// Serialized (serde) as its display string.
+///
+/// ```
+/// use sslprobe_build::Version;
+///
+/// let v: Version = "1.1.0i".parse().unwrap();
+/// assert_eq!((v.major, v.minor, v.patch, v.letter()), (1, 1, 0, "i"));
+/// assert_eq!(v.letter_index(), 9);
+/// assert_eq!(v, Version::new(1, 1, 0).with_letter("i").unwrap());
+/// assert!(Version::parse("1.0.2za").unwrap() < Version::parse("1.1.0").unwrap());
+/// assert_eq!(Version::parse("1.1").unwrap(), Version::new(1, 1, 0));
+/// assert_eq!(Version::api(44).to_string(), "44");
+/// assert!(Version::parse("1.1.0I").is_err());
+/// ```
 #[derive(Debug, Clone)]
-pub struct VersionReq;
+pub struct Version {
+    /// Major version (for BoringSSL: the API version).
+    pub major: u64,
+    /// Minor version.
+    pub minor: u64,
+    /// Patch version (for OpenSSL 1.x: the "fix" number before the letter).
+    pub patch: u64,
+    /// OpenSSL letter suffix: empty, one of `a`..=`z`, or `za`..=`zz`. Always valid.
+    letter: String,
+    /// Components as written (1, 2 or 3); only used by `Display`.
+    components: u8,
+}
+
+impl Version {
+    /// A three-component version `major.minor.patch` without letter.
+    pub fn new(major: u64, minor: u64, patch: u64) -> Version {
+        Version {
+            major,
+            minor,
+            patch,
+            letter: String::new(),
+            components: 3,
+        }
+    }
+
+    /// A one-component version, as used for BoringSSL (and AWS-LC) API versions: `api(44)`
+    /// equals `44.0.0` and displays as `44`.
+    pub fn api(n: u64) -> Version {
+        Version {
+            major: n,
+            minor: 0,
+            patch: 0,
+            letter: String::new(),
+            components: 1,
+        }
+    }
+
+    /// Sets the OpenSSL letter suffix (`""` clears it).
+    ///
+    /// Accepts exactly what [`Version::parse`] accepts after the patch number: empty, one
+    /// lowercase letter `a`..=`z`, or two letters `za`..=`zz`. A version with a letter is
+    /// always displayed with three components.
+    pub fn with_letter(mut self, letter: &str) -> Result<Version> {
+        if let Err(reason) = check_letter(letter) {
+            return Err(Error::invalid("version letter", letter, reason));
+        }
+        self.letter = letter.to_string();
+        if !letter.is_empty() {
+            self.components = 3;
+        }
+        Ok(self)
+    }
+
+    /// Parses `3`, `3.0`, `3.0.13`, `1.1.0i`, `1.0.2za`; surrounding whitespace is ignored.
+    ///
+    /// Strict: rejects the empty string, prefixes (`v3`), signs, leading zeros (`1.01`),
+    /// empty or extra components (`1..2`, `1.2.3.4`), uppercase letters (`1.1.0I`), letters on
+    /// fewer than three components (`1.1a`), letters other than `a`..=`z`/`za`..=`zz`, and
+    /// numbers that overflow `u64`. The error quotes the input and describes the accepted form.
+    pub fn parse(s: &str) -> Result<Version> {
+        parse_version(s.trim()).map_err(|reason| Error::invalid("version", s, reason))
+    }
+
+    /// Decodes an `OPENSSL_VERSION_NUMBER`.
+    ///
+    /// * major < 3: `0xMNNFFPPS` — M major, NN minor, FF fix (our `patch`), PP letter index
+    ///   (0 none, 1 = `a` … 26 = `z`, 27 = `za` …, clamped to 52 = `zz`), S status (ignored).
+    ///   `0x1010009f` is 1.1.0i, `0x1010117f` is 1.1.1w, `0x1000214f` is 1.0.2t.
+    /// * major >= 3: `(MAJOR << 28) | (MINOR << 20) | (PATCH << 4) | S` (OpenSSL 3's
+    ///   `opensslv.h`), so `0x300000d0` is 3.0.13.
+    ///
+    /// Bits above 31 are treated as part of the major number. Note that LibreSSL always
+    /// claims `0x20000000` and BoringSSL / AWS-LC claim `0x1010107f`: use
+    /// [`Version::from_libressl_number`] or the API versions for those.
+    pub fn from_openssl_number(n: u64) -> Version {
+        let major = n >> 28;
+        let minor = (n >> 20) & 0xff;
+        if major >= 3 {
+            Version::new(major, minor, (n >> 4) & 0xffff)
+        } else {
+            let fix = (n >> 12) & 0xff;
+            let letter = letter_from_index((n >> 4) & 0xff);
+            Version {
+                major,
+                minor,
+                patch: fix,
+                letter,
+                components: 3,
+            }
+        }
+    }
+
+    /// Decodes a `LIBRESSL_VERSION_NUMBER` (LibreSSL >= 2.4.0):
+    /// `M << 28 | m << 20 | p << 12 | 0xf`, so `0x3050000f` is 3.5.0.
+    pub fn from_libressl_number(n: u64) -> Version {
+        Version::new(n >> 28, (n >> 20) & 0xff, (n >> 12) & 0xff)
+    }
+
+    /// The letter suffix: `""`, `"a"`..=`"z"` or `"za"`..=`"zz"`.
+    pub fn letter(&self) -> &str {
+        &self.letter
+    }
+
+    /// The position of the letter in the order: 0 for none, 1..=26 for `a`..=`z`,
+    /// 27..=52 for `za`..=`zz` (OpenSSL's PP byte in `OPENSSL_VERSION_NUMBER`).
+    pub fn letter_index(&self) -> u64 {
+        let b = self.letter.as_bytes();
+        match b.len() {
+            0 => 0,
+            1 => u64::from(b[0] - b'a') + 1,
+            _ => u64::from(b[1] - b'a') + 27,
+        }
+    }
+
+    /// Whether this is an OpenSSL letter release (`1.1.0i`), i.e. the letter is not empty.
+    pub fn is_letter_release(&self) -> bool {
+        !self.letter.is_empty()
+    }
+
+    /// Maps into [`semver::Version`] preserving order (and equality):
+    /// `major.minor.(patch * 100 + letter_index)`, no pre-release, no build metadata.
+    ///
+    /// `1.1.0i` ↦ `1.1.9`, `1.1.1` ↦ `1.1.100`, `1.0.2za` ↦ `1.0.227`, `3.0.13` ↦ `3.0.1300`.
+    /// The order is preserved for every patch below `u64::MAX / 100 - 1`; beyond that the
+    /// multiplication saturates (no real library comes close).
+    ///
+    /// ```
+    /// use sslprobe_build::Version;
+    /// assert_eq!(Version::parse("1.1.0i").unwrap().to_semver(), semver::Version::new(1, 1, 9));
+    /// ```
+    pub fn to_semver(&self) -> semver::Version {
+        semver::Version::new(
+            self.major,
+            self.minor,
+            self.patch
+                .saturating_mul(100)
+                .saturating_add(self.letter_index()),
+        )
+    }
+
+    /// The components shown by `Display`: as written, but never hiding a non-zero part.
+    fn shown_components(&self) -> u8 {
+        let needed = if self.patch != 0 || !self.letter.is_empty() {
+            3
+        } else if self.minor != 0 {
+            2
+        } else {
+            1
+        };
+        self.components.max(needed)
+    }
+
+    fn key(&self) -> (u64, u64, u64, u64) {
+        (self.major, self.minor, self.patch, self.letter_index())
+    }
+}
+
+/// The letter for an index (see [`Version::letter_index`]), clamped to `"zz"`.
+fn letter_from_index(idx: u64) -> String {
+    let idx = idx.min(MAX_LETTER_INDEX);
+    match idx {
+        0 => String::new(),
+        1..=26 => char::from(b'a' + (idx - 1) as u8).to_string(),
+        _ => format!("z{}", char::from(b'a' + (idx - 27) as u8)),
+    }
+}
+
+fn check_letter(letter: &str) -> std::result::Result<(), String> {
+    let b = letter.as_bytes();
+    if !b.iter().all(u8::is_ascii_lowercase) {
+        return Err("a letter suffix must consist of lowercase letters a-z".into());
+    }
+    match b.len() {
+        0 | 1 => Ok(()),
+        2 if b[0] == b'z' => Ok(()),
+        2 => Err("a two-letter suffix must start with 'z' (za..zz)".into()),
+        _ => Err("a letter suffix has at most two letters (a..z, za..zz)".into()),
+    }
+}
+
+fn parse_number(part: &str) -> std::result::Result<u64, String> {
+    if part.is_empty() {
+        return Err(format!("empty version component; {VERSION_FORM}"));
+    }
+    if !part.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "component {part:?} is not a decimal number; {VERSION_FORM}"
+        ));
+    }
+    if part.len() > 1 && part.starts_with('0') {
+        return Err(format!(
+            "component {part:?} has a leading zero; {VERSION_FORM}"
+        ));
+    }
+    part.parse::<u64>()
+        .map_err(|_| format!("component {part:?} is too large (overflows u64)"))
+}
+
+/// Parses an already trimmed version; the error is a reason (without the input).
+fn parse_version(s: &str) -> std::result::Result<Version, String> {
+    if s.is_empty() {
+        return Err(format!("empty version; {VERSION_FORM}"));
+    }
+    let parts: Vec<&str> = s.split('.').collect();
+    if parts.len() > 3 {
+        return Err(format!("more than three components; {VERSION_FORM}"));
+    }
+    let last = parts.len() - 1;
+    let mut nums = [0u64; 3];
+    let mut letter = "";
+    for (i, part) in parts.iter().enumerate() {
+        let mut digits = *part;
+        if i == last {
+            let split = part
+                .bytes()
+                .position(|b| !b.is_ascii_digit())
+                .unwrap_or(part.len());
+            let (d, rest) = part.split_at(split);
+            if !rest.is_empty() && !d.is_empty() && rest.bytes().all(|b| b.is_ascii_alphabetic()) {
+                if parts.len() < 3 {
+                    return Err(format!(
+                        "a letter suffix is only allowed after the third component; {VERSION_FORM}"
+                    ));
+                }
+                check_letter(rest).map_err(|r| format!("{r}; {VERSION_FORM}"))?;
+                digits = d;
+                letter = rest;
+            }
+        }
+        nums[i] = parse_number(digits)?;
+    }
+    Ok(Version {
+        major: nums[0],
+        minor: nums[1],
+        patch: nums[2],
+        letter: letter.to_string(),
+        components: parts.len() as u8,
+    })
+}
+
+impl FromStr for Version {
+    type Err = Error;
+
+    /// Same as [`Version::parse`].
+    fn from_str(s: &str) -> Result<Version> {
+        Version::parse(s)
+    }
+}
+
+impl PartialEq for Version {
+    fn eq(&self, other: &Version) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Version {}
+
+impl Hash for Version {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.key().hash(state);
+    }
+}
+
+impl PartialOrd for Version {
+    fn partial_cmp(&self, other: &Version) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Version {
+    fn cmp(&self, other: &Version) -> Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+impl fmt::Display for Version {
+    /// `44`, `1.1`, `3.0.13`, `1.1.0i`: the components as written (never hiding a non-zero
+    /// one), then the letter.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = match self.shown_components() {
+            1 => self.major.to_string(),
+            2 => format!("{}.{}", self.major, self.minor),
+            _ => format!(
+                "{}.{}.{}{}",
+                self.major, self.minor, self.patch, self.letter
+            ),
+        };
+        f.pad(&s)
+    }
+}
+
+impl Serialize for Version {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Version {
+    fn deserialize<D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Version, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        Version::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// VersionReq
+// ---------------------------------------------------------------------------------------------
+
+/// What [`VersionReq::parse`] accepts, for error messages.
+const REQ_FORM: &str = "expected comma-separated comparators OP VERSION with OP one of \
+     >=, <=, >, <, =, ^, ~ or none (= ^), and VERSION as in 3, 1.1, 1.1.0h; or * for any";
+
+/// A semver-style version requirement over [`Version`]s that understands OpenSSL letters.
+///
+/// Comma-separated comparators, all of which must match: `">=1.1.0h, <3"`, `"^1.1"`,
+/// `"~1.1.1"`, `"=3.0.13"`, `">= 3.0"`; a bare version means `^`, as in semver; `""` and
+/// `"*"` match everything. Versions may be partial (`1.1`, `3`) and full ones may carry a
+/// letter.
+///
+/// Semantics are semver's, applied to [`Version::to_semver`] (the letter sits *below* the
+/// patch number), with letters treated as the finest level:
+///
+/// * `>=`, `>`, `<`, `<=`, `=` compare in [`Version`] order; partial versions behave as in
+///   semver (`<=1.1` means `<1.2.0`, `=1.1` means `1.1.*`).
+/// * `~M.m.p[l]` allows only later *letters* of the same patch: `~1.1.0` matches `1.1.0i`
+///   but not `1.1.1` (for OpenSSL 1.x the third number is a feature release); `~M.m` and
+///   `~M` are as in semver.
+/// * `^` is semver's caret; `^0.0.p[l]` likewise allows later letters of `0.0.p`.
+///
+/// Serialized (serde) as its text.
+///
+/// ```
+/// use sslprobe_build::{Version, VersionReq};
+///
+/// let req = VersionReq::parse(">=1.1.0h, <3").unwrap();
+/// assert!(req.matches(&"1.1.0i".parse().unwrap()));
+/// assert!(!req.matches(&"1.1.0g".parse().unwrap()));
+/// assert!(!req.matches(&Version::new(3, 0, 0)));
+/// assert!(VersionReq::parse(">=18").unwrap().matches(&Version::api(44)));
+/// assert!(VersionReq::any().matches(&Version::new(0, 9, 8)));
+/// assert_eq!(req.to_string(), ">=1.1.0h, <3");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct VersionReq {
+    /// The requirement as written (trimmed; `"*"` for any).
+    text: String,
+    /// The same requirement over [`Version::to_semver`] images.
+    req: semver::VersionReq,
+}
+
+impl VersionReq {
+    /// The requirement that matches every version (`*`).
+    pub fn any() -> VersionReq {
+        VersionReq {
+            text: "*".to_string(),
+            req: semver::VersionReq::STAR,
+        }
+    }
+
+    /// Parses a requirement (see the type documentation for the syntax).
+    ///
+    /// The error quotes the whole requirement and the offending comparator.
+    pub fn parse(s: &str) -> Result<VersionReq> {
+        let text = s.trim();
+        if text.is_empty() || text == "*" {
+            return Ok(VersionReq::any());
+        }
+        let mut rewritten: Vec<String> = Vec::new();
+        for cmp in text.split(',') {
+            let cmp = cmp.trim();
+            let err = |reason: String| {
+                Error::invalid(
+                    "version requirement",
+                    s,
+                    format!("comparator {cmp:?}: {reason}"),
+                )
+            };
+            rewrite_comparator(cmp, &mut rewritten).map_err(err)?;
+        }
+        let semver_text = rewritten.join(", ");
+        let req = semver::VersionReq::parse(&semver_text).map_err(|e| {
+            Error::invalid(
+                "version requirement",
+                s,
+                format!("rewritten as {semver_text:?} it is not a valid semver requirement: {e}"),
+            )
+        })?;
+        Ok(VersionReq {
+            text: text.to_string(),
+            req,
+        })
+    }
+
+    /// Whether `v` satisfies every comparator.
+    pub fn matches(&self, v: &Version) -> bool {
+        self.req.matches(&v.to_semver())
+    }
+
+    /// The requirement text as written (trimmed; `"*"` for [`VersionReq::any`] and for an
+    /// empty input). Same as `Display`.
+    pub fn ranges_text(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether this requirement matches every version (it was written `*` or empty).
+    pub fn is_any(&self) -> bool {
+        self.req.comparators.is_empty()
+    }
+
+    /// The equivalent requirement over [`Version::to_semver`] images (letters folded into
+    /// the patch number, e.g. `>=1.1.0h` is `>=1.1.8`).
+    pub fn as_semver(&self) -> &semver::VersionReq {
+        &self.req
+    }
+}
+
+/// Rewrites one comparator into one or two semver comparators over `to_semver` images.
+fn rewrite_comparator(cmp: &str, out: &mut Vec<String>) -> std::result::Result<(), String> {
+    if cmp.is_empty() {
+        return Err(format!("empty comparator; {REQ_FORM}"));
+    }
+    let ops = [">=", "<=", ">", "<", "=", "^", "~"];
+    let (op, rest) = match ops.iter().find(|op| cmp.starts_with(**op)) {
+        Some(op) => (*op, &cmp[op.len()..]),
+        None => ("^", cmp),
+    };
+    let rest = rest.trim();
+    if rest.is_empty() {
+        return Err(format!("missing version after {op:?}; {REQ_FORM}"));
+    }
+    let v = parse_version(rest).map_err(|r| format!("bad version {rest:?}: {r}"))?;
+    if v.components < 3 {
+        let partial = match v.components {
+            1 => format!("{}", v.major),
+            _ => format!("{}.{}", v.major, v.minor),
+        };
+        out.push(format!("{op}{partial}"));
+        return Ok(());
+    }
+    let too_large = || format!("patch number {} is too large", v.patch);
+    let mapped = v
+        .patch
+        .checked_mul(100)
+        .and_then(|p| p.checked_add(v.letter_index()));
+    let mapped = mapped.ok_or_else(too_large)?;
+    // Only later letters of the same patch: [M.m.p', M.m.(p+1)*100).
+    let letters_only = op == "~" || (op == "^" && v.major == 0 && v.minor == 0);
+    if letters_only {
+        let next = v
+            .patch
+            .checked_add(1)
+            .and_then(|p| p.checked_mul(100))
+            .ok_or_else(too_large)?;
+        out.push(format!(">={}.{}.{mapped}", v.major, v.minor));
+        out.push(format!("<{}.{}.{next}", v.major, v.minor));
+    } else {
+        out.push(format!("{op}{}.{}.{mapped}", v.major, v.minor));
+    }
+    Ok(())
+}
+
+impl Default for VersionReq {
+    /// [`VersionReq::any`].
+    fn default() -> VersionReq {
+        VersionReq::any()
+    }
+}
+
+impl FromStr for VersionReq {
+    type Err = Error;
+
+    /// Same as [`VersionReq::parse`].
+    fn from_str(s: &str) -> Result<VersionReq> {
+        VersionReq::parse(s)
+    }
+}
+
+impl fmt::Display for VersionReq {
+    /// The text as written ([`VersionReq::ranges_text`]).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(&self.text)
+    }
+}
+
+impl Serialize for VersionReq {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
+    }
+}
+
+impl<'de> Deserialize<'de> for VersionReq {
+    fn deserialize<D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<VersionReq, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        VersionReq::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------------------------
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::HashSet;
+
+    fn v(s: &str) -> Version {
+        Version::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    fn req(s: &str) -> VersionReq {
+        VersionReq::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    const CHAIN: &[&str] = &[
+        "1.0.2", "1.0.2a", "1.0.2z", "1.0.2za", "1.0.2zl", "1.1.0", "1.1.0h", "1.1.0i", "1.1.1",
+        "1.1.1w", "3.0.0", "3.0.13", "4.0.0",
+    ];
+
+    #[test]
+    fn family_names() {
+        for f in Family::ALL {
+            assert_eq!(f.as_str().parse::<Family>().unwrap(), f);
+            assert_eq!(f.as_str().to_uppercase().parse::<Family>().unwrap(), f);
+            assert_eq!(f.to_string(), f.as_str());
+            assert_eq!(f.cfg(), format!("sslprobe_{}", f.as_str()));
+        }
+        assert_eq!("aws-lc".parse::<Family>().unwrap(), Family::AwsLc);
+        assert_eq!("AWS-LC".parse::<Family>().unwrap(), Family::AwsLc);
+        assert_eq!("OpenSSL".parse::<Family>().unwrap(), Family::OpenSsl);
+        assert_eq!(Family::BoringSsl.display_name(), "BoringSSL");
+        assert_eq!(Family::AwsLc.display_name(), "AWS-LC");
+        let e = "wolfssl".parse::<Family>().unwrap_err().to_string();
+        assert!(
+            e.contains("wolfssl") && e.contains("openssl, libressl, boringssl, awslc"),
+            "{e}"
+        );
+        assert!("".parse::<Family>().is_err());
+        assert!("open ssl".parse::<Family>().is_err());
+    }
+
+    #[test]
+    fn family_serde() {
+        let names: Vec<String> = Family::ALL.iter().map(toml_str).collect();
+        assert_eq!(names, ["openssl", "libressl", "boringssl", "awslc"]);
+        #[derive(Deserialize)]
+        struct W {
+            f: Family,
+        }
+        let w: W = toml::from_str("f = \"awslc\"").unwrap();
+        assert_eq!(w.f, Family::AwsLc);
+    }
+
+    /// Serializes a value as a bare TOML string value (via a one-field table).
+    fn toml_str<T: Serialize>(t: &T) -> String {
+        #[derive(Serialize)]
+        struct W<'a, T: Serialize> {
+            x: &'a T,
+        }
+        let s = toml::to_string(&W { x: t }).unwrap();
+        let s = s.trim().strip_prefix("x = ").unwrap().to_string();
+        s.trim_matches('"').to_string()
+    }
+
+    #[test]
+    fn version_serde() {
+        #[derive(Serialize, Deserialize, PartialEq, Debug)]
+        struct W {
+            v: Version,
+            r: VersionReq,
+        }
+        let w = W {
+            v: v("1.1.0i"),
+            r: req(">=1.1.0h, <3"),
+        };
+        let s = toml::to_string(&w).unwrap();
+        assert!(s.contains("v = \"1.1.0i\""), "{s}");
+        assert!(s.contains("r = \">=1.1.0h, <3\""), "{s}");
+        let back: W = toml::from_str(&s).unwrap();
+        assert_eq!(back, w);
+        assert_eq!(toml_str(&Version::api(44)), "44");
+        assert!(toml::from_str::<W>("v = \"1.1.0I\"\nr = \"*\"").is_err());
+        assert!(toml::from_str::<W>("v = \"1\"\nr = \">>1\"").is_err());
+    }
+
+    #[test]
+    fn chain_order() {
+        let chain: Vec<Version> = CHAIN.iter().map(|s| v(s)).collect();
+        for w in chain.windows(2) {
+            assert!(w[0] < w[1], "{} < {}", w[0], w[1]);
+            assert!(
+                w[0].to_semver() < w[1].to_semver(),
+                "{} < {} (semver)",
+                w[0],
+                w[1]
+            );
+        }
+        let mut shuffled = chain.clone();
+        shuffled.reverse();
+        shuffled.swap(0, 5);
+        shuffled.swap(3, 9);
+        shuffled.sort();
+        assert_eq!(shuffled, chain);
+        assert!(v("1.0.2y") < v("1.0.2z"));
+        assert!(v("1.0.2zz") < v("1.0.3"));
+        assert!(v("0.9.8zh") < v("1.0.0"));
+        assert!(v("3.0.9") < v("3.0.10"));
+    }
+
+    #[test]
+    fn equality_ignores_components() {
+        assert_eq!(v("1.1"), v("1.1.0"));
+        assert_eq!(v("3"), Version::new(3, 0, 0));
+        assert_eq!(Version::api(44), v("44.0.0"));
+        assert_ne!(v("1.1.0"), v("1.1.0a"));
+        let set: HashSet<Version> = ["1.1", "1.1.0", "1.1.0a"].iter().map(|s| v(s)).collect();
+        assert_eq!(set.len(), 2);
+        assert_eq!(v("1.1").cmp(&v("1.1.0")), Ordering::Equal);
+    }
+
+    #[test]
+    fn display() {
+        for s in [
+            "44", "1.1", "1.1.0i", "3.0.13", "0", "0.0", "0.0.0", "1.0.2za", "1.0.2zl",
+        ] {
+            assert_eq!(v(s).to_string(), s);
+        }
+        assert_eq!(v("  3.0.13\n").to_string(), "3.0.13");
+        assert_eq!(Version::api(44).to_string(), "44");
+        assert_eq!(Version::new(3, 0, 0).to_string(), "3.0.0");
+        assert_eq!(
+            Version::api(44).with_letter("a").unwrap().to_string(),
+            "44.0.0a"
+        );
+        let mut x = Version::api(1);
+        x.patch = 2;
+        assert_eq!(x.to_string(), "1.0.2");
+        assert_eq!(format!("[{:>8}]", v("1.1.0i")), "[  1.1.0i]");
+    }
+
+    #[test]
+    fn display_round_trip() {
+        let inputs = [
+            "0",
+            "1",
+            "44",
+            "1.1",
+            "3.4",
+            "1.0.2",
+            "1.0.2a",
+            "1.0.2z",
+            "1.0.2za",
+            "1.0.2zz",
+            "1.1.0i",
+            "3.0.13",
+            "18446744073709551615",
+            "1.18446744073709551615.0",
+        ];
+        for s in inputs {
+            let a = v(s);
+            let b = v(&a.to_string());
+            assert_eq!(a, b);
+            assert_eq!(a.to_string(), b.to_string());
+        }
+        for n in 0..=MAX_LETTER_INDEX {
+            let a = Version {
+                letter: letter_from_index(n),
+                ..Version::new(1, 0, 2)
+            };
+            assert_eq!(a.letter_index(), n);
+            assert_eq!(v(&a.to_string()), a);
+        }
+    }
+
+    #[test]
+    fn parse_errors() {
+        let bad = [
+            "",
+            "   ",
+            "v3",
+            "V3",
+            "1..2",
+            ".1",
+            "1.",
+            "1.2.3.4",
+            "1.1.0I",
+            "1.1.0A",
+            "1.1a",
+            "3a",
+            "1.1.0ab",
+            "1.1.0zab",
+            "1.1.0aa",
+            "1.1.0é",
+            "1.1.0-",
+            "+1",
+            "-1",
+            "1.+2",
+            "1.-2",
+            "18446744073709551616",
+            "1.1.99999999999999999999",
+            "1.01",
+            "01",
+            "1.1.0 i",
+            "1 .1",
+            "1,1",
+            "a",
+            "1.1.i",
+            "1.1.0i1",
+            "1.1.0_",
+            "x.y.z",
+            "３",
+        ];
+        for s in bad {
+            match Version::parse(s) {
+                Ok(x) => panic!("{s:?} parsed as {x}"),
+                Err(e) => {
+                    let msg = e.to_string();
+                    assert!(msg.contains(&format!("{s:?}")), "{msg} lacks {s:?}");
+                    assert!(
+                        msg.contains("expected") || msg.contains("too large"),
+                        "{msg}"
+                    );
+                }
+            }
+        }
+        assert!(Version::new(1, 1, 0).with_letter("I").is_err());
+        assert!(Version::new(1, 1, 0).with_letter("ab").is_err());
+        assert!(Version::new(1, 1, 0).with_letter("zzz").is_err());
+        assert_eq!(Version::new(1, 1, 0).with_letter("").unwrap(), v("1.1.0"));
+        assert_eq!(v("1.1.0i").with_letter("").unwrap().to_string(), "1.1.0");
+    }
+
+    #[test]
+    fn letter_index() {
+        assert_eq!(v("1.1.0").letter_index(), 0);
+        assert_eq!(v("1.1.0a").letter_index(), 1);
+        assert_eq!(v("1.1.0z").letter_index(), 26);
+        assert_eq!(v("1.1.0za").letter_index(), 27);
+        assert_eq!(v("1.1.0zz").letter_index(), 52);
+        assert!(v("1.1.0a").is_letter_release());
+        assert!(!v("1.1.0").is_letter_release());
+        assert_eq!(v("1.0.2za").to_semver(), semver::Version::new(1, 0, 227));
+        assert_eq!(v("3.0.13").to_semver(), semver::Version::new(3, 0, 1300));
+        assert_eq!(Version::api(44).to_semver(), semver::Version::new(44, 0, 0));
+    }
+
+    #[test]
+    fn openssl_numbers() {
+        assert_eq!(Version::from_openssl_number(0x1010009f), v("1.1.0i"));
+        assert_eq!(
+            Version::from_openssl_number(0x1010009f).to_string(),
+            "1.1.0i"
+        );
+        assert_eq!(Version::from_openssl_number(0x1010117f), v("1.1.1w"));
+        assert_eq!(Version::from_openssl_number(0x1000214f), v("1.0.2t"));
+        assert_eq!(Version::from_openssl_number(0x1010107f), v("1.1.1g"));
+        assert_eq!(Version::from_openssl_number(0x1010100f), v("1.1.1"));
+        assert_eq!(Version::from_openssl_number(0x100021bf), v("1.0.2za"));
+        assert_eq!(Version::from_openssl_number(0x0090819f), v("0.9.8y"));
+        assert_eq!(
+            Version::from_openssl_number(0x10002fff),
+            v("1.0.2zz"),
+            "clamped"
+        );
+        assert_eq!(Version::from_openssl_number(0x300000d0), v("3.0.13"));
+        assert_eq!(Version::from_openssl_number(0x300000df), v("3.0.13"));
+        assert_eq!(Version::from_openssl_number(0x30000000), v("3.0.0"));
+        assert_eq!(Version::from_openssl_number(0x30500050), v("3.5.5"));
+        assert_eq!(Version::from_openssl_number(0x40000030), v("4.0.3"));
+        assert_eq!(
+            Version::from_openssl_number(0x40000030).to_string(),
+            "4.0.3"
+        );
+        assert_eq!(Version::from_openssl_number(0x1_0010_0010), v("16.1.1"));
+    }
+
+    #[test]
+    fn libressl_numbers() {
+        assert_eq!(Version::from_libressl_number(0x3050000f), v("3.5.0"));
+        assert_eq!(Version::from_libressl_number(0x3010000f), v("3.1.0"));
+        assert_eq!(Version::from_libressl_number(0x2070000f), v("2.7.0"));
+        assert_eq!(Version::from_libressl_number(0x2080100f), v("2.8.1"));
+        assert_eq!(
+            Version::from_libressl_number(0x3050000f).to_string(),
+            "3.5.0"
+        );
+    }
+
+    fn check(r: &str, yes: &[&str], no: &[&str]) {
+        let q = req(r);
+        for s in yes {
+            assert!(
+                q.matches(&v(s)),
+                "{r} should match {s} (semver {})",
+                q.as_semver()
+            );
+        }
+        for s in no {
+            assert!(
+                !q.matches(&v(s)),
+                "{r} should not match {s} (semver {})",
+                q.as_semver()
+            );
+        }
+    }
+
+    #[test]
+    fn req_matching() {
+        check(
+            ">=1.1.1",
+            &["1.1.1", "1.1.1w", "3.0.0"],
+            &["1.1.0i", "1.1.0", "1.0.2zz"],
+        );
+        check(
+            "<1.1.1",
+            &["1.1.0i", "1.1.0", "1.0.2za"],
+            &["1.1.1", "1.1.1a", "3.0.0"],
+        );
+        check(
+            ">=1.1.0h",
+            &["1.1.0h", "1.1.0i", "1.1.1"],
+            &["1.1.0g", "1.1.0"],
+        );
+        check(">=3.4, <4", &["3.4.0", "3.9.2"], &["4.0.0", "3.3.9"]);
+        check("^1.1", &["1.1.0i", "1.1.1w", "1.1.0"], &["3.0.0", "1.0.2z"]);
+        check(
+            "~1.1.0",
+            &["1.1.0", "1.1.0i", "1.1.0zz"],
+            &["1.1.1", "1.0.2", "1.2.0"],
+        );
+        check("~1.1.0h", &["1.1.0h", "1.1.0z"], &["1.1.0g", "1.1.1"]);
+        check("~3.0.13", &["3.0.13"], &["3.0.14", "3.0.12"]);
+        check("~1.1", &["1.1.0", "1.1.1w"], &["1.2.0", "1.0.2"]);
+        check(
+            "=1.1.0i",
+            &["1.1.0i"],
+            &["1.1.0h", "1.1.0j", "1.1.0", "1.1.1"],
+        );
+        check("=3.0.13", &["3.0.13"], &["3.0.12", "3.0.14"]);
+        check(">=18", &["44", "18"], &["14", "17"]);
+        check("1.1.1", &["1.1.1", "1.1.1w", "1.2.0"], &["1.1.0i", "2.0.0"]);
+        check("^1.1.1", &["1.1.1", "1.1.1w"], &["1.1.0z", "3.0.0"]);
+        check(">= 3.0", &["3.0.0", "3.6.3", "4.0.0"], &["1.1.1w"]);
+        check(">=1.1.0h, <3", &["1.1.0h", "1.1.1w"], &["1.1.0g", "3.0.0"]);
+        check("<=1.1.0", &["1.1.0", "1.0.2zz"], &["1.1.0a", "1.1.1"]);
+        check("<=1.1", &["1.1.1w", "1.1.0"], &["1.2.0"]);
+        check(">1.1.0h", &["1.1.0i", "1.1.1"], &["1.1.0h"]);
+        check("^0.0.3", &["0.0.3", "0.0.3a"], &["0.0.4", "0.0.2"]);
+        check("^0.9.8", &["0.9.8", "0.9.8zh"], &["1.0.0", "0.9.7"]);
+        let all = ["0", "1.0.2za", "44", "3.0.13"];
+        check("*", &all, &[]);
+        check("", &all, &[]);
+        check("  ", &all, &[]);
+        assert!(VersionReq::any().matches(&v("1.1.0i")));
+        assert!(VersionReq::default().is_any());
+        assert!(req("").is_any() && req("*").is_any() && !req(">=1").is_any());
+    }
+
+    #[test]
+    fn req_text() {
+        assert_eq!(req(">=1.1.0h, <3").to_string(), ">=1.1.0h, <3");
+        assert_eq!(req("  >= 3.0 ").ranges_text(), ">= 3.0");
+        assert_eq!(req("").ranges_text(), "*");
+        assert_eq!(VersionReq::any().to_string(), "*");
+        assert_eq!(req(">=1.1.0h").as_semver().to_string(), ">=1.1.8");
+        let r = req("~1.1.0");
+        assert_eq!(req(&r.to_string()), r);
+    }
+
+    #[test]
+    fn req_errors() {
+        let bad = [
+            (">=1.1.0I", ">=1.1.0I"),
+            (">=1.1.0h, <3x", "<3x"),
+            (">=1, ,<2", ""),
+            (">=1,", ""),
+            (">>1", ">>1"),
+            (">=", ">="),
+            ("1.2.3.4", "1.2.3.4"),
+            (">=1.1 <2", ">=1.1 <2"),
+            ("v1", "v1"),
+            ("1.*", "1.*"),
+            ("* , >=1", "*"),
+            (
+                "=18446744073709551615.0.18446744073709551615",
+                "18446744073709551615",
+            ),
+            ("~1.0.184467440737095516", "~1.0.184467440737095516"),
+        ];
+        for (s, cmp) in bad {
+            match VersionReq::parse(s) {
+                Ok(r) => panic!("{s:?} parsed as {:?}", r.as_semver()),
+                Err(e) => {
+                    let msg = e.to_string();
+                    assert!(msg.contains(&format!("{s:?}")), "{msg} lacks {s:?}");
+                    assert!(msg.contains(cmp), "{msg} lacks {cmp:?}");
+                }
+            }
+        }
+    }
+
+    fn letter_strategy() -> impl Strategy<Value = String> {
+        (0..=MAX_LETTER_INDEX).prop_map(letter_from_index)
+    }
+
+    /// Canonical version strings with 1, 2 or 3 components.
+    fn version_string(max: u64) -> impl Strategy<Value = String> {
+        (0..max, 0..max, 0..max, letter_strategy(), 1u8..=3).prop_map(|(a, b, c, l, n)| match n {
+            1 => format!("{a}"),
+            2 => format!("{a}.{b}"),
+            _ => format!("{a}.{b}.{c}{l}"),
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn parse_never_panics(s in ".*") {
+            let _ = Version::parse(&s);
+        }
+
+        #[test]
+        fn parse_never_panics_versionish(s in "[0-9a-zA-Z.+ -]{0,16}") {
+            if let Ok(x) = Version::parse(&s) {
+                prop_assert_eq!(Version::parse(&x.to_string()).unwrap(), x);
+            }
+        }
+
+        #[test]
+        fn display_round_trips(s in version_string(1000)) {
+            let x = Version::parse(&s).unwrap();
+            prop_assert_eq!(x.to_string(), s);
+            prop_assert_eq!(Version::parse(&x.to_string()).unwrap(), x);
+        }
+
+        #[test]
+        fn new_with_letter_round_trips(a in 0u64..1000, b in 0u64..1000, c in 0u64..1000,
+                                       l in letter_strategy()) {
+            let x = Version::new(a, b, c).with_letter(&l).unwrap();
+            prop_assert_eq!(x.to_string(), format!("{a}.{b}.{c}{l}"));
+            prop_assert_eq!(Version::parse(&x.to_string()).unwrap(), x);
+        }
+
+        #[test]
+        fn semver_order_is_version_order(a in version_string(1000), b in version_string(1000)) {
+            let (x, y) = (Version::parse(&a).unwrap(), Version::parse(&b).unwrap());
+            prop_assert_eq!(x.cmp(&y), x.to_semver().cmp(&y.to_semver()));
+        }
+
+        #[test]
+        fn semver_order_small(a in version_string(3), b in version_string(3)) {
+            let (x, y) = (Version::parse(&a).unwrap(), Version::parse(&b).unwrap());
+            prop_assert_eq!(x.cmp(&y), x.to_semver().cmp(&y.to_semver()));
+            prop_assert_eq!(x == y, x.to_semver() == y.to_semver());
+        }
+
+        #[test]
+        fn req_ops_follow_order(a in version_string(4), b in version_string(4)) {
+            let (x, y) = (Version::parse(&a).unwrap(), Version::parse(&b).unwrap());
+            // Only full versions: partial ones have semver's range meaning.
+            let full = Version { components: 3, ..x.clone() }.to_string();
+            prop_assert_eq!(req(&format!(">={full}")).matches(&y), y >= x);
+            prop_assert_eq!(req(&format!(">{full}")).matches(&y), y > x);
+            prop_assert_eq!(req(&format!("<{full}")).matches(&y), y < x);
+            prop_assert_eq!(req(&format!("<={full}")).matches(&y), y <= x);
+            prop_assert_eq!(req(&format!("={full}")).matches(&y), y == x);
+        }
+
+        #[test]
+        fn req_parse_never_panics(s in ".*") {
+            let _ = VersionReq::parse(&s);
+        }
+
+        #[test]
+        fn req_parse_never_panics_reqish(s in "[0-9a-z.,*^~<>= -]{0,24}") {
+            if let Ok(r) = VersionReq::parse(&s) {
+                prop_assert_eq!(VersionReq::parse(&r.to_string()).unwrap(), r);
+            }
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! What the build script found: library identity, every probe result, and the knowledge DB.
+//!
+//! All of it is generated at build time from the catalog (`probes/catalog.toml`) and the probe
+//! results; see [`build_info`] and [`db`].
+
+use std::fmt;
+
+/// The four OpenSSL-family libraries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Family {
+    /// OpenSSL.
+    OpenSsl,
+    /// LibreSSL.
+    LibreSsl,
+    /// BoringSSL.
+    BoringSsl,
+    /// AWS-LC.
+    AwsLc,
+}
+
+impl Family {
+    /// `openssl`, `libressl`, `boringssl` or `awslc`.
+    ///
+    /// ```
+    /// assert_eq!(sslprobe::Family::AwsLc.as_str(), "awslc");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::OpenSsl => "openssl",
+            Family::LibreSsl => "libressl",
+            Family::BoringSsl => "boringssl",
+            Family::AwsLc => "awslc",
+        }
+    }
+
+    /// `OpenSSL`, `LibreSSL`, `BoringSSL` or `AWS-LC`.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Family::OpenSsl => "OpenSSL",
+            Family::LibreSsl => "LibreSSL",
+            Family::BoringSsl => "BoringSSL",
+            Family::AwsLc => "AWS-LC",
+        }
+    }
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How an API exists in the library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// An exported function.
+    Function,
+    /// A function-like macro (no symbol).
+    Macro,
+    /// A preprocessor constant.
+    Define,
+}
+
+impl Kind {
+    /// `function`, `macro` or `define`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Function => "function",
+            Kind::Macro => "macro",
+            Kind::Define => "define",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The build-time result for one API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiInfo {
+    /// C name.
+    pub name: &'static str,
+    /// cfg name (`have_…`).
+    pub cfg: &'static str,
+    /// Compiles and links with the expected prototype.
+    pub present: bool,
+    /// Function / macro / define, as found.
+    pub kind: Option<Kind>,
+    /// Winning prototype variant.
+    pub variant: Option<&'static str>,
+    /// Present and not a known stub.
+    pub effective: bool,
+    /// What the knowledge DB expected.
+    pub db_expected: bool,
+    /// Probe and DB agree.
+    pub db_agrees: bool,
+    /// `probe`, `override` or `assumed`.
+    pub source: &'static str,
+    /// DB note for this family.
+    pub note: Option<&'static str>,
+    /// Why it is absent (compiler/linker diagnostics excerpt).
+    pub failure: Option<&'static str>,
+    /// For defines: the expanded value.
+    pub value: Option<&'static str>,
+}
+
+/// Build-time identity of the library and every probe result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BuildInfo {
+    /// Library family.
+    pub family: Family,
+    /// Version (`3.0.19`, `1.1.0i`; BoringSSL: API version).
+    pub version: &'static str,
+    /// `OPENSSL_VERSION_TEXT`.
+    pub version_text: Option<&'static str>,
+    /// BoringSSL/AWS-LC API version.
+    pub api_version: Option<u64>,
+    /// `OPENSSL_VERSION_NUMBER` when a literal.
+    pub openssl_version_number: Option<u64>,
+    /// Include directories (empty: compiler default).
+    pub include_dirs: &'static [&'static str],
+    /// Library directories (empty: linker default).
+    pub lib_dirs: &'static [&'static str],
+    /// How the library was located.
+    pub found_by: &'static str,
+    /// Linked statically.
+    pub link_static: bool,
+    /// Compiler invocations used by identify + probe.
+    pub compiler_runs: usize,
+    /// Milliseconds spent identifying and probing.
+    pub probe_ms: u64,
+    /// The build-time probe log (`$OUT_DIR/sslprobe.log`).
+    pub log_path: &'static str,
+    /// Overrides applied (`SSLPROBE_HAVE_*`, `SSLPROBE_ASSUME`).
+    pub overrides: &'static [&'static str],
+    /// One entry per catalog API.
+    pub apis: &'static [ApiInfo],
+}
+
+impl BuildInfo {
+    /// The result for an API by C name.
+    ///
+    /// ```
+    /// let info = sslprobe::build_info();
+    /// let t = info.api("SSL_CTX_set_num_tickets").unwrap();
+    /// assert_eq!(t.cfg, "have_ssl_ctx_set_num_tickets");
+    /// ```
+    pub fn api(&self, name: &str) -> Option<&'static ApiInfo> {
+        self.apis.iter().find(|a| a.name == name)
+    }
+
+    /// Whether the API was found.
+    pub fn has(&self, name: &str) -> bool {
+        self.api(name).is_some_and(|a| a.present)
+    }
+
+    /// `OpenSSL 3.0.19`, `BoringSSL (API version 44)`.
+    pub fn describe(&self) -> String {
+        match self.family {
+            Family::BoringSsl => format!("BoringSSL (API version {})", self.version),
+            f => format!("{} {}", f.display_name(), self.version),
+        }
+    }
+}
+
+/// Knowledge-DB row for one family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DbFamily {
+    /// The family.
+    pub family: Family,
+    /// First version that has it (`None`: never).
+    pub since: Option<&'static str>,
+    /// `(from version, variant)` overrides.
+    pub variants: &'static [(&'static str, &'static str)],
+    /// Whether calling it has an effect.
+    pub effective: bool,
+    /// One-line note.
+    pub note: Option<&'static str>,
+}
+
+/// Knowledge-DB entry for one API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DbApi {
+    /// C name.
+    pub name: &'static str,
+    /// cfg name.
+    pub cfg: &'static str,
+    /// One-line description.
+    pub doc: &'static str,
+    /// `(variant, kind)` in probe order.
+    pub variants: &'static [(&'static str, Kind)],
+    /// One row per family.
+    pub families: &'static [DbFamily],
+}
+
+mod generated {
+    use super::*;
+    include!(concat!(env!("OUT_DIR"), "/build_info.rs"));
+}
+
+/// The build-time identity of the library and every probe result.
+pub fn build_info() -> &'static BuildInfo {
+    &generated::BUILD_INFO
+}
+
+/// The knowledge DB (generated from the catalog).
+pub fn db() -> &'static [DbApi] {
+    generated::DB
+}
+
+/// `probes/catalog.toml` as compiled in, and the probe sources: lets `sslprobe probe` run the
+/// same catalog against any library at run time.
+pub fn catalog_sources() -> (&'static str, &'static [(&'static str, &'static str)]) {
+    (generated::CATALOG_TOML, generated::PROBE_SOURCES)
+}

@@ -1,0 +1,566 @@
+//! Real OpenSSL-family libraries built from registry source packages.
+//!
+//! [`LIBS`] is the table; [`ensure_built`] (or [`ensure_built_with`]) returns a
+//! [`Prefix`] for one of them, building it into the cache first when needed.
+//!
+//! Cache layout (`$SSLPROBE_MATRIX_CACHE`, default `~/.cache/sslprobe/libs`):
+//!
+//! ```text
+//! <cache>/<crate>-<version>-<static|shared>/   e.g. openssl-src-111.28.2+1.1.1w-static/
+//!     prefix/include/openssl/ssl.h
+//!     prefix/lib/libssl.a, libcrypto.a        (shared builds: libssl.so.* ...)
+//!     build.log                               every command of the build and its output
+//!     lib.json                                the Prefix manifest
+//!     complete.stamp                          written last; without it the build is redone
+//! <cache>/apt-<package>/                      Debian packages: build.log + lib.json only
+//! ```
+
+mod build;
+mod fetch;
+mod inspect;
+mod table;
+mod tools;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+pub use inspect::{defined_symbols, log_tail};
+pub use table::LIBS;
+
+/// Bump when a build recipe changes in a way that must invalidate cached builds.
+pub const RECIPE_REVISION: u32 = 1;
+
+/// Environment variable naming the cache directory.
+pub const CACHE_ENV: &str = "SSLPROBE_MATRIX_CACHE";
+
+/// Environment variable that, when set to `1`, keeps the source/build trees of
+/// a successful build (they are deleted by default to keep the cache small).
+pub const KEEP_BUILD_ENV: &str = "SSLPROBE_KEEP_BUILD";
+
+/// Which implementation a library is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    /// OpenSSL proper.
+    OpenSsl,
+    /// LibreSSL (OpenBSD).
+    LibreSsl,
+    /// Google's BoringSSL (including Debian's Android build of it).
+    BoringSsl,
+    /// Amazon's AWS-LC.
+    AwsLc,
+    /// wolfSSL through its OpenSSL compatibility layer.
+    WolfSsl,
+}
+
+impl Family {
+    /// Lower-case name, as written in `lib.json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::OpenSsl => "openssl",
+            Family::LibreSsl => "libressl",
+            Family::BoringSsl => "boringssl",
+            Family::AwsLc => "awslc",
+            Family::WolfSsl => "wolfssl",
+        }
+    }
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How the built libraries are meant to be linked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Linkage {
+    /// `libssl.a` + `libcrypto.a` only.
+    Static,
+    /// Shared objects only (OpenSSL shared builds get RUNPATH `$ORIGIN` on libssl).
+    Shared,
+}
+
+impl Linkage {
+    /// `"static"` or `"shared"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Linkage::Static => "static",
+            Linkage::Shared => "shared",
+        }
+    }
+}
+
+impl fmt::Display for Linkage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a crate's sources are turned into an install prefix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recipe {
+    /// `openssl-src`: `./Configure` in `openssl/`, `make build_libs`, `make install_dev`.
+    OpenSsl {
+        /// Pass `no-module` (required by the stripped 3.5+ `openssl-src` sources).
+        no_module: bool,
+    },
+    /// BoringSSL with cmake + ninja (`ninja ssl crypto`).
+    BoringSsl {
+        /// Directory (inside the crate) holding the `CMakeLists.txt` to build.
+        cmake_dir: &'static str,
+        /// Directory (inside the crate) holding the public `openssl/` headers.
+        include_dir: &'static str,
+    },
+    /// AWS-LC with cmake + ninja, Go/Perl/tool/tests disabled.
+    AwsLc {
+        /// Directory (inside the crate) holding AWS-LC's sources.
+        cmake_dir: &'static str,
+    },
+    /// A LibreSSL release tarball shipped inside the crate.
+    LibreSslTarball {
+        /// File name of the tarball at the crate root.
+        tarball: &'static str,
+    },
+}
+
+/// Where a library comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A crates.io source package, built by `recipe`.
+    Crate {
+        /// Crate name.
+        name: &'static str,
+        /// Exact crate version (resolved with `=version`).
+        version: &'static str,
+        /// Build recipe.
+        recipe: Recipe,
+    },
+    /// A Debian/Ubuntu package installed with apt (nothing is built).
+    Apt {
+        /// Package name (the `-dev` package, which carries headers and `.so` links).
+        package: &'static str,
+        /// File name of the TLS library inside the package's library directory.
+        ssl_lib: &'static str,
+        /// File name of the crypto library (may equal `ssl_lib`).
+        crypto_lib: &'static str,
+        /// Names to pass as `-l`.
+        link_libs: &'static [&'static str],
+        /// Headers that must be included before `<openssl/ssl.h>`.
+        pre_includes: &'static [&'static str],
+    },
+}
+
+/// One row of the library table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lib {
+    /// The `--libs` key, e.g. `openssl-1.1.1w`.
+    pub key: &'static str,
+    /// Implementation family.
+    pub family: Family,
+    /// Expected version (empty for apt packages: taken from the installed package).
+    pub version: &'static str,
+    /// Static or shared.
+    pub linkage: Linkage,
+    /// Source package.
+    pub source: Source,
+    /// Macros that `<openssl/ssl.h>` must define, with their values (hex values
+    /// compared case-insensitively and without an `L`/`UL` suffix).
+    pub expect_macros: &'static [(&'static str, &'static str)],
+}
+
+impl Lib {
+    /// Name of this library's directory in the cache, e.g.
+    /// `openssl-src-111.28.2+1.1.1w-static` or `apt-libwolfssl-dev`.
+    pub fn cache_dir_name(&self) -> String {
+        match self.source {
+            Source::Crate { name, version, .. } => format!("{name}-{version}-{}", self.linkage),
+            Source::Apt { package, .. } => format!("apt-{package}"),
+        }
+    }
+
+    /// `crate version` / `apt package`, for display.
+    pub fn source_label(&self) -> String {
+        match self.source {
+            Source::Crate { name, version, .. } => format!("{name} {version}"),
+            Source::Apt { package, .. } => format!("apt {package}"),
+        }
+    }
+
+    /// Whether the library comes from apt rather than a source build.
+    pub fn is_apt(&self) -> bool {
+        matches!(self.source, Source::Apt { .. })
+    }
+
+    /// The symbol that proves the TLS library is real (`SSL_CTX_new`, or
+    /// `wolfSSL_CTX_new` for wolfSSL, whose compat layer maps names by macro).
+    pub fn ctx_new_symbol(&self) -> &'static str {
+        match self.family {
+            Family::WolfSsl => "wolfSSL_CTX_new",
+            _ => "SSL_CTX_new",
+        }
+    }
+}
+
+/// Looks a library up by its `--libs` key.
+pub fn find(key: &str) -> Option<&'static Lib> {
+    LIBS.iter().find(|lib| lib.key == key)
+}
+
+/// All valid keys, comma-separated (for error messages).
+pub fn valid_keys() -> String {
+    LIBS.iter().map(|l| l.key).collect::<Vec<_>>().join(", ")
+}
+
+/// Parses a `--libs a,b,c` value. Whitespace around keys is ignored and
+/// duplicates are dropped (first occurrence wins); an empty list or an unknown
+/// key is an error that lists the valid keys.
+pub fn parse_keys(spec: &str) -> Result<Vec<&'static Lib>> {
+    let mut out: Vec<&'static Lib> = Vec::new();
+    let mut unknown = Vec::new();
+    for key in spec.split(',').map(str::trim).filter(|k| !k.is_empty()) {
+        match find(key) {
+            Some(lib) if out.iter().any(|l| l.key == lib.key) => {}
+            Some(lib) => out.push(lib),
+            None => unknown.push(key),
+        }
+    }
+    if !unknown.is_empty() {
+        bail!(
+            "unknown librar{} `{}`; valid keys: {}",
+            if unknown.len() == 1 { "y" } else { "ies" },
+            unknown.join("`, `"),
+            valid_keys()
+        );
+    }
+    if out.is_empty() {
+        bail!("--libs needs at least one key; valid keys: {}", valid_keys());
+    }
+    Ok(out)
+}
+
+/// Everything a consumer needs to compile and link against a built library;
+/// stored as `lib.json` in the library's cache directory.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Prefix {
+    /// The `--libs` key.
+    pub name: String,
+    /// Implementation family.
+    pub family: Family,
+    /// Version (`1.1.1w`, `3.5.5`, `API 44`, Debian upstream version ...).
+    pub version: String,
+    /// Source package: `openssl-src 111.28.2+1.1.1w`, `apt libwolfssl-dev 5.5.4-2+deb12u1`.
+    pub source_package: String,
+    /// Install prefix (what `OPENSSL_DIR` should be); `None` for apt packages.
+    pub prefix: Option<PathBuf>,
+    /// Directory holding `openssl/ssl.h` (what `OPENSSL_INCLUDE_DIR` should be).
+    pub include_dir: PathBuf,
+    /// Directory holding the libraries (what `OPENSSL_LIB_DIR` should be).
+    pub lib_dir: PathBuf,
+    /// Static or shared.
+    pub linkage: Linkage,
+    /// The TLS library file (symlinks resolved), for `nm`.
+    pub ssl_lib: PathBuf,
+    /// The crypto library file (symlinks resolved), for `nm`; may equal `ssl_lib`.
+    pub crypto_lib: PathBuf,
+    /// Names to link with `-l`, in order (`["ssl", "crypto"]`, `["wolfssl"]`).
+    pub link_libs: Vec<String>,
+    /// Headers to include before `<openssl/ssl.h>` (`wolfssl/options.h`).
+    pub pre_includes: Vec<String>,
+    /// Identifying macros of `<openssl/ssl.h>` (`OPENSSL_VERSION_NUMBER`, ...).
+    pub macros: BTreeMap<String, String>,
+    /// Wall-clock seconds the build (fetch + configure + compile + install) took.
+    pub build_seconds: f64,
+    /// [`RECIPE_REVISION`] the build was made with.
+    pub recipe_revision: u32,
+    /// Set when this value was loaded from the cache rather than just built.
+    #[serde(skip)]
+    pub from_cache: bool,
+}
+
+impl Prefix {
+    /// Rewrites every path below `old` to lie below `new` (the cache moved).
+    fn rebase(&mut self, old: &Path, new: &Path) {
+        let fix = |p: &mut PathBuf| {
+            if let Ok(rest) = p.strip_prefix(old) {
+                *p = new.join(rest);
+            }
+        };
+        if let Some(p) = self.prefix.as_mut() {
+            fix(p);
+        }
+        fix(&mut self.include_dir);
+        fix(&mut self.lib_dir);
+        fix(&mut self.ssl_lib);
+        fix(&mut self.crypto_lib);
+    }
+}
+
+/// Settings for [`ensure_built_with`].
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Cache root (one directory per library below it).
+    pub cache_dir: PathBuf,
+    /// Parallel compile jobs for make/ninja.
+    pub jobs: usize,
+    /// Keep the source and build trees after a successful build.
+    pub keep_build_tree: bool,
+}
+
+impl Options {
+    /// Cache from `$SSLPROBE_MATRIX_CACHE` (default `~/.cache/sslprobe/libs`),
+    /// 2 jobs, build trees kept only when `$SSLPROBE_KEEP_BUILD=1`.
+    pub fn from_env() -> Result<Options> {
+        Ok(Options {
+            cache_dir: default_cache_dir()?,
+            jobs: 2,
+            keep_build_tree: std::env::var(KEEP_BUILD_ENV).is_ok_and(|v| v == "1"),
+        })
+    }
+}
+
+/// `$SSLPROBE_MATRIX_CACHE`, or `~/.cache/sslprobe/libs`.
+pub fn default_cache_dir() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os(CACHE_ENV).filter(|v| !v.is_empty()) {
+        let dir = PathBuf::from(dir);
+        return Ok(if dir.is_absolute() {
+            dir
+        } else {
+            std::env::current_dir()?.join(dir)
+        });
+    }
+    let home = std::env::var_os("HOME")
+        .filter(|v| !v.is_empty())
+        .with_context(|| format!("neither ${CACHE_ENV} nor $HOME is set"))?;
+    Ok(PathBuf::from(home).join(".cache/sslprobe/libs"))
+}
+
+/// A failed build: where its log is.
+#[derive(Debug)]
+pub struct BuildFailed {
+    /// The library's key.
+    pub key: String,
+    /// The build log.
+    pub log: PathBuf,
+    /// What went wrong.
+    pub cause: anyhow::Error,
+}
+
+impl fmt::Display for BuildFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "building {} failed: {:#} (log: {})",
+            self.key,
+            self.cause,
+            self.log.display()
+        )
+    }
+}
+
+impl std::error::Error for BuildFailed {}
+
+/// [`ensure_built_with`] with [`Options::from_env`].
+pub fn ensure_built(lib: &Lib) -> Result<Prefix> {
+    ensure_built_with(lib, &Options::from_env()?)
+}
+
+/// Returns the library's [`Prefix`], building it into the cache first unless a
+/// complete build (stamp present, same [`RECIPE_REVISION`]) is already there.
+/// Apt packages are (re)checked every time: the cache may have been restored on
+/// a machine where the package is not installed.
+///
+/// Holds an exclusive lock on `<cache>/<dir>.lock` while working, so parallel
+/// callers build each library once. Missing build tools are installed with apt.
+/// A failed build returns an error that downcasts to [`BuildFailed`].
+pub fn ensure_built_with(lib: &Lib, opts: &Options) -> Result<Prefix> {
+    std::fs::create_dir_all(&opts.cache_dir)
+        .with_context(|| format!("creating cache directory {}", opts.cache_dir.display()))?;
+    let dir = opts.cache_dir.join(lib.cache_dir_name());
+    let _lock = tools::lock_file(&opts.cache_dir.join(format!("{}.lock", lib.cache_dir_name())))?;
+    if !lib.is_apt() {
+        if let Some(prefix) = load_cached(lib, &dir) {
+            return Ok(prefix);
+        }
+    }
+    tools::ensure_tools(&build::tools_for(lib))?;
+    build::build(lib, &dir, opts)
+}
+
+/// The cached [`Prefix`] of `lib`, if a complete, current build is present.
+pub fn load_cached(lib: &Lib, dir: &Path) -> Option<Prefix> {
+    let stamp = std::fs::read_to_string(dir.join(build::STAMP)).ok()?;
+    if stamp.trim() != RECIPE_REVISION.to_string() {
+        return None;
+    }
+    let text = std::fs::read_to_string(dir.join("lib.json")).ok()?;
+    let mut prefix: Prefix = serde_json::from_str(&text).ok()?;
+    if prefix.name != lib.key || prefix.recipe_revision != RECIPE_REVISION {
+        return None;
+    }
+    if let Some(old) = prefix.prefix.clone() {
+        let new = dir.join("prefix");
+        if old != new {
+            prefix.rebase(&old, &new);
+        }
+    }
+    if !prefix.include_dir.join("openssl/ssl.h").is_file() || !prefix.ssl_lib.is_file() {
+        return None;
+    }
+    prefix.from_cache = true;
+    Some(prefix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn keys_and_cache_dirs_are_unique() {
+        let keys: HashSet<_> = LIBS.iter().map(|l| l.key).collect();
+        assert_eq!(keys.len(), LIBS.len());
+        let dirs: HashSet<_> = LIBS.iter().map(|l| l.cache_dir_name()).collect();
+        assert_eq!(dirs.len(), LIBS.len());
+        for lib in LIBS {
+            assert!(
+                lib.key
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-".contains(c)),
+                "{}",
+                lib.key
+            );
+        }
+    }
+
+    #[test]
+    fn at_least_fifteen_buildable_libraries() {
+        assert!(LIBS.len() >= 15);
+    }
+
+    #[test]
+    fn openssl_rows_match_their_source_version() {
+        for lib in LIBS.iter().filter(|l| l.family == Family::OpenSsl) {
+            let Source::Crate { name, version, recipe } = lib.source else {
+                panic!("{}: OpenSSL must come from a crate", lib.key)
+            };
+            assert_eq!(name, "openssl-src", "{}", lib.key);
+            let (crate_ver, upstream) = version.split_once('+').expect("openssl-src has +metadata");
+            assert_eq!(upstream, lib.version, "{}", lib.key);
+            // 110.x = 1.1.0, 111.x = 1.1.1, 300.N.x = 3.N, 400.N.x = 4.N
+            let mut parts = crate_ver.split('.');
+            let series = parts.next().expect("major");
+            let minor = parts.next().expect("minor");
+            let want_prefix = match series {
+                "110" => "1.1.0".to_string(),
+                "111" => "1.1.1".to_string(),
+                "300" => format!("3.{minor}."),
+                "400" => format!("4.{minor}."),
+                other => panic!("unexpected openssl-src series {other}"),
+            };
+            assert!(lib.version.starts_with(&want_prefix), "{}", lib.key);
+            // key names the release (1.x) or the minor series (3.x/4.x)
+            let base = lib.key.trim_end_matches("-shared");
+            if series.starts_with('1') {
+                assert_eq!(base, format!("openssl-{}", lib.version));
+            } else {
+                assert_eq!(base, format!("openssl-{want_prefix}x"));
+            }
+            assert_eq!(lib.key.ends_with("-shared"), lib.linkage == Linkage::Shared);
+            // no-module exactly from 3.5 on
+            let Recipe::OpenSsl { no_module } = recipe else {
+                panic!("{}: wrong recipe", lib.key)
+            };
+            let ge_35 = match series {
+                "300" => minor.parse::<u32>().expect("minor") >= 5,
+                "400" => true,
+                _ => false,
+            };
+            assert_eq!(no_module, ge_35, "{}", lib.key);
+            assert!(!lib.expect_macros.is_empty(), "{}", lib.key);
+        }
+    }
+
+    #[test]
+    fn every_openssl_3_minor_is_present_once() {
+        for minor in 0..=6 {
+            let key = format!("openssl-3.{minor}.x");
+            assert!(find(&key).is_some(), "{key} missing");
+        }
+        assert!(find("openssl-4.0.x").is_some());
+    }
+
+    #[test]
+    fn shared_builds_are_only_where_expected() {
+        let shared: Vec<_> = LIBS
+            .iter()
+            .filter(|l| l.linkage == Linkage::Shared && !l.is_apt())
+            .map(|l| l.key)
+            .collect();
+        assert_eq!(shared, ["openssl-1.1.0i-shared", "openssl-1.1.1w-shared"]);
+    }
+
+    #[test]
+    fn parse_keys_accepts_lists() {
+        let libs = parse_keys(" openssl-1.1.1w, awslc ,openssl-1.1.1w,").unwrap();
+        let keys: Vec<_> = libs.iter().map(|l| l.key).collect();
+        assert_eq!(keys, ["openssl-1.1.1w", "awslc"]);
+    }
+
+    #[test]
+    fn parse_keys_rejects_unknown_with_valid_list() {
+        let err = parse_keys("openssl-1.1.1w,openssl-9").unwrap_err().to_string();
+        assert!(err.contains("openssl-9"), "{err}");
+        assert!(err.contains("valid keys:"), "{err}");
+        for lib in LIBS {
+            assert!(err.contains(lib.key), "{err} lacks {}", lib.key);
+        }
+        let err = parse_keys(" , ").unwrap_err().to_string();
+        assert!(err.contains("valid keys:"), "{err}");
+    }
+
+    #[test]
+    fn prefix_rebase_moves_paths() {
+        let mut p = Prefix {
+            name: "x".into(),
+            family: Family::OpenSsl,
+            version: "1".into(),
+            source_package: "s".into(),
+            prefix: Some("/old/d/prefix".into()),
+            include_dir: "/old/d/prefix/include".into(),
+            lib_dir: "/old/d/prefix/lib".into(),
+            linkage: Linkage::Static,
+            ssl_lib: "/old/d/prefix/lib/libssl.a".into(),
+            crypto_lib: "/old/d/prefix/lib/libcrypto.a".into(),
+            link_libs: vec![],
+            pre_includes: vec![],
+            macros: BTreeMap::new(),
+            build_seconds: 1.0,
+            recipe_revision: RECIPE_REVISION,
+            from_cache: false,
+        };
+        p.rebase(Path::new("/old/d/prefix"), Path::new("/new/prefix"));
+        assert_eq!(p.prefix.as_deref(), Some(Path::new("/new/prefix")));
+        assert_eq!(p.ssl_lib, Path::new("/new/prefix/lib/libssl.a"));
+        assert_eq!(p.include_dir, Path::new("/new/prefix/include"));
+    }
+
+    #[test]
+    fn manifest_round_trips() {
+        let json = r#"{"name":"awslc","family":"awslc","version":"5.12.0",
+            "source_package":"aws-lc-sys 0.47.0","prefix":"/c/p","include_dir":"/c/p/include",
+            "lib_dir":"/c/p/lib","linkage":"static","ssl_lib":"/c/p/lib/libssl.a",
+            "crypto_lib":"/c/p/lib/libcrypto.a","link_libs":["ssl","crypto"],"pre_includes":[],
+            "macros":{"OPENSSL_IS_AWSLC":"1"},"build_seconds":30.5,"recipe_revision":1}"#;
+        let p: Prefix = serde_json::from_str(json).unwrap();
+        assert_eq!(p.family, Family::AwsLc);
+        assert_eq!(p.linkage, Linkage::Static);
+        let back: Prefix = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+        assert_eq!(back, p);
+    }
+}
