@@ -18,12 +18,10 @@
 //! A downstream build script turns them into the very cfgs sslprobe uses itself:
 //!
 //! ```no_run
-//! // build.rs of a crate that depends on sslprobe
-//! fn main() {
-//!     let meta = sslprobe_build::downstream::emit_cfgs().expect("sslprobe metadata");
-//!     // #[cfg(have_ssl_ctx_set_num_tickets)] now works in this crate, checked by check-cfg.
-//!     let _ = meta.family;
-//! }
+//! // In the build.rs `main` of a crate that depends on sslprobe:
+//! let meta = sslprobe_build::downstream::emit_cfgs().expect("sslprobe metadata");
+//! // #[cfg(have_ssl_ctx_set_num_tickets)] now works in this crate, checked by check-cfg.
+//! println!("building against {} {}", meta.family, meta.version);
 //! ```
 
 use crate::version::{Family, Version};

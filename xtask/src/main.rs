@@ -1,1 +1,46 @@
-fn main() {}
+//! sslprobe's developer tasks, run as `cargo xtask <command>`.
+//!
+//! * `cargo xtask libs [--list] [--libs a,b,c] [--jobs N]` builds the matrix
+//!   libraries into the cache (see [`xtask::libs`]).
+
+use std::process::ExitCode;
+
+use xtask::libs_cmd;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  libs [--list] [--libs a,b,c] [--jobs N]
+      Build the matrix libraries into the cache ($SSLPROBE_MATRIX_CACHE,
+      default ~/.cache/sslprobe/libs), reusing complete builds.
+      --list       list the libraries and their cache state, build nothing
+      --libs KEYS  comma-separated subset (default: all)
+      --jobs N     parallel compile jobs per build (make/ninja -jN, default 2);
+                   libraries are built one after another
+  help
+      Show this message.
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("libs") => libs_cmd::run(&args[1..]),
+        Some("help" | "-h" | "--help") | None => {
+            print!("{USAGE}");
+            return if args.is_empty() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+        Some(other) => Err(anyhow::anyhow!("unknown command `{other}`\n\n{USAGE}")),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

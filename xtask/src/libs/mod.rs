@@ -72,7 +72,7 @@ impl Family {
 
 impl fmt::Display for Family {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -98,7 +98,7 @@ impl Linkage {
 
 impl fmt::Display for Linkage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -390,6 +390,20 @@ pub fn ensure_built_with(lib: &Lib, opts: &Options) -> Result<Prefix> {
     }
     tools::ensure_tools(&build::tools_for(lib))?;
     build::build(lib, &dir, opts)
+}
+
+/// Installs (with one `apt-get install`) every build tool the given libraries
+/// need that is missing from `$PATH`.
+pub fn ensure_build_tools(libs: &[&Lib]) -> Result<()> {
+    let mut all = Vec::new();
+    for lib in libs {
+        for t in build::tools_for(lib) {
+            if !all.contains(&t) {
+                all.push(t);
+            }
+        }
+    }
+    tools::ensure_tools(&all)
 }
 
 /// The cached [`Prefix`] of `lib`, if a complete, current build is present.

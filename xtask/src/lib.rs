@@ -1,0 +1,9 @@
+//! sslprobe's developer tasks (`cargo xtask ...`), as a library so that
+//! subcommands can share code: [`libs`] builds the matrix libraries,
+//! [`libs_cmd`] is the `libs` subcommand, [`cli`] the flag parser.
+
+#![warn(missing_docs)]
+
+pub mod cli;
+pub mod libs;
+pub mod libs_cmd;

@@ -1,0 +1,635 @@
+//! The build recipes: source package -> install prefix, with every command
+//! and its output appended to `build.log`.
+
+use std::ffi::OsStr;
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+
+use super::fetch::fetch_crate;
+use super::inspect::{defined_symbols, identifying_macros, normalize_macro};
+use super::tools::{self, Tool};
+use super::{BuildFailed, Family, Lib, Linkage, Options, Prefix, Recipe, Source, RECIPE_REVISION};
+
+/// Completion stamp: written last, holds [`RECIPE_REVISION`].
+pub const STAMP: &str = "complete.stamp";
+
+/// An append-only build log that commands write into.
+pub struct Log {
+    file: File,
+}
+
+fn describe(cmd: &Command) -> String {
+    let mut s = String::new();
+    if let Some(dir) = cmd.get_current_dir() {
+        s.push_str(&format!("(cd {}) ", dir.display()));
+    }
+    let quote = |a: &OsStr| {
+        let a = a.to_string_lossy();
+        if a.is_empty() || a.contains([' ', '\'', '"', '$']) {
+            format!("'{}'", a.replace('\'', "'\\''"))
+        } else {
+            a.into_owned()
+        }
+    };
+    s.push_str(&quote(cmd.get_program()));
+    for a in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&quote(a));
+    }
+    s
+}
+
+impl Log {
+    /// Creates (truncates) the log at `path`.
+    pub fn create(path: &Path) -> Result<Log> {
+        let file =
+            File::create(path).with_context(|| format!("creating log {}", path.display()))?;
+        Ok(Log { file })
+    }
+
+    /// Appends a line of commentary.
+    pub fn note(&mut self, text: &str) {
+        let _ = writeln!(self.file, "### {text}");
+    }
+
+    fn prepare(&mut self, cmd: &mut Command) -> Result<String> {
+        let line = describe(cmd);
+        writeln!(self.file, "\n$ {line}")?;
+        self.file.flush()?;
+        cmd.stdin(Stdio::null())
+            .env("LC_ALL", "C")
+            .env_remove("MAKEFLAGS")
+            .env_remove("MFLAGS")
+            .env_remove("MAKELEVEL");
+        Ok(line)
+    }
+
+    /// Runs a command with stdout and stderr appended to the log.
+    pub fn run(&mut self, cmd: &mut Command) -> Result<()> {
+        let line = self.prepare(cmd)?;
+        let status = cmd
+            .stdout(self.file.try_clone()?)
+            .stderr(self.file.try_clone()?)
+            .status()
+            .with_context(|| format!("starting `{line}`"))?;
+        if !status.success() {
+            bail!("`{line}` failed ({status})");
+        }
+        Ok(())
+    }
+
+    /// Runs a command, returning its stdout; stderr goes to the log.
+    pub fn output(&mut self, cmd: &mut Command) -> Result<Vec<u8>> {
+        let line = self.prepare(cmd)?;
+        let out = cmd
+            .stdout(Stdio::piped())
+            .stderr(self.file.try_clone()?)
+            .output()
+            .with_context(|| format!("starting `{line}`"))?;
+        if !out.status.success() {
+            bail!("`{line}` failed ({})", out.status);
+        }
+        Ok(out.stdout)
+    }
+}
+
+/// The tools a library's recipe needs.
+pub fn tools_for(lib: &Lib) -> Vec<Tool> {
+    let mut t = vec![tools::CC, tools::NM];
+    match lib.source {
+        Source::Crate { recipe, .. } => match recipe {
+            Recipe::OpenSsl { .. } => {
+                t.extend([tools::PERL, tools::MAKE]);
+                if lib.linkage == Linkage::Shared {
+                    t.push(tools::PATCHELF);
+                }
+            }
+            Recipe::BoringSsl { .. } | Recipe::AwsLc { .. } => {
+                t.extend([tools::CXX, tools::CMAKE, tools::NINJA]);
+            }
+            Recipe::LibreSslTarball { .. } => t.extend([tools::MAKE, tools::TAR]),
+        },
+        Source::Apt { .. } => {}
+    }
+    t
+}
+
+/// Builds (or, for apt, installs and inspects) `lib` into `dir`, replacing
+/// whatever was there, and writes `lib.json` and the stamp.
+pub fn build(lib: &Lib, dir: &Path, opts: &Options) -> Result<Prefix> {
+    let start = Instant::now();
+    if dir.exists() {
+        std::fs::remove_dir_all(dir)
+            .with_context(|| format!("removing stale build {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let log_path = dir.join("build.log");
+    let mut log = Log::create(&log_path)?;
+    log.note(&format!(
+        "{} from {} ({} build, recipe revision {RECIPE_REVISION}, -j{})",
+        lib.key,
+        lib.source_label(),
+        lib.linkage,
+        opts.jobs
+    ));
+    let result = match lib.source {
+        Source::Crate {
+            name,
+            version,
+            recipe,
+        } => build_crate(lib, name, version, recipe, dir, opts, &mut log),
+        Source::Apt {
+            package,
+            ssl_lib,
+            crypto_lib,
+            link_libs,
+            pre_includes,
+        } => apt_prefix(lib, package, ssl_lib, crypto_lib, link_libs, pre_includes, &mut log),
+    };
+    let finish = |mut prefix: Prefix| -> Result<Prefix> {
+        prefix.build_seconds = (start.elapsed().as_secs_f64() * 10.0).round() / 10.0;
+        let json = serde_json::to_string_pretty(&prefix)?;
+        std::fs::write(dir.join("lib.json"), json + "\n")?;
+        if !opts.keep_build_tree {
+            for sub in ["fetch", "build"] {
+                let p = dir.join(sub);
+                if p.exists() {
+                    std::fs::remove_dir_all(&p)
+                        .with_context(|| format!("removing {}", p.display()))?;
+                }
+            }
+        }
+        std::fs::write(dir.join(STAMP), format!("{RECIPE_REVISION}\n"))?;
+        Ok(prefix)
+    };
+    match result.and_then(finish) {
+        Ok(prefix) => {
+            log.note(&format!("done in {:.1} s", prefix.build_seconds));
+            Ok(prefix)
+        }
+        Err(cause) => {
+            log.note(&format!("FAILED: {cause:#}"));
+            Err(BuildFailed {
+                key: lib.key.to_string(),
+                log: log_path,
+                cause,
+            }
+            .into())
+        }
+    }
+}
+
+/// `cp -a from to` (logged).
+fn copy_tree(from: &Path, to: &Path, log: &mut Log) -> Result<()> {
+    log.run(Command::new("cp").arg("-a").arg(from).arg(to))
+}
+
+/// OpenSSL's Configure target for the host.
+fn openssl_target() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "linux-x86_64",
+        "aarch64" => "linux-aarch64",
+        "x86" => "linux-x86",
+        _ => "linux-generic64",
+    }
+}
+
+/// The features OpenSSL's `Configure` accepts `no-<feature>` for: the quoted
+/// names of its `my @disablables = ( ... );` list.
+fn configure_disablables(configure: &str) -> Vec<String> {
+    let Some(start) = configure.find("my @disablables = (") else {
+        return Vec::new();
+    };
+    let body = &configure[start + "my @disablables = (".len()..];
+    let body = &body[..body.find(");").unwrap_or(body.len())];
+    body.lines()
+        .map(|l| l.split('#').next().unwrap_or(""))
+        .flat_map(|l| l.split('"').skip(1).step_by(2))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The `./Configure` arguments for an OpenSSL build.
+fn openssl_configure_args(
+    configure: &str,
+    linkage: Linkage,
+    no_module: bool,
+    prefix: &Path,
+) -> Vec<String> {
+    let mut args = vec![
+        openssl_target().to_string(),
+        match linkage {
+            Linkage::Static => "no-shared",
+            Linkage::Shared => "shared",
+        }
+        .to_string(),
+    ];
+    let disablables = configure_disablables(configure);
+    let knows = |f: &str| disablables.iter().any(|d| d == f);
+    // 1.1.0 has no `tests` feature, only `unit-test`
+    for feature in ["tests", "docs"] {
+        if knows(feature) {
+            args.push(format!("no-{feature}"));
+        }
+    }
+    if !knows("tests") && knows("unit-test") {
+        args.push("no-unit-test".into());
+    }
+    if no_module {
+        args.push("no-module".into());
+    }
+    args.push(format!("--prefix={}", prefix.display()));
+    args.push("--libdir=lib".into());
+    args.push(format!("--openssldir={}", prefix.join("ssl").display()));
+    args
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_crate(
+    lib: &Lib,
+    name: &str,
+    version: &str,
+    recipe: Recipe,
+    dir: &Path,
+    opts: &Options,
+    log: &mut Log,
+) -> Result<Prefix> {
+    let registry_src = fetch_crate(name, version, &dir.join("fetch"), log)?;
+    let work = dir.join("build");
+    std::fs::create_dir_all(&work)?;
+    let src = work.join("src");
+    copy_tree(&registry_src, &src, log)?;
+    let prefix = dir.join("prefix");
+    let lib_dir = prefix.join("lib");
+    let include_dir = prefix.join("include");
+    let jobs = format!("-j{}", opts.jobs.max(1));
+
+    match recipe {
+        Recipe::OpenSsl { no_module } => {
+            let tree = src.join("openssl");
+            let configure = std::fs::read_to_string(tree.join("Configure"))
+                .with_context(|| format!("reading {}/Configure", tree.display()))?;
+            let args = openssl_configure_args(&configure, lib.linkage, no_module, &prefix);
+            log.run(
+                Command::new("perl")
+                    .arg("./Configure")
+                    .args(&args)
+                    .current_dir(&tree),
+            )?;
+            log.run(
+                Command::new("make")
+                    .arg(&jobs)
+                    .arg("build_libs")
+                    .current_dir(&tree),
+            )?;
+            log.run(Command::new("make").arg("install_dev").current_dir(&tree))?;
+            if lib.linkage == Linkage::Shared {
+                finish_openssl_shared(&lib_dir, log)?;
+            }
+        }
+        Recipe::BoringSsl {
+            cmake_dir,
+            include_dir: inc,
+        } => {
+            cmake_build(&src.join(cmake_dir), &work.join("cmake"), &[], &jobs, log)?;
+            install_cmake_outputs(&work.join("cmake"), &src.join(inc), &prefix, log)?;
+        }
+        Recipe::AwsLc { cmake_dir } => {
+            let defs = [
+                "-DDISABLE_GO=ON",
+                "-DDISABLE_PERL=ON",
+                "-DBUILD_TOOL=OFF",
+                "-DBUILD_LIBSSL=ON",
+            ];
+            cmake_build(&src.join(cmake_dir), &work.join("cmake"), &defs, &jobs, log)?;
+            let inc = src.join(cmake_dir).join("include");
+            install_cmake_outputs(&work.join("cmake"), &inc, &prefix, log)?;
+        }
+        Recipe::LibreSslTarball { tarball } => {
+            log.run(
+                Command::new("tar")
+                    .arg("xzf")
+                    .arg(src.join(tarball))
+                    .arg("-C")
+                    .arg(&work),
+            )?;
+            let tree = work.join(
+                tarball
+                    .strip_suffix(".tar.gz")
+                    .context("LibreSSL tarball must be .tar.gz")?,
+            );
+            log.run(
+                Command::new("./configure")
+                    .args(["--disable-shared", "--with-pic"])
+                    .arg(format!("--prefix={}", prefix.display()))
+                    .arg(format!("--libdir={}", lib_dir.display()))
+                    .current_dir(&tree),
+            )?;
+            for sub in ["crypto", "ssl"] {
+                log.run(
+                    Command::new("make")
+                        .arg(&jobs)
+                        .args(["-C", sub])
+                        .current_dir(&tree),
+                )?;
+            }
+            for sub in ["include", "crypto", "ssl"] {
+                log.run(
+                    Command::new("make")
+                        .args(["-C", sub, "install"])
+                        .current_dir(&tree),
+                )?;
+            }
+        }
+    }
+
+    let (ssl_name, crypto_name) = match lib.linkage {
+        Linkage::Static => ("libssl.a", "libcrypto.a"),
+        Linkage::Shared => ("libssl.so", "libcrypto.so"),
+    };
+    let ssl_lib = real_file(&lib_dir.join(ssl_name))?;
+    let crypto_lib = real_file(&lib_dir.join(crypto_name))?;
+    let (macros, version) = verify(lib, &include_dir, &ssl_lib, &[])?;
+    Ok(Prefix {
+        name: lib.key.to_string(),
+        family: lib.family,
+        version,
+        source_package: lib.source_label(),
+        prefix: Some(prefix),
+        include_dir,
+        lib_dir,
+        linkage: lib.linkage,
+        ssl_lib,
+        crypto_lib,
+        link_libs: vec!["ssl".into(), "crypto".into()],
+        pre_includes: vec![],
+        macros,
+        build_seconds: 0.0,
+        recipe_revision: RECIPE_REVISION,
+        from_cache: false,
+    })
+}
+
+/// Shared OpenSSL: drop the static archives (the prefix is shared-only) and
+/// give libssl RUNPATH `$ORIGIN`, so it loads the libcrypto next to it rather
+/// than a system one with the same soname.
+fn finish_openssl_shared(lib_dir: &Path, log: &mut Log) -> Result<()> {
+    for a in ["libssl.a", "libcrypto.a"] {
+        let p = lib_dir.join(a);
+        if p.exists() {
+            std::fs::remove_file(&p).with_context(|| format!("removing {}", p.display()))?;
+        }
+    }
+    let libssl = real_file(&lib_dir.join("libssl.so"))?;
+    log.run(
+        Command::new("patchelf")
+            .args(["--set-rpath", "$ORIGIN"])
+            .arg(&libssl),
+    )?;
+    let out = log.output(Command::new("patchelf").arg("--print-rpath").arg(&libssl))?;
+    let rpath = String::from_utf8_lossy(&out).trim().to_string();
+    if rpath != "$ORIGIN" {
+        bail!(
+            "patchelf left RUNPATH `{rpath}` on {}, expected `$ORIGIN`",
+            libssl.display()
+        );
+    }
+    Ok(())
+}
+
+fn cmake_build(
+    source: &Path,
+    build: &Path,
+    extra: &[&str],
+    jobs: &str,
+    log: &mut Log,
+) -> Result<()> {
+    log.run(
+        Command::new("cmake")
+            .arg("-GNinja")
+            .arg("-S")
+            .arg(source)
+            .arg("-B")
+            .arg(build)
+            .args([
+                "-DCMAKE_BUILD_TYPE=Release",
+                "-DBUILD_TESTING=OFF",
+                "-DCMAKE_POSITION_INDEPENDENT_CODE=ON",
+                // old CMakeLists (cmake_minimum_required < 3.5) under cmake >= 4
+                "-DCMAKE_POLICY_VERSION_MINIMUM=3.5",
+            ])
+            .args(extra),
+    )?;
+    log.run(
+        Command::new("ninja")
+            .arg("-C")
+            .arg(build)
+            .arg(jobs)
+            .args(["ssl", "crypto"]),
+    )
+}
+
+/// Finds `name` anywhere below `dir`.
+fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        let mut entries: Vec<_> = entries.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let p = e.path();
+            let Ok(ft) = e.file_type() else { continue };
+            if ft.is_dir() {
+                stack.push(p);
+            } else if e.file_name() == name {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+/// Copies a cmake build's `libssl.a`/`libcrypto.a` and the public headers into `prefix`.
+fn install_cmake_outputs(build: &Path, include: &Path, prefix: &Path, log: &mut Log) -> Result<()> {
+    let lib_dir = prefix.join("lib");
+    std::fs::create_dir_all(&lib_dir)?;
+    for name in ["libssl.a", "libcrypto.a"] {
+        let built = find_file(build, name)
+            .with_context(|| format!("{name} not found below {}", build.display()))?;
+        log.note(&format!("install {} -> {}", built.display(), lib_dir.display()));
+        std::fs::copy(&built, lib_dir.join(name))
+            .with_context(|| format!("copying {}", built.display()))?;
+    }
+    copy_tree(include, &prefix.join("include"), log)
+}
+
+/// `path` with symlinks resolved; an error naming the file when it is missing.
+fn real_file(path: &Path) -> Result<PathBuf> {
+    let p = path
+        .canonicalize()
+        .with_context(|| format!("{} was not installed", path.display()))?;
+    if !p.is_file() {
+        bail!("{} is not a file", p.display());
+    }
+    Ok(p)
+}
+
+/// Checks a finished prefix: `openssl/ssl.h` present, the TLS library exports
+/// its `*_CTX_new`, the identifying macros match the table. Returns the macros
+/// and the version to record.
+fn verify(
+    lib: &Lib,
+    include_dir: &Path,
+    ssl_lib: &Path,
+    pre_includes: &[String],
+) -> Result<(std::collections::BTreeMap<String, String>, String)> {
+    let header = include_dir.join("openssl/ssl.h");
+    if !header.is_file() {
+        bail!("{} is missing", header.display());
+    }
+    let symbols = defined_symbols(ssl_lib, lib.linkage)?;
+    let want = lib.ctx_new_symbol();
+    if !symbols.contains(want) {
+        bail!(
+            "{} does not define {want} ({} defined symbols)",
+            ssl_lib.display(),
+            symbols.len()
+        );
+    }
+    let macros = identifying_macros(include_dir, pre_includes)?;
+    for (name, value) in lib.expect_macros {
+        match macros.get(*name) {
+            Some(got) if normalize_macro(got) == normalize_macro(value) => {}
+            Some(got) => bail!("<openssl/ssl.h> defines {name} as `{got}`, expected `{value}`"),
+            None => bail!("<openssl/ssl.h> does not define {name} (expected `{value}`)"),
+        }
+    }
+    let version = if !lib.version.is_empty() {
+        lib.version.to_string()
+    } else if let Some(api) = macros.get("BORINGSSL_API_VERSION") {
+        format!("API {api}")
+    } else if let Some(v) = macros.get("LIBWOLFSSL_VERSION_STRING") {
+        v.trim_matches('"').to_string()
+    } else {
+        String::new()
+    };
+    Ok((macros, version))
+}
+
+/// Makes sure an apt package is installed and describes it as a [`Prefix`].
+#[allow(clippy::too_many_arguments)]
+fn apt_prefix(
+    lib: &Lib,
+    package: &str,
+    ssl_name: &str,
+    crypto_name: &str,
+    link_libs: &[&str],
+    pre_includes: &[&str],
+    log: &mut Log,
+) -> Result<Prefix> {
+    let installed = match tools::dpkg_version(package)? {
+        Some(v) => v,
+        None => {
+            eprintln!("xtask: installing {package} with apt-get");
+            log.note(&format!("apt-get install -y {package}"));
+            tools::apt_install(&[package])?;
+            tools::dpkg_version(package)?
+                .with_context(|| format!("{package} is not installed after apt-get install"))?
+        }
+    };
+    log.note(&format!("{package} {installed} is installed"));
+    let files = tools::dpkg_files(package)?;
+    let header = files
+        .iter()
+        .find(|p| p.ends_with("openssl/ssl.h"))
+        .with_context(|| format!("{package} has no openssl/ssl.h"))?;
+    let include_dir = header
+        .parent()
+        .and_then(Path::parent)
+        .context("header path too short")?
+        .to_path_buf();
+    let find_lib = |name: &str| {
+        files
+            .iter()
+            .find(|p| p.file_name() == Some(OsStr::new(name)))
+            .cloned()
+            .with_context(|| format!("{package} has no {name}"))
+    };
+    let ssl_link = find_lib(ssl_name)?;
+    let lib_dir = ssl_link
+        .parent()
+        .context("library path has no parent")?
+        .to_path_buf();
+    let ssl_lib = real_file(&ssl_link)?;
+    let crypto_lib = real_file(&lib_dir.join(crypto_name))?;
+    let pre: Vec<String> = pre_includes.iter().map(|s| s.to_string()).collect();
+    let (macros, mut version) = verify(lib, &include_dir, &ssl_lib, &pre)?;
+    if lib.family == Family::WolfSsl || version.is_empty() {
+        version = tools::debian_upstream_version(&installed).to_string();
+    }
+    Ok(Prefix {
+        name: lib.key.to_string(),
+        family: lib.family,
+        version,
+        source_package: format!("apt {package} {installed}"),
+        prefix: None,
+        include_dir,
+        lib_dir,
+        linkage: lib.linkage,
+        ssl_lib,
+        crypto_lib,
+        link_libs: link_libs.iter().map(|s| s.to_string()).collect(),
+        pre_includes: pre,
+        macros,
+        build_seconds: 0.0,
+        recipe_revision: RECIPE_REVISION,
+        from_cache: false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configure_args() {
+        let conf = "my @disablables = (\n    \"docs\",\n    \"module\",\n    \"tests\",\n);\n\"apps\" => [ \"x\" ],";
+        let args = openssl_configure_args(conf, Linkage::Static, true, Path::new("/p"));
+        assert!(args.contains(&"no-shared".to_string()));
+        assert!(args.contains(&"no-tests".to_string()));
+        assert!(args.contains(&"no-docs".to_string()));
+        assert!(args.contains(&"no-module".to_string()));
+        assert!(args.contains(&"--prefix=/p".to_string()));
+        assert!(args.contains(&"--libdir=lib".to_string()));
+        // 1.1.0: "tests" only appears outside the list
+        let old = "my @disablables = (\n    \"unit-test\", # comment \"zz\"\n);\n\"apps\" => [ \"tests\" ],";
+        assert_eq!(configure_disablables(old), ["unit-test"]);
+        let args = openssl_configure_args(old, Linkage::Shared, false, Path::new("/p"));
+        assert!(args.contains(&"shared".to_string()));
+        assert!(args.contains(&"no-unit-test".to_string()));
+        assert!(!args.iter().any(|a| a == "no-tests" || a == "no-docs" || a == "no-module"));
+    }
+
+    #[test]
+    fn tools_per_recipe() {
+        let shared = super::super::find("openssl-1.1.1w-shared").unwrap();
+        assert!(tools_for(shared).contains(&tools::PATCHELF));
+        let boring = super::super::find("boringssl-new").unwrap();
+        let t = tools_for(boring);
+        assert!(t.contains(&tools::CMAKE) && t.contains(&tools::NINJA));
+    }
+
+    #[test]
+    fn command_description_quotes() {
+        let mut c = Command::new("patchelf");
+        c.args(["--set-rpath", "$ORIGIN", "a b"]);
+        assert_eq!(describe(&c), "patchelf --set-rpath '$ORIGIN' 'a b'");
+    }
+}

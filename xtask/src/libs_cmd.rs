@@ -1,0 +1,192 @@
+//! `cargo xtask libs`: build the matrix libraries with a progress display.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Result;
+
+use crate::cli::{parse_jobs, Args};
+use crate::libs::{self, BuildFailed, Lib, Options, Prefix, LIBS};
+
+/// Lines of build log shown when a build fails.
+const TAIL_LINES: usize = 40;
+
+/// Runs `cargo xtask libs [--list] [--libs a,b,c] [--jobs N]`.
+pub fn run(args: &[String]) -> Result<ExitCode> {
+    let mut args = Args::new(args);
+    let list = args.flag("--list");
+    let spec = args.value("--libs")?;
+    let jobs = args.value("--jobs")?.map(|j| parse_jobs(&j)).transpose()?;
+    args.finish()?;
+
+    let selected: Vec<&'static Lib> = match spec {
+        Some(spec) => libs::parse_keys(&spec)?,
+        None => LIBS.iter().collect(),
+    };
+    let mut opts = Options::from_env()?;
+    if let Some(jobs) = jobs {
+        opts.jobs = jobs;
+    }
+    if list {
+        print_list(&selected, &opts);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let outcomes = build_all(&selected, &opts);
+    Ok(if outcomes.iter().all(|(_, r)| r.is_ok()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn print_list(selected: &[&Lib], opts: &Options) {
+    println!("cache: {}", opts.cache_dir.display());
+    println!(
+        "{:<26} {:<10} {:<8} {:<7} {:<34} cache",
+        "key", "family", "version", "linkage", "source"
+    );
+    for lib in selected {
+        let dir = opts.cache_dir.join(lib.cache_dir_name());
+        let state = match libs::load_cached(lib, &dir) {
+            _ if lib.is_apt() => "apt (checked on use)".to_string(),
+            Some(p) => format!("built ({:.1} s)", p.build_seconds),
+            None => "not built".to_string(),
+        };
+        let version = if lib.version.is_empty() {
+            "(apt)"
+        } else {
+            lib.version
+        };
+        println!(
+            "{:<26} {:<10} {:<8} {:<7} {:<34} {state}",
+            lib.key,
+            lib.family,
+            version,
+            lib.linkage,
+            lib.source_label()
+        );
+    }
+}
+
+/// Ensures every library in `selected` is built, one after another, printing
+/// a line per library as it starts and finishes (elapsed seconds), the build
+/// log's tail for failures, and a summary. Returns each library's outcome;
+/// failures do not stop the remaining builds.
+pub fn build_all(
+    selected: &[&'static Lib],
+    opts: &Options,
+) -> Vec<(&'static Lib, Result<Prefix>)> {
+    let run_start = Instant::now();
+    println!(
+        "xtask libs: {} librar{} into {} (-j{})",
+        selected.len(),
+        if selected.len() == 1 { "y" } else { "ies" },
+        opts.cache_dir.display(),
+        opts.jobs
+    );
+    if let Err(e) = libs::ensure_build_tools(selected) {
+        eprintln!("error: {e:#}");
+        return selected
+            .iter()
+            .map(|lib| (*lib, Err(anyhow::anyhow!("build tools unavailable: {e:#}"))))
+            .collect();
+    }
+    let width = selected.iter().map(|l| l.key.len()).max().unwrap_or(10);
+    let n = selected.len();
+    let mut outcomes = Vec::new();
+    for (i, lib) in selected.iter().enumerate() {
+        let tag = format!("[{:>2}/{n}] {:<width$}", i + 1, lib.key);
+        let cached = !lib.is_apt()
+            && libs::load_cached(lib, &opts.cache_dir.join(lib.cache_dir_name())).is_some();
+        if !cached {
+            println!(
+                "{tag}  {}  {} ({}) ...",
+                if lib.is_apt() { "check" } else { "build" },
+                lib.source_label(),
+                lib.linkage
+            );
+        }
+        let start = Instant::now();
+        let result = libs::ensure_built_with(lib, opts);
+        let secs = start.elapsed().as_secs_f64();
+        match &result {
+            Ok(p) if p.from_cache => println!(
+                "{tag}  ok     {secs:6.1} s  cached (built in {:.1} s)",
+                p.build_seconds
+            ),
+            Ok(p) => println!("{tag}  ok     {secs:6.1} s  {}", describe(p)),
+            Err(e) => {
+                println!("{tag}  FAILED {secs:6.1} s");
+                match e.downcast_ref::<BuildFailed>() {
+                    Some(f) => {
+                        println!("    {:#}", f.cause);
+                        println!("    --- last {TAIL_LINES} lines of {} ---", f.log.display());
+                        for line in libs::log_tail(&f.log, TAIL_LINES).lines() {
+                            println!("    | {line}");
+                        }
+                        println!("    --- full log: {} ---", f.log.display());
+                    }
+                    None => println!("    {e:#}"),
+                }
+            }
+        }
+        outcomes.push((*lib, result));
+    }
+    print_summary(&outcomes, run_start.elapsed().as_secs_f64());
+    outcomes
+}
+
+fn describe(p: &Prefix) -> String {
+    let ident = ["OPENSSL_VERSION_NUMBER", "LIBRESSL_VERSION_NUMBER", "BORINGSSL_API_VERSION"]
+        .iter()
+        .chain(&["AWSLC_VERSION_NUMBER_STRING"])
+        .filter_map(|m| p.macros.get(*m).map(|v| format!("{m}={v}")))
+        .collect::<Vec<_>>();
+    format!("{} {}  {}", p.family, p.version, ident.join(" "))
+}
+
+fn print_summary(outcomes: &[(&Lib, Result<Prefix>)], total: f64) {
+    let ok = outcomes.iter().filter(|(_, r)| r.is_ok()).count();
+    let cached = outcomes
+        .iter()
+        .filter(|(_, r)| r.as_ref().is_ok_and(|p| p.from_cache))
+        .count();
+    let failed = outcomes.len() - ok;
+    println!();
+    println!(
+        "summary: {ok} ok ({} built/checked, {cached} cached), {failed} failed, {total:.1} s wall",
+        ok - cached
+    );
+    println!(
+        "  {:<26} {:<10} {:<9} {:<7} {:>8}  state",
+        "key", "family", "version", "linkage", "build s"
+    );
+    let mut sum = 0.0;
+    for (lib, r) in outcomes {
+        match r {
+            Ok(p) => {
+                sum += p.build_seconds;
+                println!(
+                    "  {:<26} {:<10} {:<9} {:<7} {:>8.1}  {}",
+                    lib.key,
+                    p.family,
+                    p.version,
+                    p.linkage,
+                    p.build_seconds,
+                    if p.from_cache { "cached" } else { "fresh" }
+                );
+            }
+            Err(e) => {
+                let log = e
+                    .downcast_ref::<BuildFailed>()
+                    .map(|f| format!(" (log: {})", f.log.display()))
+                    .unwrap_or_default();
+                println!(
+                    "  {:<26} {:<10} {:<9} {:<7} {:>8}  FAILED{log}",
+                    lib.key, lib.family, lib.version, lib.linkage, "-"
+                );
+            }
+        }
+    }
+    println!("  cold build time of the libraries above: {sum:.1} s");
+}
