@@ -59,7 +59,7 @@ impl fmt::Display for TicketsDisabled {
                 write!(f, "SSL_CTX_set_num_tickets(ctx, 0) called but not needed: SSL_OP_NO_TICKET alone stops all tickets on {lib}")
             }
             NumTickets::NotNeeded { called: false } => {
-                write!(f, "SSL_CTX_set_num_tickets is absent from {lib} and not needed there")
+                write!(f, "SSL_CTX_set_num_tickets is absent from the library in use and not needed there (built against {lib})")
             }
             NumTickets::NoEffect => write!(
                 f,
@@ -99,8 +99,10 @@ unsafe fn set_no_ticket(ctx: *mut SSL_CTX) {
 /// `ctx` must be a valid, non-null `SSL_CTX` pointer not used concurrently.
 pub unsafe fn disable_session_tickets_raw(ctx: *mut SSL_CTX) -> TicketsDisabled {
     set_no_ticket(ctx);
-    #[cfg(have_ssl_ctx_set_num_tickets)]
+    #[cfg(all(have_ssl_ctx_set_num_tickets, not(feature = "runtime-detect")))]
     let ret: Option<i32> = Some(crate::sys::SSL_CTX_set_num_tickets(ctx, 0));
+    #[cfg(all(have_ssl_ctx_set_num_tickets, feature = "runtime-detect"))]
+    let ret: Option<i32> = crate::sys::dynamic::SSL_CTX_set_num_tickets().map(|f| f(ctx, 0));
     #[cfg(not(have_ssl_ctx_set_num_tickets))]
     let ret: Option<i32> = None;
     TicketsDisabled { no_ticket_option: true, num_tickets: classify(ret) }

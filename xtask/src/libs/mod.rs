@@ -28,11 +28,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-pub use inspect::{defined_symbols, log_tail};
+pub use build::RECIPE_REVISION;
+pub use inspect::{defined_symbols, identifying_macros, log_tail};
 pub use table::LIBS;
-
-/// Bump when a build recipe changes in a way that must invalidate cached builds.
-pub const RECIPE_REVISION: u32 = 1;
 
 /// Environment variable naming the cache directory.
 pub const CACHE_ENV: &str = "SSLPROBE_MATRIX_CACHE";
