@@ -16,6 +16,9 @@
 #![warn(missing_docs)]
 
 pub mod info;
+pub mod keylog;
+#[cfg(feature = "openssl")]
+pub mod loopback;
 pub mod runtime;
 pub mod sys;
 pub mod tickets;

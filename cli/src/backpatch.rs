@@ -1,11 +1,393 @@
-//! `sslprobe backpatch` (not implemented yet).
+//! `sslprobe backpatch`: which supported library versions need a guard for each API.
+//!
+//! ```text
+//! sslprobe backpatch --support "openssl>=1.0.2, libressl>=3.4,<4" [--api NAME...] [--json]
+//! sslprobe backpatch --branches examples/branches.toml [--api NAME...] [--json]
+//! ```
+//!
+//! The verdicts come from the knowledge DB in the catalog (see
+//! `sslprobe_build::backpatch`); a real build's probes decide what a given library has.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use sslprobe_build::backpatch::{
+    advise_api, ApiAdvice, Coverage, FamilyRange, SupportSpec, Verdict,
+};
+use sslprobe_build::{Api, Catalog};
+
 use crate::Failure;
 
 /// Arguments of `sslprobe backpatch`.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// Supported library versions, e.g. "openssl>=1.0.2, libressl>=3.4,<4; boringssl; awslc>=1.2"
+    /// (families: openssl, libressl, boringssl (API versions), awslc; a family not listed is
+    /// not supported). Optional with --branches.
+    #[arg(long, value_name = "SPEC")]
+    support: Option<String>,
+
+    /// Only these APIs (repeat the flag or separate with commas); default: every catalog API.
+    #[arg(long = "api", value_name = "NAME", num_args = 1.., value_delimiter = ',')]
+    apis: Vec<String>,
+
+    /// A TOML file mapping branch names to SPECs (see examples/branches.toml): prints a
+    /// branch x API table.
+    #[arg(long, value_name = "FILE")]
+    branches: Option<PathBuf>,
+
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// One branch of a branches file, parsed.
+struct Branch {
+    name: String,
+    spec: SupportSpec,
+}
+
+/// The `[branches]` table of a branches file, in file order.
+struct BranchTable(Vec<(String, String)>);
+
+impl<'de> Deserialize<'de> for BranchTable {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = BranchTable;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a table of branch names to support-spec strings")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<BranchTable, A::Error> {
+                let mut out: Vec<(String, String)> = Vec::new();
+                while let Some(name) = map.next_key::<String>()? {
+                    // toml names the key ("in `REL_17`") when the value is not a string.
+                    let spec: String = map.next_value()?;
+                    out.push((name, spec));
+                }
+                Ok(BranchTable(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// The whole branches file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BranchFile {
+    branches: BranchTable,
+}
+
+/// Reads and validates a branches file; every error names the file and the offending text.
+fn read_branches(path: &Path) -> Result<Vec<Branch>, Failure> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::usage(format!("cannot read branches file {shown}: {e}")))?;
+    let file: BranchFile = toml::from_str(&text)
+        .map_err(|e| Failure::usage(format!("branches file {shown} is not valid: {e}")))?;
+    if file.branches.0.is_empty() {
+        return Err(Failure::usage(format!(
+            "branches file {shown}: the [branches] table is empty; add lines like \
+             REL_17 = \"openssl>=1.1.1\""
+        )));
+    }
+    let mut out = Vec::new();
+    for (name, spec) in file.branches.0 {
+        if name.trim().is_empty() {
+            return Err(Failure::usage(format!(
+                "branches file {shown}: a branch has an empty name"
+            )));
+        }
+        let spec = SupportSpec::parse(&spec)
+            .map_err(|e| Failure::usage(format!("branches file {shown}, branch {name:?}: {e}")))?;
+        out.push(Branch { name, spec });
+    }
+    Ok(out)
+}
+
+/// The catalog compiled into the runtime crate.
+fn load_catalog() -> Result<Catalog, Failure> {
+    let (toml, files) = sslprobe::catalog_sources();
+    Catalog::from_sources(toml, files)
+        .map_err(|e| Failure::failed(format!("the embedded catalog does not load: {e}")))
+}
+
+/// The APIs to report: the named ones (exact names, or a unique case-insensitive match), in
+/// the order given without repeats, or every API.
+fn select_apis<'c>(catalog: &'c Catalog, names: &[String]) -> Result<Vec<&'c Api>, Failure> {
+    if names.is_empty() {
+        return Ok(catalog.apis.iter().collect());
+    }
+    let mut out: Vec<&Api> = Vec::new();
+    let mut unknown = Vec::new();
+    for raw in names {
+        let name = raw.trim();
+        let found = catalog.get(name).or_else(|| {
+            let mut ci = catalog
+                .apis
+                .iter()
+                .filter(|a| a.name.eq_ignore_ascii_case(name));
+            match (ci.next(), ci.next()) {
+                (Some(a), None) => Some(a),
+                _ => None,
+            }
+        });
+        match found {
+            Some(a) if out.iter().any(|x| x.name == a.name) => {}
+            Some(a) => out.push(a),
+            None => {
+                let close = catalog.close_matches(name);
+                unknown.push(if close.is_empty() {
+                    format!("unknown API {raw:?} (not in the catalog)")
+                } else {
+                    format!("unknown API {raw:?}; did you mean {}?", close.join(", "))
+                });
+            }
+        }
+    }
+    if unknown.is_empty() {
+        Ok(out)
+    } else {
+        Err(Failure::usage(unknown.join("\n")))
+    }
+}
+
+fn advise_all(apis: &[&Api], spec: &SupportSpec, coverage: &Coverage) -> Vec<ApiAdvice> {
+    apis.iter().map(|a| advise_api(a, spec, coverage)).collect()
+}
+
+/// Warns (stderr) about items that judge no version at all: legal, but usually a typo.
+fn warn_empty(spec: &SupportSpec, coverage: &Coverage, context: &str) {
+    for item in spec.items() {
+        let floor = coverage.floor(item.family);
+        if item.range.is_empty() {
+            eprintln!(
+                "sslprobe: warning: {context}support item {:?} matches no version, so it supports nothing",
+                item.text
+            );
+        } else if let Some(floor) = floor.filter(|f| item.range.end().is_some_and(|e| e <= *f)) {
+            eprintln!(
+                "sslprobe: warning: {context}support item {:?} ends before {} {floor}, the earliest \
+                 version the knowledge DB records, so nothing is judged for it",
+                item.text, item.family
+            );
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonSpec<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    support: &'a str,
+    supported: Vec<FamilyRange>,
+    apis: &'a [ApiAdvice],
+}
+
+#[derive(Serialize)]
+struct JsonOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    support: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    supported: Option<Vec<FamilyRange>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    apis: Option<&'a [ApiAdvice]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    branches: Option<Vec<JsonSpec<'a>>>,
+}
 
 /// Runs `sslprobe backpatch`.
-pub fn run(_args: Args) -> Result<(), Failure> {
-    Err(Failure::failed("sslprobe backpatch is not implemented yet"))
+pub fn run(args: Args) -> Result<(), Failure> {
+    if args.support.is_none() && args.branches.is_none() {
+        return Err(Failure::usage(
+            "backpatch needs --support SPEC (e.g. --support \"openssl>=1.0.2, libressl>=3.4\"), \
+             --branches FILE, or both",
+        ));
+    }
+    let spec = match &args.support {
+        Some(s) => {
+            Some(SupportSpec::parse(s).map_err(|e| Failure::usage(format!("--support: {e}")))?)
+        }
+        None => None,
+    };
+    let branches = match &args.branches {
+        Some(p) => Some(read_branches(p)?),
+        None => None,
+    };
+    let catalog = load_catalog()?;
+    let apis = select_apis(&catalog, &args.apis)?;
+    let coverage = Coverage::of(&catalog);
+
+    if let Some(s) = &spec {
+        warn_empty(s, &coverage, "");
+    }
+    for b in branches.iter().flatten() {
+        warn_empty(&b.spec, &coverage, &format!("branch {:?}: ", b.name));
+    }
+
+    let single = spec.as_ref().map(|s| (s, advise_all(&apis, s, &coverage)));
+    let per_branch: Vec<(&Branch, Vec<ApiAdvice>)> = branches
+        .iter()
+        .flatten()
+        .map(|b| (b, advise_all(&apis, &b.spec, &coverage)))
+        .collect();
+
+    if args.json {
+        let out = JsonOut {
+            support: single.as_ref().map(|(s, _)| s.text()),
+            supported: single.as_ref().map(|(s, _)| coverage.judged(s)),
+            apis: single.as_ref().map(|(_, a)| a.as_slice()),
+            branches: branches.as_ref().map(|_| {
+                per_branch
+                    .iter()
+                    .map(|(b, a)| JsonSpec {
+                        name: Some(&b.name),
+                        support: b.spec.text(),
+                        supported: coverage.judged(&b.spec),
+                        apis: a,
+                    })
+                    .collect()
+            }),
+        };
+        let text = serde_json::to_string_pretty(&out)
+            .map_err(|e| Failure::failed(format!("cannot write JSON: {e}")))?;
+        println!("{text}");
+        return Ok(());
+    }
+
+    let mut text = String::new();
+    if let Some((s, advice)) = &single {
+        text.push_str(&render_spec(s, advice, &coverage));
+    }
+    if branches.is_some() {
+        if single.is_some() {
+            text.push('\n');
+        }
+        text.push_str(&render_branches(&per_branch, &coverage));
+    }
+    text.push_str(
+        "\nVerdicts come from the knowledge DB (probes/catalog.toml); on a real build the probes \
+         decide (cfg have_<api>).\n",
+    );
+    print!("{text}");
+    Ok(())
+}
+
+/// The cell text of a verdict: `always`, `GUARD` or `no-effect`.
+fn cell(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Always => "always",
+        Verdict::Guard => "GUARD",
+        Verdict::NoEffect => "no-effect",
+    }
+}
+
+fn join(ranges: &[FamilyRange]) -> String {
+    ranges
+        .iter()
+        .map(|r| r.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The detail lines of one API's advice (nothing for `always`).
+fn details(a: &ApiAdvice, indent: &str) -> String {
+    let mut s = String::new();
+    if a.verdict == Verdict::Always {
+        return s;
+    }
+    if !a.missing_in.is_empty() {
+        let _ = writeln!(s, "{indent}missing in:   {}", join(&a.missing_in));
+    }
+    if !a.no_effect_in.is_empty() {
+        let _ = writeln!(s, "{indent}no effect in: {}", join(&a.no_effect_in));
+    }
+    if a.verdict == Verdict::Guard {
+        let _ = writeln!(s, "{indent}guard:        #[cfg({})]", a.cfg);
+        match &a.fallback {
+            Some(f) => {
+                let _ = writeln!(s, "{indent}fallback:     {f}");
+            }
+            None => {
+                let _ = writeln!(s, "{indent}fallback:     (none recorded)");
+            }
+        }
+    }
+    for n in &a.notes {
+        let _ = writeln!(s, "{indent}note:         {n}");
+    }
+    s
+}
+
+fn summary(advice: &[ApiAdvice]) -> String {
+    let count = |v| advice.iter().filter(|a| a.verdict == v).count();
+    format!(
+        "{} API(s): {} need a guard, {} no effect somewhere, {} always",
+        advice.len(),
+        count(Verdict::Guard),
+        count(Verdict::NoEffect),
+        count(Verdict::Always)
+    )
+}
+
+/// The header lines of one spec: as written, and the ranges judged.
+fn spec_header(s: &mut String, label: &str, spec: &SupportSpec, coverage: &Coverage) {
+    let pad = " ".repeat(label.len().saturating_sub("i.e.".len()));
+    let _ = writeln!(s, "{label}: {}", spec.text());
+    let _ = writeln!(s, "{pad}i.e.: {}", join(&coverage.judged(spec)));
+}
+
+fn render_spec(spec: &SupportSpec, advice: &[ApiAdvice], coverage: &Coverage) -> String {
+    let mut s = String::new();
+    spec_header(&mut s, "Support", spec, coverage);
+    s.push('\n');
+    let width = advice.iter().map(|a| a.name.len()).max().unwrap_or(0);
+    for a in advice {
+        let _ = writeln!(s, "{:<width$}  {}", a.name, cell(a.verdict));
+        s.push_str(&details(a, "    "));
+    }
+    s.push('\n');
+    s.push_str(&summary(advice));
+    s.push('\n');
+    s
+}
+
+fn render_branches(per_branch: &[(&Branch, Vec<ApiAdvice>)], coverage: &Coverage) -> String {
+    let mut s = String::new();
+    let name_w = per_branch
+        .iter()
+        .flat_map(|(_, a)| a.iter().map(|x| x.name.len()))
+        .chain(["API".len()])
+        .max()
+        .unwrap_or(3);
+    let widths: Vec<usize> = per_branch
+        .iter()
+        .map(|(b, _)| b.name.chars().count().max("no-effect".len()))
+        .collect();
+    let mut header = format!("{:<name_w$}", "API");
+    for ((b, _), w) in per_branch.iter().zip(&widths) {
+        let _ = write!(header, "  {:<w$}", b.name);
+    }
+    let _ = writeln!(s, "{}", header.trim_end());
+    let rows = per_branch.first().map_or(0, |(_, a)| a.len());
+    for i in 0..rows {
+        let mut line = format!("{:<name_w$}", per_branch[0].1[i].name);
+        for ((_, a), w) in per_branch.iter().zip(&widths) {
+            let _ = write!(line, "  {:<w$}", cell(a[i].verdict));
+        }
+        let _ = writeln!(s, "{}", line.trim_end());
+    }
+    for (b, advice) in per_branch {
+        s.push('\n');
+        spec_header(&mut s, &b.name, &b.spec, coverage);
+        for a in advice.iter().filter(|a| a.verdict != Verdict::Always) {
+            let _ = writeln!(s, "  {}  {}", a.name, cell(a.verdict));
+            s.push_str(&details(a, "      "));
+        }
+        let _ = writeln!(s, "  {}", summary(advice));
+    }
+    s
 }

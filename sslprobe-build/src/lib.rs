@@ -13,14 +13,17 @@
 //! knowledge-DB row is derived from it.
 #![warn(missing_docs)]
 
+pub mod backpatch;
 pub mod build_script;
 pub mod catalog;
 pub mod compiler;
+pub mod docs;
 pub mod downstream;
 pub mod emit;
 mod error;
 pub mod identify;
 pub mod locate;
+pub mod overrides;
 pub mod probe;
 pub mod version;
 

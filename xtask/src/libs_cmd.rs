@@ -72,10 +72,7 @@ fn print_list(selected: &[&Lib], opts: &Options) {
 /// a line per library as it starts and finishes (elapsed seconds), the build
 /// log's tail for failures, and a summary. Returns each library's outcome;
 /// failures do not stop the remaining builds.
-pub fn build_all(
-    selected: &[&'static Lib],
-    opts: &Options,
-) -> Vec<(&'static Lib, Result<Prefix>)> {
+pub fn build_all(selected: &[&'static Lib], opts: &Options) -> Vec<(&'static Lib, Result<Prefix>)> {
     let run_start = Instant::now();
     println!(
         "xtask libs: {} librar{} into {} (-j{})",
@@ -137,11 +134,19 @@ pub fn build_all(
 }
 
 fn describe(p: &Prefix) -> String {
-    let ident = ["OPENSSL_VERSION_NUMBER", "LIBRESSL_VERSION_NUMBER", "BORINGSSL_API_VERSION"]
+    const SHOWN: [&str; 4] = [
+        "OPENSSL_VERSION_NUMBER",
+        "LIBRESSL_VERSION_NUMBER",
+        "BORINGSSL_API_VERSION",
+        "AWSLC_VERSION_NUMBER_STRING",
+    ];
+    let ident: Vec<String> = SHOWN
         .iter()
-        .chain(&["AWSLC_VERSION_NUMBER_STRING"])
-        .filter_map(|m| p.macros.get(*m).map(|v| format!("{m}={v}")))
-        .collect::<Vec<_>>();
+        .filter_map(|m| p.macros.get(*m).map(|v| (m, v)))
+        // OpenSSL 3's OPENSSL_VERSION_NUMBER is an expression: not worth printing
+        .filter(|(_, v)| !v.starts_with('('))
+        .map(|(m, v)| format!("{m}={v}"))
+        .collect();
     format!("{} {}  {}", p.family, p.version, ident.join(" "))
 }
 

@@ -7,6 +7,8 @@ use std::process::ExitCode;
 
 use xtask::libs_cmd;
 
+mod bench;
+
 const USAGE: &str = "\
 usage: cargo xtask <command> [options]
 
@@ -18,6 +20,9 @@ commands:
       --libs KEYS  comma-separated subset (default: all)
       --jobs N     parallel compile jobs per build (make/ninja -jN, default 2);
                    libraries are built one after another
+  bench [--runs N] [--json FILE] [--only ROWS] [--no-install]
+      Time probing the catalog: sslprobe batched / one at a time, the
+      single-probe floor, autoconf and meson (default target/bench.json).
   help
       Show this message.
 ";
@@ -26,6 +31,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("libs") => libs_cmd::run(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
         Some("help" | "-h" | "--help") | None => {
             print!("{USAGE}");
             return if args.is_empty() {

@@ -154,7 +154,15 @@ pub fn build(lib: &Lib, dir: &Path, opts: &Options) -> Result<Prefix> {
             crypto_lib,
             link_libs,
             pre_includes,
-        } => apt_prefix(lib, package, ssl_lib, crypto_lib, link_libs, pre_includes, &mut log),
+        } => apt_prefix(
+            lib,
+            package,
+            ssl_lib,
+            crypto_lib,
+            link_libs,
+            pre_includes,
+            &mut log,
+        ),
     };
     let finish = |mut prefix: Prefix| -> Result<Prefix> {
         prefix.build_seconds = (start.elapsed().as_secs_f64() * 10.0).round() / 10.0;
@@ -468,7 +476,11 @@ fn install_cmake_outputs(build: &Path, include: &Path, prefix: &Path, log: &mut 
     for name in ["libssl.a", "libcrypto.a"] {
         let built = find_file(build, name)
             .with_context(|| format!("{name} not found below {}", build.display()))?;
-        log.note(&format!("install {} -> {}", built.display(), lib_dir.display()));
+        log.note(&format!(
+            "install {} -> {}",
+            built.display(),
+            lib_dir.display()
+        ));
         std::fs::copy(&built, lib_dir.join(name))
             .with_context(|| format!("copying {}", built.display()))?;
     }
@@ -619,7 +631,9 @@ mod tests {
         let args = openssl_configure_args(old, Linkage::Shared, false, Path::new("/p"));
         assert!(args.contains(&"shared".to_string()));
         assert!(args.contains(&"no-unit-test".to_string()));
-        assert!(!args.iter().any(|a| a == "no-tests" || a == "no-docs" || a == "no-module"));
+        assert!(!args
+            .iter()
+            .any(|a| a == "no-tests" || a == "no-docs" || a == "no-module"));
     }
 
     #[test]

@@ -170,7 +170,8 @@ mod tests {
 
     #[test]
     fn nm_parsing() {
-        let text = "\nssl_lib.o:\n0000000000000010 T SSL_CTX_new\n                 U CRYPTO_malloc\n\
+        let text =
+            "\nssl_lib.o:\n0000000000000010 T SSL_CTX_new\n                 U CRYPTO_malloc\n\
                     0000000000000020 t local_fn\n0000000000000030 T SSL_new@@OPENSSL_1_1_0\n\
                     0000000000000040 D some_data\n                 w __gmon_start__\n";
         let syms = parse_nm(text);

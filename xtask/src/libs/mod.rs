@@ -237,7 +237,10 @@ pub fn parse_keys(spec: &str) -> Result<Vec<&'static Lib>> {
         );
     }
     if out.is_empty() {
-        bail!("--libs needs at least one key; valid keys: {}", valid_keys());
+        bail!(
+            "--libs needs at least one key; valid keys: {}",
+            valid_keys()
+        );
     }
     Ok(out)
 }
@@ -380,7 +383,11 @@ pub fn ensure_built_with(lib: &Lib, opts: &Options) -> Result<Prefix> {
     std::fs::create_dir_all(&opts.cache_dir)
         .with_context(|| format!("creating cache directory {}", opts.cache_dir.display()))?;
     let dir = opts.cache_dir.join(lib.cache_dir_name());
-    let _lock = tools::lock_file(&opts.cache_dir.join(format!("{}.lock", lib.cache_dir_name())))?;
+    let _lock = tools::lock_file(
+        &opts
+            .cache_dir
+            .join(format!("{}.lock", lib.cache_dir_name())),
+    )?;
     if !lib.is_apt() {
         if let Some(prefix) = load_cached(lib, &dir) {
             return Ok(prefix);
@@ -458,7 +465,12 @@ mod tests {
     #[test]
     fn openssl_rows_match_their_source_version() {
         for lib in LIBS.iter().filter(|l| l.family == Family::OpenSsl) {
-            let Source::Crate { name, version, recipe } = lib.source else {
+            let Source::Crate {
+                name,
+                version,
+                recipe,
+            } = lib.source
+            else {
                 panic!("{}: OpenSSL must come from a crate", lib.key)
             };
             assert_eq!(name, "openssl-src", "{}", lib.key);
@@ -526,7 +538,9 @@ mod tests {
 
     #[test]
     fn parse_keys_rejects_unknown_with_valid_list() {
-        let err = parse_keys("openssl-1.1.1w,openssl-9").unwrap_err().to_string();
+        let err = parse_keys("openssl-1.1.1w,openssl-9")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("openssl-9"), "{err}");
         assert!(err.contains("valid keys:"), "{err}");
         for lib in LIBS {
@@ -560,6 +574,41 @@ mod tests {
         assert_eq!(p.prefix.as_deref(), Some(Path::new("/new/prefix")));
         assert_eq!(p.ssl_lib, Path::new("/new/prefix/lib/libssl.a"));
         assert_eq!(p.include_dir, Path::new("/new/prefix/include"));
+    }
+
+    /// The `include:` entries (`lib`, `dir`) of the CI workflow's matrix job.
+    fn ci_matrix_entries(yaml: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut lib: Option<String> = None;
+        for line in yaml.lines().map(str::trim) {
+            if let Some(v) = line.strip_prefix("- lib:") {
+                lib = Some(v.trim().to_string());
+            } else if let Some(v) = line.strip_prefix("dir:") {
+                if let Some(l) = lib.take() {
+                    out.push((l, v.trim().to_string()));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn ci_workflow_matrix_matches_the_table() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../.github/workflows/ci.yml");
+        let yaml = std::fs::read_to_string(path).expect("read .github/workflows/ci.yml");
+        let got = ci_matrix_entries(&yaml);
+        let want: Vec<(String, String)> = LIBS
+            .iter()
+            .map(|l| (l.key.to_string(), l.cache_dir_name()))
+            .collect();
+        let expected_yaml: String = want
+            .iter()
+            .map(|(k, d)| format!("          - lib: {k}\n            dir: {d}\n"))
+            .collect();
+        assert_eq!(
+            got, want,
+            "ci.yml's matrix `include:` is out of date; it should read:\n{expected_yaml}"
+        );
     }
 
     #[test]

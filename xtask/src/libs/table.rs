@@ -132,7 +132,9 @@ pub const LIBS: &[Lib] = &[
         source: Source::Crate {
             name: "aws-lc-sys",
             version: "0.47.0",
-            recipe: Recipe::AwsLc { cmake_dir: "aws-lc" },
+            recipe: Recipe::AwsLc {
+                cmake_dir: "aws-lc",
+            },
         },
         expect_macros: &[("AWSLC_VERSION_NUMBER_STRING", "\"5.12.0\"")],
     },

@@ -20,23 +20,50 @@ pub struct Tool {
 }
 
 /// `perl` (OpenSSL's Configure).
-pub const PERL: Tool = Tool { program: "perl", package: "perl" };
+pub const PERL: Tool = Tool {
+    program: "perl",
+    package: "perl",
+};
 /// GNU make.
-pub const MAKE: Tool = Tool { program: "make", package: "make" };
+pub const MAKE: Tool = Tool {
+    program: "make",
+    package: "make",
+};
 /// The C compiler.
-pub const CC: Tool = Tool { program: "cc", package: "gcc" };
+pub const CC: Tool = Tool {
+    program: "cc",
+    package: "gcc",
+};
 /// The C++ compiler (BoringSSL, AWS-LC).
-pub const CXX: Tool = Tool { program: "c++", package: "g++" };
+pub const CXX: Tool = Tool {
+    program: "c++",
+    package: "g++",
+};
 /// `nm` (symbol checks).
-pub const NM: Tool = Tool { program: "nm", package: "binutils" };
+pub const NM: Tool = Tool {
+    program: "nm",
+    package: "binutils",
+};
 /// cmake.
-pub const CMAKE: Tool = Tool { program: "cmake", package: "cmake" };
+pub const CMAKE: Tool = Tool {
+    program: "cmake",
+    package: "cmake",
+};
 /// ninja.
-pub const NINJA: Tool = Tool { program: "ninja", package: "ninja-build" };
+pub const NINJA: Tool = Tool {
+    program: "ninja",
+    package: "ninja-build",
+};
 /// patchelf (RUNPATH of shared builds).
-pub const PATCHELF: Tool = Tool { program: "patchelf", package: "patchelf" };
+pub const PATCHELF: Tool = Tool {
+    program: "patchelf",
+    package: "patchelf",
+};
 /// tar (LibreSSL tarball).
-pub const TAR: Tool = Tool { program: "tar", package: "tar" };
+pub const TAR: Tool = Tool {
+    program: "tar",
+    package: "tar",
+};
 
 /// Tools already checked in this process.
 static CHECKED: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
@@ -146,9 +173,17 @@ pub fn apt_install(packages: &[&str]) -> Result<()> {
         if ok {
             return Ok(());
         }
-        bail!("apt-get install {} failed:\n{}", packages.join(" "), tail(&text, 20));
+        bail!(
+            "apt-get install {} failed:\n{}",
+            packages.join(" "),
+            tail(&text, 20)
+        );
     }
-    bail!("apt-get install {} failed:\n{}", packages.join(" "), tail(&first, 20))
+    bail!(
+        "apt-get install {} failed:\n{}",
+        packages.join(" "),
+        tail(&first, 20)
+    )
 }
 
 /// Installed version of a Debian package, `None` when not installed.

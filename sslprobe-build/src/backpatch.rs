@@ -1,0 +1,1665 @@
+//! The backpatch advisor: which supported library versions need a guard for each API.
+//!
+//! A maintainer backpatching a fix to an older branch asks: "this branch still supports
+//! OpenSSL 1.0.2 and LibreSSL 3.4 — does this call need a configure check there, and does it
+//! even do anything?" The answer comes from the catalog's knowledge DB ([`DbEntry`]) and a
+//! *support spec* listing, per library family, the versions the branch supports.
+//!
+//! ## Support specs
+//!
+//! A comma- or semicolon-separated list of items `FAMILY [REQUIREMENT]`:
+//!
+//! ```text
+//! openssl>=1.0.2, libressl>=3.4,<4; boringssl; awslc>=1.2
+//! ```
+//!
+//! * `FAMILY` is `openssl`, `libressl`, `boringssl` or `awslc` (also `aws-lc`), any case.
+//! * `REQUIREMENT` is a [`VersionReq`] (`>=1.1.0h, <3`, `^1.1`, `=3.0.13`, ...); none means
+//!   every version. BoringSSL versions are `BORINGSSL_API_VERSION` numbers (`boringssl>=18`).
+//! * Commas separate both items and the comparators of one requirement: a token that starts
+//!   with a letter starts a new item (and must be a family name), any other token continues
+//!   the previous item's requirement. A `;` always ends an item.
+//! * A family that is not listed is not supported and is ignored. A family listed twice is
+//!   supported on the union of its requirements.
+//!
+//! ## Verdicts
+//!
+//! For every API, [`advise`] intersects the supported ranges with the DB's
+//! "before `since`" range (missing) and, for stubs and no-ops (`effective = false`), with the
+//! "from `since`" range (present but without effect). Ranges are computed exactly, as
+//! intervals over the [`Version`] order (OpenSSL letter releases included), never by
+//! enumerating known releases, so a requirement naming a future or nonexistent version works
+//! too. The result is an [`ApiAdvice`] whose [`Verdict`] is
+//!
+//! * [`Verdict::Guard`] when some supported version lacks the API (the call needs a
+//!   `#[cfg(have_...)]` / configure check),
+//! * else [`Verdict::NoEffect`] when it exists everywhere but does nothing somewhere,
+//! * else [`Verdict::Always`].
+//!
+//! An item without a lower bound (`libressl`) means every version the DB knows: from the
+//! earliest `since` any API records for the family ([`Coverage`]), so releases that never
+//! existed (LibreSSL 1.x) are not reported as lacking everything.
+//!
+//! The DB is knowledge, not proof: on a real build the probe decides (see [`crate::probe`]).
+//!
+//! ```
+//! use sslprobe_build::backpatch::{advise_api, Coverage, SupportSpec, Verdict};
+//! use sslprobe_build::Catalog;
+//!
+//! let catalog = Catalog::from_sources(
+//!     r#"
+//! [[api]]
+//! name = "SSL_CTX_set_num_tickets"
+//! doc = "d"
+//! variants = [ { name = "fn", kind = "function", rust = "() -> c_int" } ]
+//! [api.db]
+//! openssl = { since = "1.1.1" }
+//! libressl = { since = "3.5.0", effective = false }
+//! boringssl = { since = "18" }
+//! awslc = { since = "1.2.0" }
+//! "#,
+//!     &[("ssl_ctx_set_num_tickets.c", "SSLPROBE_VARIANT(fn)\n{}\n")],
+//! )
+//! .unwrap();
+//! let api = catalog.get("SSL_CTX_set_num_tickets").unwrap();
+//! let coverage = Coverage::of(&catalog);
+//!
+//! let spec = SupportSpec::parse("openssl>=1.0.2, libressl>=3.4,<4").unwrap();
+//! let advice = advise_api(api, &spec, &coverage);
+//! assert_eq!(advice.verdict, Verdict::Guard);
+//! let missing: Vec<String> = advice.missing_in.iter().map(|r| r.to_string()).collect();
+//! assert_eq!(missing, ["openssl >=1.0.2, <1.1.1", "libressl >=3.4.0, <3.5.0"]);
+//! assert_eq!(advice.no_effect_in[0].to_string(), "libressl >=3.5.0, <4.0.0");
+//!
+//! let spec = SupportSpec::parse("openssl>=1.1.1").unwrap();
+//! assert_eq!(advise_api(api, &spec, &coverage).verdict, Verdict::Always);
+//! ```
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+use crate::catalog::{Api, Catalog, DbEntry};
+use crate::version::{Family, Version, VersionReq};
+use crate::{Error, Result};
+
+// ---------------------------------------------------------------------------------------------
+// Fallbacks
+// ---------------------------------------------------------------------------------------------
+
+/// What a guarded call should fall back to, per API name: the one table of fallbacks.
+///
+/// Every key is a catalog API (a unit test checks it). This belongs in the catalog as an
+/// optional `fallback = "..."` field of each `[[api]]`; until that field exists, it lives here.
+/// An API without an entry has no recorded fallback ([`fallback`] returns `None`).
+pub const FALLBACKS: &[(&str, &str)] = &[
+    (
+        "SSL_CTX_set_num_tickets",
+        "keep SSL_OP_NO_TICKET (it stops TLS 1.2 tickets everywhere); without the API there are \
+         no stateful TLS 1.3 tickets to stop",
+    ),
+    (
+        "SSL_set_num_tickets",
+        "set the count on the context with SSL_CTX_set_num_tickets where that exists, and keep \
+         SSL_OP_NO_TICKET; without either API there are no stateful TLS 1.3 tickets to stop",
+    ),
+    (
+        "SSL_CTX_get_num_tickets",
+        "remember the value passed to SSL_CTX_set_num_tickets instead of reading it back",
+    ),
+    (
+        "SSL_CTX_set_keylog_callback",
+        "none: report key logging as unavailable (never pretend it is on)",
+    ),
+    (
+        "SSL_CTX_set_options",
+        "SSL_CTX_ctrl(ctx, SSL_CTRL_OPTIONS, op, NULL), which is what the macro form expands to",
+    ),
+    (
+        "SSL_CTX_get_options",
+        "SSL_CTX_ctrl(ctx, SSL_CTRL_OPTIONS, 0, NULL), which is what the macro form expands to",
+    ),
+    (
+        "SSL_OP_NO_TICKET",
+        "none: the library has no switch for session tickets; report them as not disableable",
+    ),
+    (
+        "SSL_CTX_set_ciphersuites",
+        "none: the TLS 1.3 cipher suites stay at the library's default; \
+         SSL_CTX_set_cipher_list still configures TLS 1.2 and below",
+    ),
+    (
+        "SSL_CTX_set_min_proto_version",
+        "set SSL_OP_NO_SSLv3 / SSL_OP_NO_TLSv1 / SSL_OP_NO_TLSv1_1 ... with SSL_CTX_set_options \
+         for every protocol version below the minimum",
+    ),
+    (
+        "SSL_CTX_set_max_proto_version",
+        "set SSL_OP_NO_TLSv1_2 / SSL_OP_NO_TLSv1_3 (where defined) with SSL_CTX_set_options for \
+         every protocol version above the maximum",
+    ),
+    (
+        "SSL_CTX_get_min_proto_version",
+        "remember the minimum you set (with SSL_CTX_set_min_proto_version or SSL_OP_NO_* \
+         options) instead of reading it back",
+    ),
+    (
+        "SSL_CTX_set_cert_cb",
+        "none with the same power: choose the certificate before the handshake (servers) or use \
+         SSL_CTX_set_client_cert_cb (clients)",
+    ),
+    (
+        "X509_get_signature_info",
+        "X509_get_signature_nid + OBJ_find_sigid_algs for the digest and key type (no security \
+         bits, no flags)",
+    ),
+    (
+        "X509_get_signature_nid",
+        "OBJ_obj2nid(cert->sig_alg->algorithm) where the X509 struct is not opaque; otherwise \
+         report the signature algorithm as unknown",
+    ),
+    (
+        "SSL_CTX_set_post_handshake_auth",
+        "none: request the client certificate in the initial handshake (SSL_VERIFY_PEER)",
+    ),
+    (
+        "SSL_CTX_set_session_ticket_cb",
+        "none: keep per-session application data on the server (session cache) instead of in \
+         the ticket",
+    ),
+    (
+        "SSL_CTX_set1_groups_list",
+        "SSL_CTX_set1_curves_list, the older name with the same syntax",
+    ),
+    (
+        "SSL_CTX_set_security_level",
+        "none: restrict cipher suites, groups and key sizes explicitly",
+    ),
+    (
+        "OPENSSL_init_ssl",
+        "SSL_library_init() and SSL_load_error_strings()",
+    ),
+    (
+        "BIO_get_data",
+        "read bio->ptr directly where the BIO struct is not opaque",
+    ),
+    (
+        "BIO_meth_new",
+        "a static BIO_METHOD filled in directly where the struct is not opaque",
+    ),
+    (
+        "SSL_get1_peer_certificate",
+        "SSL_get_peer_certificate, which also returns a new reference (free it with X509_free)",
+    ),
+    (
+        "SSL_get_peer_certificate",
+        "SSL_get1_peer_certificate, which has the same semantics (a new reference)",
+    ),
+    (
+        "SSL_CTX_load_verify_dir",
+        "SSL_CTX_load_verify_locations(ctx, NULL, dir)",
+    ),
+    (
+        "SSL_CTX_set_allow_early_data_cb",
+        "none: early data cannot be vetoed per connection; leave the early-data limit at 0 so \
+         none is accepted",
+    ),
+    (
+        "SSL_CTX_set_max_early_data",
+        "BoringSSL and AWS-LC: SSL_CTX_set_early_data_enabled; elsewhere none, and no early \
+         data (0-RTT) is accepted",
+    ),
+    (
+        "SSL_CTX_set_client_hello_cb",
+        "SSL_CTX_set_tlsext_servername_callback for SNI-based decisions (called later, with \
+         less of the ClientHello); BoringSSL: SSL_CTX_set_select_certificate_cb",
+    ),
+    (
+        "SSL_CTX_set_dh_auto",
+        "SSL_CTX_set_tmp_dh with a fixed RFC 7919 group (ffdhe2048), or ECDHE-only cipher \
+         suites",
+    ),
+    (
+        "SSL_CTX_set0_tmp_dh_pkey",
+        "SSL_CTX_set_tmp_dh with a DH * (deprecated since OpenSSL 3.0)",
+    ),
+    (
+        "SSL_CTX_set_tlsext_ticket_key_evp_cb",
+        "SSL_CTX_set_tlsext_ticket_key_cb, the HMAC_CTX-based callback (deprecated since \
+         OpenSSL 3.0)",
+    ),
+    (
+        "SSL_CTX_set_stateless_cookie_generate_cb",
+        "none: no stateless TLS 1.3 HelloRetryRequest cookies; the server keeps the handshake \
+         state",
+    ),
+];
+
+/// The recorded fallback for a guarded call to `api`, from [`FALLBACKS`].
+///
+/// ```
+/// let text = sslprobe_build::backpatch::fallback("SSL_CTX_set_num_tickets").unwrap();
+/// assert!(text.starts_with("keep SSL_OP_NO_TICKET"));
+/// assert_eq!(sslprobe_build::backpatch::fallback("SSL_nonexistent"), None);
+/// ```
+pub fn fallback(api: &str) -> Option<&'static str> {
+    FALLBACKS.iter().find(|(n, _)| *n == api).map(|(_, f)| *f)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Version ranges
+// ---------------------------------------------------------------------------------------------
+
+/// A point in the order of semver images ([`Version::to_semver`]) with room to step past
+/// `u64::MAX` without overflow.
+type Key = (u128, u128, u128);
+
+/// The letter-index slot past `zz` in a semver image's patch (`patch * 100 + letter`).
+const IMAGE_SLOTS: u128 = 100;
+/// The highest letter index (`zz`).
+const MAX_LETTER: u128 = 52;
+
+/// Rounds an image up to the image of a real version: `M.m.(p*100 + 53..=99)` holds no real
+/// version, so it is the same bound as `M.m.(p+1)*100`.
+fn normalize(k: Key) -> Key {
+    let (major, minor, patch) = k;
+    if patch % IMAGE_SLOTS > MAX_LETTER {
+        (major, minor, (patch / IMAGE_SLOTS + 1) * IMAGE_SLOTS)
+    } else {
+        k
+    }
+}
+
+/// The letter for an index 0..=52 (`""`, `a`..`z`, `za`..`zz`).
+fn letter_for(idx: u128) -> String {
+    let idx = idx.min(MAX_LETTER) as u8;
+    match idx {
+        0 => String::new(),
+        1..=26 => char::from(b'a' + idx - 1).to_string(),
+        _ => format!("z{}", char::from(b'a' + idx - 27)),
+    }
+}
+
+/// The version whose image is `k` (normalized), or `None` when it lies beyond every
+/// representable version.
+fn key_to_version(k: Key) -> Option<Version> {
+    let (major, minor, image) = normalize(k);
+    let major = u64::try_from(major).ok()?;
+    let minor = u64::try_from(minor).ok()?;
+    let patch = u64::try_from(image / IMAGE_SLOTS).ok()?;
+    let letter = letter_for(image % IMAGE_SLOTS);
+    Version::new(major, minor, patch).with_letter(&letter).ok()
+}
+
+/// The half-open image interval `[lo, hi)` of one semver comparator (semver's semantics).
+fn comparator_keys(c: &semver::Comparator) -> std::result::Result<(Key, Option<Key>), String> {
+    use semver::Op;
+    if !c.pre.is_empty() {
+        return Err(format!("pre-release comparator {c} is not supported"));
+    }
+    let major = u128::from(c.major);
+    let minor = c.minor.map(u128::from);
+    let patch = c.patch.map(u128::from);
+    const MIN: Key = (0, 0, 0);
+    let low = (major, minor.unwrap_or(0), patch.unwrap_or(0));
+    // The first version after everything the written components match.
+    let after_written = match (minor, patch) {
+        (None, _) => (major + 1, 0, 0),
+        (Some(m), None) => (major, m + 1, 0),
+        (Some(m), Some(p)) => (major, m, p + 1),
+    };
+    Ok(match c.op {
+        Op::Exact | Op::Wildcard => (low, Some(after_written)),
+        Op::Greater => (after_written, None),
+        Op::GreaterEq => (low, None),
+        Op::Less => (MIN, Some(low)),
+        Op::LessEq => (MIN, Some(after_written)),
+        Op::Tilde => match (minor, patch) {
+            (Some(m), Some(_)) => (low, Some((major, m + 1, 0))),
+            _ => (low, Some(after_written)),
+        },
+        Op::Caret => {
+            let hi = match (minor, patch) {
+                (None, _) => (major + 1, 0, 0),
+                _ if major > 0 => (major + 1, 0, 0),
+                (Some(m), None) => (0, m + 1, 0),
+                (Some(m), Some(_)) if m > 0 => (0, m + 1, 0),
+                (Some(_), Some(p)) => (0, 0, p + 1),
+            };
+            (low, Some(hi))
+        }
+        _ => {
+            return Err(format!(
+                "comparator {c} uses an operator sslprobe does not know"
+            ))
+        }
+    })
+}
+
+/// A contiguous, half-open range of versions `[from, until)` in [`Version`] order.
+///
+/// Every [`VersionReq`] denotes exactly one such range (its comparators are intersected),
+/// possibly empty. Bounds are exact, letter releases included: `>1.1.0h` is `>=1.1.0i`,
+/// `<=1.1.0zz` is `<1.1.1`.
+///
+/// `Display` (via [`VersionRange::text`]) writes a requirement that parses back to the same
+/// range: `*`, `>=1.0.2`, `<1.1.1`, `>=1.0.2, <1.1.1`; BoringSSL API versions as one number
+/// (`>=17, <18`); an empty range as `<0`.
+///
+/// ```
+/// use sslprobe_build::backpatch::VersionRange;
+/// use sslprobe_build::{Family, Version, VersionReq};
+///
+/// let r = VersionRange::from_req(&VersionReq::parse(">1.1.0h, <=1.1.1").unwrap()).unwrap();
+/// assert_eq!(r.to_string(), ">=1.1.0i, <1.1.1a");
+/// assert!(r.contains(&"1.1.1".parse().unwrap()));
+/// let boring = VersionRange::from_req(&VersionReq::parse("=17").unwrap()).unwrap();
+/// assert_eq!(boring.text(Family::BoringSsl), ">=17, <18");
+/// assert!(boring.contains(&Version::api(17)));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionRange {
+    /// Inclusive lower bound (`0` when unbounded below).
+    from: Version,
+    /// Exclusive upper bound (`None` when unbounded above).
+    until: Option<Version>,
+}
+
+impl VersionRange {
+    /// Every version.
+    pub fn all() -> VersionRange {
+        VersionRange {
+            from: Version::new(0, 0, 0),
+            until: None,
+        }
+    }
+
+    /// No version (written `<0`).
+    pub fn empty() -> VersionRange {
+        VersionRange {
+            from: Version::new(0, 0, 0),
+            until: Some(Version::new(0, 0, 0)),
+        }
+    }
+
+    /// `[from, until)`; `until = None` means unbounded above.
+    pub fn new(from: Version, until: Option<Version>) -> VersionRange {
+        let r = VersionRange { from, until };
+        if r.is_empty() {
+            VersionRange::empty()
+        } else {
+            r
+        }
+    }
+
+    /// The versions before `v`: `[0, v)`.
+    pub fn before(v: &Version) -> VersionRange {
+        VersionRange::new(Version::new(0, 0, 0), Some(v.clone()))
+    }
+
+    /// The versions from `v` on: `[v, ∞)`.
+    pub fn from_version(v: &Version) -> VersionRange {
+        VersionRange::new(v.clone(), None)
+    }
+
+    /// The exact range a requirement matches.
+    ///
+    /// Errors only for comparators a [`VersionReq`] never produces (pre-releases, operators
+    /// added to `semver` later); the error quotes the requirement.
+    pub fn from_req(req: &VersionReq) -> Result<VersionRange> {
+        let mut lo: Key = (0, 0, 0);
+        let mut hi: Option<Key> = None;
+        for c in &req.as_semver().comparators {
+            let (l, h) = comparator_keys(c)
+                .map_err(|reason| Error::invalid("version requirement", req.to_string(), reason))?;
+            lo = lo.max(normalize(l));
+            if let Some(h) = h {
+                let h = normalize(h);
+                hi = Some(hi.map_or(h, |x| x.min(h)));
+            }
+        }
+        if hi.is_some_and(|h| h <= lo) {
+            return Ok(VersionRange::empty());
+        }
+        let Some(from) = key_to_version(lo) else {
+            // Starts beyond every representable version.
+            return Ok(VersionRange::empty());
+        };
+        // An upper bound beyond every representable version is no bound.
+        let until = hi.and_then(key_to_version);
+        Ok(VersionRange::new(from, until))
+    }
+
+    /// The inclusive lower bound (`0.0.0` when unbounded below).
+    pub fn start(&self) -> &Version {
+        &self.from
+    }
+
+    /// The exclusive upper bound, `None` when unbounded above.
+    pub fn end(&self) -> Option<&Version> {
+        self.until.as_ref()
+    }
+
+    /// Whether no version lies in the range.
+    pub fn is_empty(&self) -> bool {
+        self.until.as_ref().is_some_and(|u| *u <= self.from)
+    }
+
+    /// Whether `v` lies in the range.
+    pub fn contains(&self, v: &Version) -> bool {
+        *v >= self.from && self.until.as_ref().is_none_or(|u| v < u)
+    }
+
+    /// The versions in both ranges.
+    pub fn intersect(&self, other: &VersionRange) -> VersionRange {
+        let from = self.from.clone().max(other.from.clone());
+        let until = match (&self.until, &other.until) {
+            (None, u) | (u, None) => u.clone(),
+            (Some(a), Some(b)) => Some(a.clone().min(b.clone())),
+        };
+        VersionRange::new(from, until)
+    }
+
+    /// The range as a requirement, with versions written for `family` (BoringSSL API
+    /// versions as one number, all others with three components).
+    pub fn text(&self, family: Family) -> String {
+        if self.is_empty() {
+            return "<0".to_string();
+        }
+        let unbounded_below = self.from == Version::new(0, 0, 0);
+        match (&self.until, unbounded_below) {
+            (None, true) => "*".to_string(),
+            (None, false) => format!(">={}", show(&self.from, family)),
+            (Some(u), true) => format!("<{}", show(u, family)),
+            (Some(u), false) => format!(">={}, <{}", show(&self.from, family), show(u, family)),
+        }
+    }
+}
+
+impl fmt::Display for VersionRange {
+    /// [`VersionRange::text`] for OpenSSL-style (three-component) versions.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text(Family::OpenSsl))
+    }
+}
+
+/// A version written for a family: BoringSSL API versions as one number when possible.
+fn show(v: &Version, family: Family) -> String {
+    if family == Family::BoringSsl && v.minor == 0 && v.patch == 0 && !v.is_letter_release() {
+        v.major.to_string()
+    } else {
+        format!("{}.{}.{}{}", v.major, v.minor, v.patch, v.letter())
+    }
+}
+
+/// A union of [`VersionRange`]s, kept sorted, disjoint and non-adjacent.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VersionSet {
+    ranges: Vec<VersionRange>,
+}
+
+impl VersionSet {
+    /// The empty set.
+    pub fn new() -> VersionSet {
+        VersionSet::default()
+    }
+
+    /// Adds a range, merging it with overlapping or adjacent ones.
+    pub fn insert(&mut self, range: VersionRange) {
+        if range.is_empty() {
+            return;
+        }
+        let mut merged = range;
+        let mut rest = Vec::with_capacity(self.ranges.len() + 1);
+        for r in self.ranges.drain(..) {
+            let apart =
+                |a: &VersionRange, b: &VersionRange| a.until.as_ref().is_some_and(|u| *u < b.from);
+            if apart(&r, &merged) || apart(&merged, &r) {
+                rest.push(r);
+            } else {
+                let from = r.from.clone().min(merged.from.clone());
+                let until = match (r.until, merged.until.take()) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    _ => None,
+                };
+                merged = VersionRange { from, until };
+            }
+        }
+        rest.push(merged);
+        rest.sort_by(|a, b| a.from.cmp(&b.from));
+        self.ranges = rest;
+    }
+
+    /// The ranges, sorted.
+    pub fn ranges(&self) -> &[VersionRange] {
+        &self.ranges
+    }
+
+    /// Whether the set holds no version.
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
+
+    /// Whether `v` is in the set.
+    pub fn contains(&self, v: &Version) -> bool {
+        self.ranges.iter().any(|r| r.contains(v))
+    }
+
+    /// The part of the set inside `range`.
+    pub fn intersect(&self, range: &VersionRange) -> VersionSet {
+        let mut out = VersionSet::new();
+        for r in &self.ranges {
+            out.insert(r.intersect(range));
+        }
+        out
+    }
+}
+
+/// A range of one family's versions, written `family range`: `openssl >=1.0.2, <1.1.1`,
+/// `libressl <3.5.0`, `boringssl >=17, <18`, `awslc *`. Serialized as that string, which is
+/// itself a valid support-spec item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FamilyRange {
+    /// The library family.
+    pub family: Family,
+    /// The versions.
+    pub range: VersionRange,
+}
+
+impl fmt::Display for FamilyRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.family, self.range.text(self.family))
+    }
+}
+
+impl Serialize for FamilyRange {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Support specs
+// ---------------------------------------------------------------------------------------------
+
+/// One item of a support spec: a family and the requirement its versions must meet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SupportItem {
+    /// The family.
+    pub family: Family,
+    /// The requirement (`*` when the item names only the family).
+    pub req: VersionReq,
+    /// The exact range `req` matches.
+    pub range: VersionRange,
+    /// The item as written (trimmed), e.g. `libressl>=3.4,<4`.
+    pub text: String,
+}
+
+/// Which versions of which families a branch supports (see the [module docs](self)).
+///
+/// ```
+/// use sslprobe_build::backpatch::SupportSpec;
+/// use sslprobe_build::Family;
+///
+/// let spec = SupportSpec::parse("openssl>=1.0.2, libressl>=3.4,<4; boringssl; awslc>=1.2").unwrap();
+/// assert_eq!(spec.items().len(), 4);
+/// assert_eq!(spec.items()[1].req.to_string(), ">=3.4, <4");
+/// assert!(spec.supports(Family::BoringSsl));
+/// let canon: Vec<String> = spec.supported().iter().map(|r| r.to_string()).collect();
+/// assert_eq!(
+///     canon,
+///     ["openssl >=1.0.2", "libressl >=3.4.0, <4.0.0", "boringssl *", "awslc >=1.2.0"]
+/// );
+///
+/// let err = SupportSpec::parse("openssl>=1.1, wolfssl>=5").unwrap_err().to_string();
+/// assert!(err.contains("\"wolfssl>=5\""), "{err}");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SupportSpec {
+    text: String,
+    items: Vec<SupportItem>,
+}
+
+/// What a support spec looks like, for error messages.
+const SPEC_FORM: &str = "expected a comma/semicolon list of FAMILY[REQUIREMENT] items, \
+     e.g. \"openssl>=1.0.2, libressl>=3.4,<4; boringssl; awslc>=1.2\", with FAMILY one of \
+     openssl, libressl, boringssl, awslc (aws-lc)";
+
+impl SupportSpec {
+    /// Parses a support spec.
+    ///
+    /// Errors ([`Error::InvalidInput`], quoting the whole spec and the offending text): an
+    /// empty spec or empty item, an item that starts with something other than a family name,
+    /// an unknown family, a malformed requirement.
+    pub fn parse(spec: &str) -> Result<SupportSpec> {
+        let bad = |reason: String| Error::invalid("support spec", spec, reason);
+        if spec.trim().is_empty() {
+            return Err(bad(format!("the spec is empty; {SPEC_FORM}")));
+        }
+        // (family, requirement tokens, item text as written)
+        let mut raw: Vec<(Family, Vec<String>, String)> = Vec::new();
+        for group in spec.split(';') {
+            let mut first_in_group = true;
+            for token in group.split(',') {
+                let t = token.trim();
+                if t.is_empty() {
+                    return Err(bad(format!(
+                        "empty item (two separators in a row, or one at an end); {SPEC_FORM}"
+                    )));
+                }
+                let word_len = t
+                    .find(|c: char| !(c.is_ascii_alphabetic() || c == '-' || c == '_'))
+                    .unwrap_or(t.len());
+                if word_len > 0 {
+                    let word = &t[..word_len];
+                    let family: Family = word.parse().map_err(|_| {
+                        bad(format!(
+                            "unknown library family {word:?} in {t:?}; {SPEC_FORM}"
+                        ))
+                    })?;
+                    let rest = t[word_len..].trim();
+                    let reqs = if rest.is_empty() {
+                        Vec::new()
+                    } else {
+                        vec![rest.to_string()]
+                    };
+                    raw.push((family, reqs, t.to_string()));
+                } else if first_in_group {
+                    let after = if raw.is_empty() {
+                        "at the start"
+                    } else {
+                        "after ';'"
+                    };
+                    return Err(bad(format!(
+                        "{t:?} {after} does not start with a library family name; {SPEC_FORM}"
+                    )));
+                } else if let Some((_, reqs, text)) = raw.last_mut() {
+                    reqs.push(t.to_string());
+                    text.push(',');
+                    text.push_str(t);
+                }
+                first_in_group = false;
+            }
+        }
+        let mut items = Vec::with_capacity(raw.len());
+        for (family, reqs, text) in raw {
+            let req_text = reqs.join(", ");
+            let req = VersionReq::parse(&req_text).map_err(|e| {
+                bad(format!(
+                    "bad {family} requirement in {text:?}: {}",
+                    reason_of(&e)
+                ))
+            })?;
+            let range = VersionRange::from_req(&req).map_err(|e| {
+                bad(format!(
+                    "bad {family} requirement in {text:?}: {}",
+                    reason_of(&e)
+                ))
+            })?;
+            items.push(SupportItem {
+                family,
+                req,
+                range,
+                text,
+            });
+        }
+        Ok(SupportSpec {
+            text: spec.trim().to_string(),
+            items,
+        })
+    }
+
+    /// The spec as written (trimmed).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The items in the order written.
+    pub fn items(&self) -> &[SupportItem] {
+        &self.items
+    }
+
+    /// Whether any item names `family`.
+    pub fn supports(&self, family: Family) -> bool {
+        self.items.iter().any(|i| i.family == family)
+    }
+
+    /// The supported versions of `family` (empty when the spec does not name it).
+    pub fn versions(&self, family: Family) -> VersionSet {
+        let mut set = VersionSet::new();
+        for i in self.items.iter().filter(|i| i.family == family) {
+            set.insert(i.range.clone());
+        }
+        set
+    }
+
+    /// The supported ranges, family by family ([`Family::ALL`] order), merged.
+    pub fn supported(&self) -> Vec<FamilyRange> {
+        let mut out = Vec::new();
+        for family in Family::ALL {
+            for range in self.versions(family).ranges() {
+                out.push(FamilyRange {
+                    family,
+                    range: range.clone(),
+                });
+            }
+        }
+        out
+    }
+
+    /// Items whose requirement matches no version at all (`openssl>=3, <1`): they support
+    /// nothing, which is legal but usually a typo.
+    pub fn empty_items(&self) -> Vec<&SupportItem> {
+        self.items.iter().filter(|i| i.range.is_empty()).collect()
+    }
+}
+
+impl fmt::Display for SupportSpec {
+    /// The spec as written (trimmed).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl std::str::FromStr for SupportSpec {
+    type Err = Error;
+
+    /// Same as [`SupportSpec::parse`].
+    fn from_str(s: &str) -> Result<SupportSpec> {
+        SupportSpec::parse(s)
+    }
+}
+
+/// The reason part of an [`Error::InvalidInput`] (which already quotes its value), or the
+/// whole message for other errors.
+fn reason_of(e: &Error) -> String {
+    match e {
+        Error::InvalidInput { value, reason, .. } => format!("{value:?}: {reason}"),
+        other => other.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Coverage
+// ---------------------------------------------------------------------------------------------
+
+/// How far back the knowledge DB reaches, per family: the earliest `since` any API of the
+/// catalog records (derived from the catalog, never kept by hand).
+///
+/// It gives "every version" a meaning: an item without a lower bound (`libressl`,
+/// `openssl<3`) means every version the DB knows, i.e. from the floor on — LibreSSL starts at
+/// 2.0.0 and BoringSSL API versions at 1, so reading `libressl` as `>=0` would report every API
+/// as missing in releases that never existed. An item with an explicit lower bound
+/// (`openssl>=0.9.7`) is judged exactly as written. A family whose entries are all `never` has
+/// no floor.
+///
+/// ```
+/// use sslprobe_build::backpatch::{Coverage, SupportSpec};
+/// use sslprobe_build::{Catalog, Family};
+///
+/// let catalog = Catalog::from_sources(
+///     r#"
+/// [[api]]
+/// name = "SSL_OP_NO_TICKET"
+/// doc = "d"
+/// variants = [ { name = "define", kind = "define" } ]
+/// [api.db]
+/// openssl = { since = "0.9.8" }
+/// libressl = { since = "2.0.0" }
+/// boringssl = { since = "1" }
+/// awslc = { since = "never" }
+/// "#,
+///     &[("ssl_op_no_ticket.c", "SSLPROBE_VARIANT(define)\n{}\n")],
+/// )
+/// .unwrap();
+/// let cov = Coverage::of(&catalog);
+/// assert_eq!(cov.floor(Family::LibreSsl).unwrap().to_string(), "2.0.0");
+/// assert_eq!(cov.floor(Family::AwsLc), None);
+/// let spec = SupportSpec::parse("openssl>=0.9.7; libressl<3; awslc").unwrap();
+/// let judged: Vec<String> = cov.judged(&spec).iter().map(|r| r.to_string()).collect();
+/// assert_eq!(judged, ["openssl >=0.9.7", "libressl >=2.0.0, <3.0.0", "awslc *"]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Coverage {
+    floors: Vec<(Family, Version)>,
+}
+
+impl Coverage {
+    /// The coverage of a catalog's DB.
+    pub fn of(catalog: &Catalog) -> Coverage {
+        let mut floors = Vec::new();
+        for family in Family::ALL {
+            let floor = catalog
+                .apis
+                .iter()
+                .filter_map(|a| a.db_for(family).since.as_ref())
+                .min();
+            if let Some(f) = floor {
+                floors.push((family, f.clone()));
+            }
+        }
+        Coverage { floors }
+    }
+
+    /// The earliest version of `family` the DB records (`None`: no API exists in any version).
+    pub fn floor(&self, family: Family) -> Option<&Version> {
+        self.floors
+            .iter()
+            .find(|(f, _)| *f == family)
+            .map(|(_, v)| v)
+    }
+
+    /// The versions of `family` the advisor judges for `spec`: each item's range, starting at
+    /// the floor when the item has no lower bound.
+    pub fn versions(&self, spec: &SupportSpec, family: Family) -> VersionSet {
+        let mut set = VersionSet::new();
+        for item in spec.items().iter().filter(|i| i.family == family) {
+            let unbounded_below = *item.range.start() == Version::new(0, 0, 0);
+            match (self.floor(family), unbounded_below) {
+                (Some(floor), true) => {
+                    set.insert(item.range.intersect(&VersionRange::from_version(floor)))
+                }
+                _ => set.insert(item.range.clone()),
+            }
+        }
+        set
+    }
+
+    /// The judged ranges of every family ([`Family::ALL`] order): what [`advise_api`] looks at.
+    pub fn judged(&self, spec: &SupportSpec) -> Vec<FamilyRange> {
+        let mut out = Vec::new();
+        for family in Family::ALL {
+            for range in self.versions(spec, family).ranges() {
+                out.push(FamilyRange {
+                    family,
+                    range: range.clone(),
+                });
+            }
+        }
+        out
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verdicts
+// ---------------------------------------------------------------------------------------------
+
+/// What a backpatched call to an API needs on a branch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Verdict {
+    /// Present and effective in every supported version: call it unguarded.
+    #[serde(rename = "always")]
+    Always,
+    /// Absent in some supported versions: guard the call (`#[cfg(have_...)]`) and fall back.
+    #[serde(rename = "guard")]
+    Guard,
+    /// Present everywhere supported, but a no-op (stub) somewhere: no guard needed, but do not
+    /// rely on its effect there.
+    #[serde(rename = "no-effect")]
+    NoEffect,
+}
+
+impl Verdict {
+    /// `always`, `guard` or `no-effect` (the JSON spelling).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Always => "always",
+            Verdict::Guard => "guard",
+            Verdict::NoEffect => "no-effect",
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// The advice for one API under one support spec.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiAdvice {
+    /// The API's C name.
+    pub name: String,
+    /// The cfg that guards it (`have_` + lower-case name).
+    pub cfg: String,
+    /// [`Verdict::Guard`] if `missing_in` is non-empty, else [`Verdict::NoEffect`] if
+    /// `no_effect_in` is, else [`Verdict::Always`].
+    pub verdict: Verdict,
+    /// Supported versions that lack the API, per the DB.
+    pub missing_in: Vec<FamilyRange>,
+    /// Supported versions where the API exists but has no effect, per the DB.
+    pub no_effect_in: Vec<FamilyRange>,
+    /// What a guarded call should fall back to ([`FALLBACKS`]); `None` unless the verdict is
+    /// [`Verdict::Guard`] and a fallback is recorded.
+    pub fallback: Option<String>,
+    /// DB notes (`family: note`) of the families named in `missing_in` / `no_effect_in`.
+    pub notes: Vec<String>,
+}
+
+/// The advice for one API: intersects the supported versions of each family (as
+/// [`Coverage::versions`] reads them) with the DB's "before `since`" range (missing) and, when the
+/// family's entry is not effective, with its "from `since`" range (no effect).
+pub fn advise_api(api: &Api, spec: &SupportSpec, coverage: &Coverage) -> ApiAdvice {
+    let mut missing_in = Vec::new();
+    let mut no_effect_in = Vec::new();
+    let mut notes = Vec::new();
+    for family in Family::ALL {
+        let supported = coverage.versions(spec, family);
+        if supported.is_empty() {
+            continue;
+        }
+        let entry: &DbEntry = api.db_for(family);
+        let (absent, present) = match &entry.since {
+            Some(since) => (
+                VersionRange::before(since),
+                VersionRange::from_version(since),
+            ),
+            None => (VersionRange::all(), VersionRange::empty()),
+        };
+        let mut named = false;
+        for range in supported.intersect(&absent).ranges() {
+            missing_in.push(FamilyRange {
+                family,
+                range: range.clone(),
+            });
+            named = true;
+        }
+        if !entry.effective {
+            for range in supported.intersect(&present).ranges() {
+                no_effect_in.push(FamilyRange {
+                    family,
+                    range: range.clone(),
+                });
+                named = true;
+            }
+        }
+        if let (true, Some(note)) = (named, &entry.note) {
+            notes.push(format!("{family}: {note}"));
+        }
+    }
+    let verdict = if !missing_in.is_empty() {
+        Verdict::Guard
+    } else if !no_effect_in.is_empty() {
+        Verdict::NoEffect
+    } else {
+        Verdict::Always
+    };
+    let fallback = match verdict {
+        Verdict::Guard => fallback(&api.name).map(str::to_string),
+        _ => None,
+    };
+    ApiAdvice {
+        name: api.name.clone(),
+        cfg: api.cfg(),
+        verdict,
+        missing_in,
+        no_effect_in,
+        fallback,
+        notes,
+    }
+}
+
+/// The advice for every API of the catalog, in catalog order, judged over the catalog's
+/// [`Coverage`].
+pub fn advise(catalog: &Catalog, spec: &SupportSpec) -> Vec<ApiAdvice> {
+    let coverage = Coverage::of(catalog);
+    catalog
+        .apis
+        .iter()
+        .map(|a| advise_api(a, spec, &coverage))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A small catalog exercising every boundary the advisor must get right.
+    const TOML: &str = r#"
+[[api]]
+name = "SSL_CTX_set_num_tickets"
+doc = "tickets"
+variants = [ { name = "fn", kind = "function", rust = "() -> c_int" } ]
+[api.db]
+openssl = { since = "1.1.1" }
+libressl = { since = "3.5.0", effective = false, note = "stub" }
+boringssl = { since = "18", note = "capped at 16" }
+awslc = { since = "1.2.0" }
+
+[[api]]
+name = "SSL_CTX_get_min_proto_version"
+doc = "letter"
+variants = [ { name = "mac", kind = "macro" } ]
+[api.db]
+openssl = { since = "1.1.0h" }
+libressl = { since = "2.7.0" }
+boringssl = { since = "1" }
+awslc = { since = "1.0.0" }
+
+[[api]]
+name = "SSL_OP_NO_TICKET"
+doc = "always"
+variants = [ { name = "define", kind = "define" } ]
+[api.db]
+openssl = { since = "0.9.8" }
+libressl = { since = "2.0.0" }
+boringssl = { since = "1" }
+awslc = { since = "1.0.0" }
+
+[[api]]
+name = "SSL_CTX_set_session_ticket_cb"
+doc = "never elsewhere"
+variants = [ { name = "fn", kind = "function", rust = "() -> c_int" } ]
+[api.db]
+openssl = { since = "1.1.1" }
+libressl = { since = "never" }
+boringssl = { since = "never" }
+awslc = { since = "never" }
+
+[[api]]
+name = "SSL_CTX_set_security_level"
+doc = "no-op in awslc"
+variants = [ { name = "fn", kind = "function", rust = "() -> c_int" } ]
+[api.db]
+openssl = { since = "1.1.0" }
+libressl = { since = "3.6.0" }
+boringssl = { since = "never" }
+awslc = { since = "1.15.0", effective = false, note = "no-op" }
+"#;
+
+    fn catalog() -> Catalog {
+        let names = [
+            "ssl_ctx_set_num_tickets.c",
+            "ssl_ctx_get_min_proto_version.c",
+            "ssl_op_no_ticket.c",
+            "ssl_ctx_set_session_ticket_cb.c",
+            "ssl_ctx_set_security_level.c",
+        ];
+        let files: Vec<(&str, &str)> = names
+            .iter()
+            .map(|n| {
+                let body = if n.starts_with("ssl_op") {
+                    "SSLPROBE_VARIANT(define)\n{}\n"
+                } else if n.contains("min_proto") {
+                    "SSLPROBE_VARIANT(mac)\n{}\n"
+                } else {
+                    "SSLPROBE_VARIANT(fn)\n{}\n"
+                };
+                (*n, body)
+            })
+            .collect();
+        Catalog::from_sources(TOML, &files).unwrap()
+    }
+
+    fn advice(api: &str, spec: &str) -> ApiAdvice {
+        let c = catalog();
+        advise_api(
+            c.get(api).unwrap(),
+            &SupportSpec::parse(spec).unwrap(),
+            &Coverage::of(&c),
+        )
+    }
+
+    fn strings(v: &[FamilyRange]) -> Vec<String> {
+        v.iter().map(|r| r.to_string()).collect()
+    }
+
+    fn v(s: &str) -> Version {
+        Version::parse(s).unwrap()
+    }
+
+    fn range(req: &str) -> VersionRange {
+        VersionRange::from_req(&VersionReq::parse(req).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn openssl_1_1_0i_vs_1_1_1() {
+        let a = advice("SSL_CTX_set_num_tickets", "openssl>=1.1.0i");
+        assert_eq!(a.verdict, Verdict::Guard);
+        assert_eq!(strings(&a.missing_in), ["openssl >=1.1.0i, <1.1.1"]);
+        assert!(a.no_effect_in.is_empty());
+        assert!(a
+            .fallback
+            .as_deref()
+            .unwrap()
+            .starts_with("keep SSL_OP_NO_TICKET"));
+        assert_eq!(a.cfg, "have_ssl_ctx_set_num_tickets");
+
+        let a = advice("SSL_CTX_set_num_tickets", "openssl>=1.1.1");
+        assert_eq!(a.verdict, Verdict::Always);
+        assert!(a.missing_in.is_empty() && a.no_effect_in.is_empty());
+        assert_eq!(a.fallback, None, "no fallback when no guard is needed");
+
+        // The last 1.1.0 letter release is still before 1.1.1.
+        let a = advice("SSL_CTX_set_num_tickets", "openssl>=1.1.0zz");
+        assert_eq!(strings(&a.missing_in), ["openssl >=1.1.0zz, <1.1.1"]);
+        // Exclusive bounds become the next letter release.
+        let a = advice("SSL_CTX_set_num_tickets", "openssl>1.1.0h");
+        assert_eq!(strings(&a.missing_in), ["openssl >=1.1.0i, <1.1.1"]);
+        let a = advice("SSL_CTX_set_num_tickets", "openssl>1.1.0zz");
+        assert_eq!(a.verdict, Verdict::Always, "{a:?}");
+        // Only 1.1.1 and its letters, via ~.
+        assert_eq!(
+            advice("SSL_CTX_set_num_tickets", "openssl~1.1.1").verdict,
+            Verdict::Always
+        );
+        assert_eq!(
+            strings(&advice("SSL_CTX_set_num_tickets", "openssl~1.1.0").missing_in),
+            ["openssl >=1.1.0, <1.1.1"]
+        );
+        // Everything before: unbounded below.
+        assert_eq!(
+            strings(&advice("SSL_CTX_set_num_tickets", "openssl").missing_in),
+            ["openssl >=0.9.8, <1.1.1"]
+        );
+        assert_eq!(
+            strings(&advice("SSL_CTX_set_num_tickets", "openssl<=1.1.1").missing_in),
+            ["openssl >=0.9.8, <1.1.1"]
+        );
+    }
+
+    #[test]
+    fn libressl_3_4_vs_3_5() {
+        let a = advice("SSL_CTX_set_num_tickets", "libressl>=3.4");
+        assert_eq!(a.verdict, Verdict::Guard);
+        assert_eq!(strings(&a.missing_in), ["libressl >=3.4.0, <3.5.0"]);
+        assert_eq!(
+            strings(&a.no_effect_in),
+            ["libressl >=3.5.0"],
+            "both lists are kept"
+        );
+        assert_eq!(a.notes, ["libressl: stub"]);
+
+        let a = advice("SSL_CTX_set_num_tickets", "libressl>=3.5");
+        assert_eq!(a.verdict, Verdict::NoEffect);
+        assert!(a.missing_in.is_empty());
+        assert_eq!(strings(&a.no_effect_in), ["libressl >=3.5.0"]);
+        assert_eq!(a.fallback, None);
+
+        let a = advice("SSL_CTX_set_num_tickets", "libressl>=3.4,<4");
+        assert_eq!(strings(&a.missing_in), ["libressl >=3.4.0, <3.5.0"]);
+        assert_eq!(strings(&a.no_effect_in), ["libressl >=3.5.0, <4.0.0"]);
+
+        // 3.4.x entirely before 3.5.0: guard, and no stub in range.
+        let a = advice("SSL_CTX_set_num_tickets", "libressl~3.4.3");
+        assert_eq!(strings(&a.missing_in), ["libressl >=3.4.3, <3.4.4"]);
+        assert!(a.no_effect_in.is_empty());
+        let a = advice("SSL_CTX_set_num_tickets", "libressl=3.4");
+        assert_eq!(strings(&a.missing_in), ["libressl >=3.4.0, <3.5.0"]);
+        assert!(a.no_effect_in.is_empty());
+    }
+
+    #[test]
+    fn boringssl_api_versions() {
+        let a = advice("SSL_CTX_set_num_tickets", "boringssl>=18");
+        assert_eq!(a.verdict, Verdict::Always);
+        let a = advice("SSL_CTX_set_num_tickets", "boringssl>=17");
+        assert_eq!(a.verdict, Verdict::Guard);
+        assert_eq!(strings(&a.missing_in), ["boringssl >=17, <18"]);
+        assert_eq!(a.notes, ["boringssl: capped at 16"]);
+        assert_eq!(
+            strings(&advice("SSL_CTX_set_num_tickets", "boringssl").missing_in),
+            ["boringssl >=1, <18"]
+        );
+        assert_eq!(
+            strings(&advice("SSL_CTX_set_num_tickets", "boringssl>17").missing_in),
+            Vec::<String>::new(),
+            ">17 means >=18 for one-number API versions"
+        );
+        assert_eq!(
+            strings(&advice("SSL_CTX_set_num_tickets", "boringssl=17").missing_in),
+            ["boringssl >=17, <18"]
+        );
+    }
+
+    #[test]
+    fn letter_since() {
+        let a = advice("SSL_CTX_get_min_proto_version", "openssl>=1.1.0");
+        assert_eq!(a.verdict, Verdict::Guard);
+        assert_eq!(strings(&a.missing_in), ["openssl >=1.1.0, <1.1.0h"]);
+        assert_eq!(
+            advice("SSL_CTX_get_min_proto_version", "openssl>=1.1.0h").verdict,
+            Verdict::Always
+        );
+        assert_eq!(
+            strings(&advice("SSL_CTX_get_min_proto_version", "openssl>=1.1.0g").missing_in),
+            ["openssl >=1.1.0g, <1.1.0h"]
+        );
+        assert_eq!(
+            strings(&advice("SSL_CTX_get_min_proto_version", "openssl^1.0").missing_in),
+            ["openssl >=1.0.0, <1.1.0h"]
+        );
+    }
+
+    #[test]
+    fn families_not_in_spec_are_ignored() {
+        // BoringSSL / AWS-LC lack the API entirely, but are not supported.
+        let a = advice("SSL_CTX_set_session_ticket_cb", "openssl>=1.1.1");
+        assert_eq!(a.verdict, Verdict::Always);
+        let a = advice("SSL_CTX_set_session_ticket_cb", "openssl>=1.1.1, awslc");
+        assert_eq!(strings(&a.missing_in), ["awslc >=1.0.0"]);
+        // The AWS-LC no-op does not matter when AWS-LC is not supported.
+        assert_eq!(
+            advice(
+                "SSL_CTX_set_security_level",
+                "openssl>=1.1.0; libressl>=3.6"
+            )
+            .verdict,
+            Verdict::Always
+        );
+        let a = advice("SSL_CTX_set_security_level", "openssl>=1.1.0; awslc>=1.15");
+        assert_eq!(a.verdict, Verdict::NoEffect);
+        assert_eq!(strings(&a.no_effect_in), ["awslc >=1.15.0"]);
+        assert_eq!(a.notes, ["awslc: no-op"]);
+        let a = advice("SSL_CTX_set_security_level", "awslc>=1.2");
+        assert_eq!(a.verdict, Verdict::Guard);
+        assert_eq!(strings(&a.missing_in), ["awslc >=1.2.0, <1.15.0"]);
+        assert_eq!(strings(&a.no_effect_in), ["awslc >=1.15.0"]);
+        assert_eq!(
+            a.fallback.as_deref(),
+            fallback("SSL_CTX_set_security_level")
+        );
+        // An API without a recorded fallback: the advice says so with `None`.
+        let c = catalog();
+        let mut unrecorded = c.get("SSL_CTX_set_security_level").unwrap().clone();
+        unrecorded.name = "SSL_CTX_unrecorded".into();
+        let spec = SupportSpec::parse("awslc>=1.2").unwrap();
+        let a = advise_api(&unrecorded, &spec, &Coverage::of(&c));
+        assert_eq!(a.verdict, Verdict::Guard);
+        assert_eq!(a.fallback, None);
+    }
+
+    #[test]
+    fn several_families_and_ranges() {
+        let a = advice(
+            "SSL_CTX_set_num_tickets",
+            "openssl>=1.0.2, libressl>=3.4,<4; boringssl; awslc>=1.2",
+        );
+        assert_eq!(a.verdict, Verdict::Guard);
+        assert_eq!(
+            strings(&a.missing_in),
+            [
+                "openssl >=1.0.2, <1.1.1",
+                "libressl >=3.4.0, <3.5.0",
+                "boringssl >=1, <18"
+            ]
+        );
+        assert_eq!(strings(&a.no_effect_in), ["libressl >=3.5.0, <4.0.0"]);
+        // A family listed twice: union, merged where adjacent.
+        let a = advice(
+            "SSL_CTX_set_num_tickets",
+            "openssl>=1.0.1,<1.0.2; openssl>=1.0.2,<1.1.0; openssl>=3",
+        );
+        assert_eq!(strings(&a.missing_in), ["openssl >=1.0.1, <1.1.0"]);
+        assert_eq!(a.verdict, Verdict::Guard);
+        let a = advice(
+            "SSL_CTX_set_num_tickets",
+            "openssl<1.0.2; openssl>=1.1.0, <3",
+        );
+        assert_eq!(
+            strings(&a.missing_in),
+            ["openssl >=0.9.8, <1.0.2", "openssl >=1.1.0, <1.1.1"]
+        );
+        let all = advise(&catalog(), &SupportSpec::parse("openssl>=3").unwrap());
+        assert_eq!(all.len(), 5);
+        assert!(all.iter().all(|a| a.verdict == Verdict::Always), "{all:?}");
+    }
+
+    #[test]
+    fn requirements_matching_no_real_version() {
+        // Algebraic: future versions are fine.
+        assert_eq!(
+            advice("SSL_CTX_set_num_tickets", "openssl>=9.9").verdict,
+            Verdict::Always
+        );
+        // An empty requirement supports nothing.
+        let spec = SupportSpec::parse("openssl>=3,<1; libressl>=3.4").unwrap();
+        assert_eq!(spec.empty_items().len(), 1);
+        assert_eq!(spec.empty_items()[0].text, "openssl>=3,<1");
+        let c = catalog();
+        let a = advise_api(
+            c.get("SSL_CTX_set_num_tickets").unwrap(),
+            &spec,
+            &Coverage::of(&c),
+        );
+        assert_eq!(strings(&a.missing_in), ["libressl >=3.4.0, <3.5.0"]);
+        // Between the last letter of 1.1.0 and 1.1.1 there is no version.
+        let spec = SupportSpec::parse("openssl>1.1.0zz,<1.1.1").unwrap();
+        assert!(spec.versions(Family::OpenSsl).is_empty());
+        assert_eq!(spec.empty_items().len(), 1);
+    }
+
+    #[test]
+    fn spec_parsing() {
+        let s = SupportSpec::parse(" openssl>=1.0.2, libressl>=3.4,<4; boringssl; awslc>=1.2 ")
+            .unwrap();
+        assert_eq!(
+            s.text(),
+            "openssl>=1.0.2, libressl>=3.4,<4; boringssl; awslc>=1.2"
+        );
+        let fam: Vec<Family> = s.items().iter().map(|i| i.family).collect();
+        assert_eq!(
+            fam,
+            [
+                Family::OpenSsl,
+                Family::LibreSsl,
+                Family::BoringSsl,
+                Family::AwsLc
+            ]
+        );
+        assert_eq!(s.items()[1].text, "libressl>=3.4,<4");
+        assert_eq!(s.items()[1].req, VersionReq::parse(">=3.4, <4").unwrap());
+        assert!(s.items()[2].req.is_any());
+        assert_eq!(
+            strings(&s.supported()),
+            [
+                "openssl >=1.0.2",
+                "libressl >=3.4.0, <4.0.0",
+                "boringssl *",
+                "awslc >=1.2.0"
+            ]
+        );
+        // Spaces, case, aws-lc, semicolons only, commas only.
+        let s = SupportSpec::parse("OpenSSL >= 1.1.0h , < 3 ;AWS-LC").unwrap();
+        assert_eq!(
+            strings(&s.supported()),
+            ["openssl >=1.1.0h, <3.0.0", "awslc *"]
+        );
+        let s = SupportSpec::parse("libressl,openssl>=1.1.1,boringssl>=18,<30").unwrap();
+        assert_eq!(
+            strings(&s.supported()),
+            ["openssl >=1.1.1", "libressl *", "boringssl >=18, <30"]
+        );
+        // A bare version continues the requirement (semver caret).
+        let s = SupportSpec::parse("openssl>=1.0.2, 1").unwrap();
+        assert_eq!(strings(&s.supported()), ["openssl >=1.0.2, <2.0.0"]);
+        assert!(s.supports(Family::OpenSsl) && !s.supports(Family::LibreSsl));
+        assert_eq!(
+            "openssl".parse::<SupportSpec>().unwrap().to_string(),
+            "openssl"
+        );
+    }
+
+    #[test]
+    fn spec_errors_quote_the_input() {
+        let cases = [
+            ("", "empty"),
+            ("   ", "empty"),
+            ("openssl>=1.0.2,", "empty item"),
+            ("openssl>=1.0.2,,libressl", "empty item"),
+            ("openssl;;libressl", "empty item"),
+            ("openssl;", "empty item"),
+            (
+                ">=1.0.2",
+                "\">=1.0.2\" at the start does not start with a library family",
+            ),
+            (
+                "openssl; >=3",
+                "\">=3\" after ';' does not start with a library family",
+            ),
+            (
+                "wolfssl>=5",
+                "unknown library family \"wolfssl\" in \"wolfssl>=5\"",
+            ),
+            ("openssl>=1.1, gnutls", "unknown library family \"gnutls\""),
+            (
+                "openssl>=1.1.0I",
+                "bad openssl requirement in \"openssl>=1.1.0I\"",
+            ),
+            ("openssl>>1", "\">>1\""),
+            ("libressl>=3.4,<4x", "\"<4x\""),
+            ("openssl>=1.0 <2", "\">=1.0 <2\""),
+            ("openssl>=", "bad openssl requirement"),
+            ("openssl 1.*", "bad openssl requirement"),
+            ("openssl>=1, *", "bad openssl requirement"),
+        ];
+        for (spec, want) in cases {
+            match SupportSpec::parse(spec) {
+                Ok(s) => panic!("{spec:?} parsed as {:?}", s.items()),
+                Err(e) => {
+                    let msg = e.to_string();
+                    assert!(matches!(e, Error::InvalidInput { .. }), "{msg}");
+                    assert!(msg.contains(&format!("{spec:?}")), "{msg} lacks {spec:?}");
+                    assert!(msg.contains(want), "{msg} lacks {want:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn range_texts() {
+        assert_eq!(range("*").to_string(), "*");
+        assert_eq!(range(">=1.0.2").to_string(), ">=1.0.2");
+        assert_eq!(range("<1.1.1").to_string(), "<1.1.1");
+        assert_eq!(range(">=1.0.2, <1.1.1").to_string(), ">=1.0.2, <1.1.1");
+        assert_eq!(range("<=1.1.0zz").to_string(), "<1.1.1");
+        assert_eq!(range(">1.1.0h").to_string(), ">=1.1.0i");
+        assert_eq!(range(">1.1.0z").to_string(), ">=1.1.0za");
+        assert_eq!(range("~1.1.0h").to_string(), ">=1.1.0h, <1.1.1");
+        assert_eq!(range("=1.1.0i").to_string(), ">=1.1.0i, <1.1.0j");
+        assert_eq!(range("^1.1").to_string(), ">=1.1.0, <2.0.0");
+        assert_eq!(range("^0.9.8").to_string(), ">=0.9.8, <0.10.0");
+        assert_eq!(range("^0.0.3").to_string(), ">=0.0.3, <0.0.4");
+        assert_eq!(range("<=1.1").to_string(), "<1.2.0");
+        assert_eq!(range(">1").to_string(), ">=2.0.0");
+        assert_eq!(range(">=3,<1").to_string(), "<0");
+        assert_eq!(range(">=3,<1").text(Family::BoringSsl), "<0");
+        assert_eq!(range(">=18").text(Family::BoringSsl), ">=18");
+        assert_eq!(range(">=18.1").text(Family::BoringSsl), ">=18.1.0");
+        assert!(range("<0").is_empty());
+        assert!(range(">18446744073709551615").is_empty());
+        assert_eq!(range(">=1, <=18446744073709551615").to_string(), ">=1.0.0");
+        assert_eq!(VersionRange::all(), range("*"));
+        assert_eq!(VersionRange::before(&v("1.1.1")), range("<1.1.1"));
+        assert_eq!(VersionRange::from_version(&v("3.5.0")).start(), &v("3.5.0"));
+        assert_eq!(range("<1.1.1").end(), Some(&v("1.1.1")));
+        let fr = FamilyRange {
+            family: Family::BoringSsl,
+            range: range(">=17, <18"),
+        };
+        assert_eq!(fr.to_string(), "boringssl >=17, <18");
+    }
+
+    #[test]
+    fn version_sets() {
+        let mut s = VersionSet::new();
+        s.insert(range(">=3"));
+        s.insert(range(">=1.0.2, <1.1.0"));
+        s.insert(range(">=1.1.0, <1.1.1"));
+        s.insert(range(">=3,<1"));
+        assert_eq!(
+            s.ranges().iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+            [">=1.0.2, <1.1.1", ">=3.0.0"]
+        );
+        assert!(s.contains(&v("1.1.0i")) && !s.contains(&v("1.1.1")) && s.contains(&v("3.6.0")));
+        s.insert(range(">=1.1.0h, <3.0.1"));
+        assert_eq!(s.ranges().len(), 1);
+        assert_eq!(s.ranges()[0].to_string(), ">=1.0.2");
+        assert!(s.intersect(&range("<1")).is_empty());
+        assert_eq!(
+            s.intersect(&range("<1.1.0h")).ranges()[0].to_string(),
+            ">=1.0.2, <1.1.0h"
+        );
+    }
+
+    /// The root crate's catalog (`probes/`), read from disk.
+    fn real_catalog() -> Catalog {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../probes");
+        Catalog::load(&dir).unwrap().0
+    }
+
+    #[test]
+    fn every_fallback_key_is_a_catalog_api() {
+        let c = real_catalog();
+        for (name, text) in FALLBACKS {
+            assert!(
+                c.get(name).is_some(),
+                "FALLBACKS names {name}, which is not in probes/catalog.toml"
+            );
+            assert!(!text.trim().is_empty(), "{name}: empty fallback");
+        }
+        let mut names: Vec<&str> = FALLBACKS.iter().map(|(n, _)| *n).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(
+            names.len(),
+            FALLBACKS.len(),
+            "a fallback key is listed twice"
+        );
+        assert_eq!(
+            fallback("SSL_CTX_set_num_tickets"),
+            Some(
+                "keep SSL_OP_NO_TICKET (it stops TLS 1.2 tickets everywhere); without the API \
+                 there are no stateful TLS 1.3 tickets to stop"
+            )
+        );
+    }
+
+    #[test]
+    fn real_catalog_examples() {
+        let c = real_catalog();
+        let cov = Coverage::of(&c);
+        let run = |api: &str, spec: &str| {
+            let api = c
+                .get(api)
+                .unwrap_or_else(|| panic!("{api} is not in probes/catalog.toml"));
+            advise_api(api, &SupportSpec::parse(spec).unwrap(), &cov)
+        };
+        let a = run("SSL_CTX_set_num_tickets", "openssl>=1.0.2, libressl");
+        assert_eq!(a.verdict, Verdict::Guard);
+        assert_eq!(
+            strings(&a.missing_in),
+            ["openssl >=1.0.2, <1.1.1", "libressl >=2.0.0, <3.5.0"]
+        );
+        assert_eq!(strings(&a.no_effect_in), ["libressl >=3.5.0"]);
+        assert_eq!(a.fallback.as_deref(), fallback("SSL_CTX_set_num_tickets"));
+        assert_eq!(
+            run("SSL_CTX_set_num_tickets", "openssl>=1.1.1").verdict,
+            Verdict::Always
+        );
+        // Old enough to be the family's floor: no guard for LibreSSL "any".
+        assert_eq!(
+            run("SSL_OP_NO_TICKET", "openssl>=1.0.2, libressl").verdict,
+            Verdict::Always
+        );
+        // X509_get_signature_nid: no OpenSSL guard once 1.0.2 is the minimum.
+        assert_eq!(
+            run("X509_get_signature_nid", "openssl>=1.0.2").verdict,
+            Verdict::Always
+        );
+        assert_eq!(
+            run("X509_get_signature_nid", "openssl>=1.1.1").verdict,
+            Verdict::Always
+        );
+        let a = run("X509_get_signature_nid", "openssl>=1.0.1");
+        assert_eq!(strings(&a.missing_in), ["openssl >=1.0.1, <1.0.2"]);
+    }
+
+    #[test]
+    fn coverage_floors() {
+        let c = catalog();
+        let cov = Coverage::of(&c);
+        assert_eq!(cov.floor(Family::OpenSsl), Some(&v("0.9.8")));
+        assert_eq!(cov.floor(Family::LibreSsl), Some(&v("2.0.0")));
+        assert_eq!(cov.floor(Family::BoringSsl), Some(&Version::api(1)));
+        assert_eq!(cov.floor(Family::AwsLc), Some(&v("1.0.0")));
+        // Unbounded below: from the floor. Explicit lower bounds: exactly as written.
+        let spec =
+            SupportSpec::parse("openssl>=0.9.7; libressl; boringssl<20; awslc>=0.5").unwrap();
+        assert_eq!(
+            strings(&cov.judged(&spec)),
+            [
+                "openssl >=0.9.7",
+                "libressl >=2.0.0",
+                "boringssl >=1, <20",
+                "awslc >=0.5.0"
+            ]
+        );
+        let a = advise_api(c.get("SSL_OP_NO_TICKET").unwrap(), &spec, &cov);
+        assert_eq!(a.verdict, Verdict::Guard, "{a:?}");
+        assert_eq!(
+            strings(&a.missing_in),
+            ["openssl >=0.9.7, <0.9.8", "awslc >=0.5.0, <1.0.0"]
+        );
+        let spec = SupportSpec::parse("openssl; libressl; boringssl; awslc").unwrap();
+        let a = advise_api(c.get("SSL_OP_NO_TICKET").unwrap(), &spec, &cov);
+        assert_eq!(a.verdict, Verdict::Always, "{a:?}");
+        // Unbounded, but ending before the floor: nothing to judge.
+        let spec = SupportSpec::parse("libressl<2").unwrap();
+        assert!(cov.judged(&spec).is_empty());
+        let a = advise_api(c.get("SSL_CTX_set_num_tickets").unwrap(), &spec, &cov);
+        assert_eq!(a.verdict, Verdict::Always);
+        assert!(a.missing_in.is_empty() && a.no_effect_in.is_empty());
+        // Several items: each read on its own, then merged.
+        let spec = SupportSpec::parse("openssl<1.0.2; openssl>=0.9.1,<0.9.5").unwrap();
+        assert_eq!(
+            strings(&cov.judged(&spec)),
+            ["openssl >=0.9.1, <0.9.5", "openssl >=0.9.8, <1.0.2"]
+        );
+        // No floor at all: every version is judged.
+        let a = advise_api(
+            c.get("SSL_CTX_set_num_tickets").unwrap(),
+            &SupportSpec::parse("openssl").unwrap(),
+            &Coverage::default(),
+        );
+        assert_eq!(strings(&a.missing_in), ["openssl <1.1.1"]);
+    }
+
+    /// Comparator strings a [`VersionReq`] accepts, with letters and partial versions.
+    fn comparator() -> impl Strategy<Value = String> {
+        let op = prop::sample::select(vec![">=", "<=", ">", "<", "=", "^", "~", ""]);
+        let letter = prop::sample::select(vec!["", "", "a", "h", "i", "z", "za", "zz"]);
+        (op, 0u64..4, 0u64..4, 0u64..4, letter, 1u8..=3).prop_map(|(op, a, b, c, l, n)| match n {
+            1 => format!("{op}{a}"),
+            2 => format!("{op}{a}.{b}"),
+            _ => format!("{op}{a}.{b}.{c}{l}"),
+        })
+    }
+
+    fn version() -> impl Strategy<Value = Version> {
+        (0u64..5, 0u64..5, 0u64..5, 0u64..=52).prop_map(|(a, b, c, l)| {
+            Version::new(a, b, c)
+                .with_letter(&letter_for(u128::from(l)))
+                .unwrap()
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn range_matches_exactly_what_the_req_matches(
+            cmps in prop::collection::vec(comparator(), 1..3),
+            versions in prop::collection::vec(version(), 1..40),
+        ) {
+            let text = cmps.join(", ");
+            let req = VersionReq::parse(&text).unwrap();
+            let r = VersionRange::from_req(&req).unwrap();
+            for x in &versions {
+                prop_assert_eq!(r.contains(x), req.matches(x), "{} vs {} at {}", text, r, x);
+            }
+            // The text parses back to the same range, for every family's spelling.
+            for family in Family::ALL {
+                let back = VersionRange::from_req(&VersionReq::parse(&r.text(family)).unwrap()).unwrap();
+                prop_assert_eq!(&back, &r, "{} -> {}", text, r.text(family));
+            }
+        }
+
+        #[test]
+        fn spec_parse_never_panics(s in "[a-z;,<>=~^*. 0-9-]{0,40}") {
+            let _ = SupportSpec::parse(&s);
+        }
+
+        #[test]
+        fn family_range_is_a_spec_item(
+            cmps in prop::collection::vec(comparator(), 1..3),
+            fam in prop::sample::select(Family::ALL.to_vec()),
+        ) {
+            let r = VersionRange::from_req(&VersionReq::parse(&cmps.join(", ")).unwrap()).unwrap();
+            let fr = FamilyRange { family: fam, range: r.clone() };
+            let spec = SupportSpec::parse(&fr.to_string()).unwrap();
+            prop_assert_eq!(spec.items().len(), 1);
+            prop_assert_eq!(&spec.items()[0].range, &r);
+        }
+    }
+}

@@ -1,0 +1,348 @@
+//! The batched engine gives exactly the results of probing one variant at a time — over the
+//! real catalog against the system OpenSSL (and an older library from the matrix cache when it
+//! has been built), through the attributing path and through forced bisection — and attributes
+//! each kind of failure (undeclared, wrong prototype, `#error`, missing header, undefined symbol
+//! at link time with GNU ld, gold, lld and mold) in a single batch round.
+//!
+//! Real compilers, real linkers, real libraries: nothing here is mocked. Timing is not asserted
+//! (that is `cargo xtask bench`); compiler-run counts are.
+
+use sslprobe_build::compiler::Compiler;
+use sslprobe_build::locate::{self, Location, MapEnv};
+use sslprobe_build::probe::{Log, Mode, Prober, Results};
+use sslprobe_build::Catalog;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+fn host_triple() -> &'static str {
+    static HOST: OnceLock<String> = OnceLock::new();
+    HOST.get_or_init(|| {
+        let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+        let out = Command::new(rustc).arg("-vV").output().expect("run rustc -vV");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find_map(|l| l.strip_prefix("host: "))
+            .expect("rustc -vV prints the host")
+            .trim()
+            .to_string()
+    })
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("batching").join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("create scratch dir");
+    d
+}
+
+fn real_catalog() -> Catalog {
+    Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../probes")).expect("load probes/").0
+}
+
+/// The system OpenSSL, located exactly as a build script with no OPENSSL_* variables would.
+fn system_location() -> Location {
+    locate::locate(&MapEnv::new(), host_triple()).expect("locate the system OpenSSL (Debian: libssl-dev)")
+}
+
+#[derive(Clone, Copy, Debug)]
+enum How {
+    Batched,
+    OneAtATime,
+    Bisect,
+}
+
+fn probe(catalog: &Catalog, loc: &Location, how: How, name: &str) -> (Results, String) {
+    let cc = Compiler::for_target(host_triple()).expect("a C compiler");
+    probe_with(cc, catalog, loc, how, name)
+}
+
+fn probe_with(cc: Compiler, catalog: &Catalog, loc: &Location, how: How, name: &str) -> (Results, String) {
+    let dir = scratch(&format!("{name}-{how:?}"));
+    let prober = Prober::new(cc, loc.clone(), &dir).expect("prober");
+    let prober = match how {
+        How::Batched => prober.mode(Mode::Batched),
+        How::OneAtATime => prober.mode(Mode::OneAtATime),
+        How::Bisect => prober.mode(Mode::Batched).force_bisect(true),
+    };
+    let mut log = Log::in_memory();
+    let r = prober.run(catalog, &mut log).unwrap_or_else(|e| panic!("{name} {how:?}: {e}\n--- log:\n{}", log.text()));
+    let _ = std::fs::remove_dir_all(&dir);
+    (r, log.text().to_string())
+}
+
+/// Asserts that every way of probing gives the same per-API results (presence, kind, variant,
+/// failure excerpt, DB comparison) and returns the batched run.
+fn assert_all_modes_agree(catalog: &Catalog, loc: &Location, name: &str) -> (Results, String) {
+    let (batched, blog) = probe(catalog, loc, How::Batched, name);
+    let (single, _) = probe(catalog, loc, How::OneAtATime, name);
+    let (bisect, xlog) = probe(catalog, loc, How::Bisect, name);
+    for (other, what) in [(&single, "one at a time"), (&bisect, "forced bisection")] {
+        assert_eq!(batched.library, other.library, "{name}: identification differs ({what})");
+        for (b, o) in batched.apis.iter().zip(&other.apis) {
+            assert_eq!(b, o, "{name}: batched and {what} disagree on {}\n--- batched log:\n{blog}", b.name);
+        }
+        assert_eq!(batched.apis.len(), other.apis.len());
+    }
+    let variants: usize = catalog.apis.iter().map(|a| a.variants.len()).sum();
+    assert!(
+        single.compiler_runs >= variants + 1,
+        "{name}: one at a time must compile every variant on its own ({} runs for {variants} variants)",
+        single.compiler_runs
+    );
+    assert!(xlog.contains("bisect: "), "{name}: forced bisection did not bisect:\n{xlog}");
+    (batched, blog)
+}
+
+fn assert_headers(r: &Results) {
+    assert!(
+        r.headers.iter().any(|h| h.ends_with("openssl/ssl.h")),
+        "headers must include openssl/ssl.h: {:?}",
+        r.headers
+    );
+    for h in &r.headers {
+        assert!(h.is_absolute() && h.is_file(), "header {} is not an existing absolute path", h.display());
+        assert!(!h.to_string_lossy().contains("sslprobe-scratch"), "a scratch file leaked into headers: {}", h.display());
+    }
+}
+
+#[test]
+fn real_catalog_system_openssl_all_modes_agree() {
+    let catalog = real_catalog();
+    let loc = system_location();
+    let (r, log) = assert_all_modes_agree(&catalog, &loc, "system");
+    // The catalog has multi-variant APIs, so some variants fail even on the newest library:
+    // the attributing path is exercised, not just the all-pass one.
+    let variants: usize = catalog.apis.iter().map(|a| a.variants.len()).sum();
+    assert!(variants > catalog.apis.len(), "the catalog should have APIs with several variants");
+    assert!(r.apis.iter().any(|a| a.present), "nothing present in the system OpenSSL?\n{log}");
+    // identify + one batch per failure stage + the passing batch: never one run per probe.
+    assert!(r.compiler_runs <= 4, "batched probing took {} compiler runs:\n{log}", r.compiler_runs);
+    assert!(!log.contains("bisecting"), "the system toolchain's output must be attributed, not bisected:\n{log}");
+    assert_headers(&r);
+}
+
+/// A catalog written to a temporary directory.
+fn synthetic(name: &str, apis: &[(&str, &str, &str)]) -> Catalog {
+    let dir = scratch(&format!("catalog-{name}"));
+    let mut toml = String::new();
+    for (api, variants, file) in apis {
+        toml.push_str(&format!(
+            "[[api]]\nname = \"{api}\"\ndoc = \"test\"\nvariants = [ {variants} ]\n[api.db]\n\
+             openssl = {{ since = \"1.0.2\" }}\nlibressl = {{ since = \"never\" }}\n\
+             boringssl = {{ since = \"never\" }}\nawslc = {{ since = \"never\" }}\n\n"
+        ));
+        std::fs::write(dir.join(format!("{}.c", api.to_ascii_lowercase())), file).expect("write probe");
+    }
+    std::fs::write(dir.join("catalog.toml"), toml).expect("write catalog");
+    Catalog::load(&dir).expect("load synthetic catalog").0
+}
+
+const FN: &str = r#"{ name = "fn", kind = "function", rust = "()" }"#;
+
+fn present_api() -> (&'static str, &'static str, &'static str) {
+    (
+        "SSL_CTX_set_verify_depth",
+        r#"{ name = "wrong", kind = "function", rust = "()" }, { name = "right", kind = "function", rust = "()" }"#,
+        "#include <openssl/ssl.h>\n\nSSLPROBE_VARIANT(wrong)\n{\n    int (*volatile p)(SSL_CTX *, char *) = SSL_CTX_set_verify_depth;\n    (void)p;\n}\n\n\
+         SSLPROBE_VARIANT(right)\n{\n    void (*volatile p)(SSL_CTX *, int) = SSL_CTX_set_verify_depth;\n    (void)p;\n}\n",
+    )
+}
+
+fn compile_failures() -> Vec<(&'static str, &'static str, &'static str)> {
+    vec![
+        present_api(),
+        (
+            "SSL_CTX_definitely_missing",
+            FN,
+            "#include <openssl/ssl.h>\n\nSSLPROBE_VARIANT(fn)\n{\n    int (*volatile p)(SSL_CTX *) = SSL_CTX_definitely_missing;\n    (void)p;\n}\n",
+        ),
+        (
+            "SSLPROBE_NOT_A_MACRO",
+            r#"{ name = "macro", kind = "macro" }"#,
+            "#include <openssl/ssl.h>\n\nSSLPROBE_VARIANT(macro)\n{\n#ifndef SSLPROBE_NOT_A_MACRO\n#error \"SSLPROBE_NOT_A_MACRO is not a macro here\"\n#endif\n}\n",
+        ),
+    ]
+}
+
+/// A present API with a single variant: it adds no compile failure of its own.
+fn plain_present_api() -> (&'static str, &'static str, &'static str) {
+    (
+        "SSL_CTX_new",
+        FN,
+        "#include <openssl/ssl.h>\n\nSSLPROBE_VARIANT(fn)\n{\n    SSL_CTX *(*volatile p)(const SSL_METHOD *) = SSL_CTX_new;\n    (void)p;\n}\n",
+    )
+}
+
+fn link_failures() -> Vec<(&'static str, &'static str, &'static str)> {
+    vec![
+        plain_present_api(),
+        (
+            "SSL_CTX_declared_missing",
+            FN,
+            "#include <openssl/ssl.h>\n\nSSLPROBE_VARIANT(fn)\n{\n    extern int SSL_CTX_declared_missing(SSL_CTX *);\n    \
+             int (*volatile p)(SSL_CTX *) = SSL_CTX_declared_missing;\n    (void)p;\n}\n",
+        ),
+        (
+            "SSL_declared_missing_twice",
+            FN,
+            "#include <openssl/ssl.h>\n\nSSLPROBE_VARIANT(fn)\n{\n    extern int SSL_missing_one(SSL *);\n    extern int SSL_missing_two(SSL *);\n    \
+             int (*volatile p)(SSL *) = SSL_missing_one;\n    p = SSL_missing_two;\n    (void)p;\n}\n",
+        ),
+    ]
+}
+
+fn header_failure() -> Vec<(&'static str, &'static str, &'static str)> {
+    vec![
+        plain_present_api(),
+        (
+            "SSL_from_a_missing_header",
+            FN,
+            "#include <openssl/ssl.h>\n#include <openssl/sslprobe_definitely_missing.h>\n\nSSLPROBE_VARIANT(fn)\n{\n    (void)0;\n}\n",
+        ),
+    ]
+}
+
+fn failure_of<'a>(r: &'a Results, api: &str) -> &'a str {
+    let a = r.get(api).unwrap_or_else(|| panic!("{api} not in results"));
+    assert!(!a.present, "{api} should be absent");
+    a.failure.as_deref().unwrap_or_else(|| panic!("{api} has no failure excerpt"))
+}
+
+fn assert_verify_depth_right(r: &Results) {
+    let a = r.get("SSL_CTX_set_verify_depth").expect("present api");
+    assert!(a.present, "SSL_CTX_set_verify_depth must be present");
+    assert_eq!(a.variant.as_deref(), Some("right"), "the wrong prototype must not win");
+}
+
+#[test]
+fn compile_failures_are_attributed_in_one_round() {
+    let catalog = synthetic("compile", &compile_failures());
+    let (r, log) = assert_all_modes_agree(&catalog, &system_location(), "compile");
+    // identify + the batch that fails (all three compile errors attributed) + the batch that passes.
+    assert_eq!(r.compiler_runs, 3, "{log}");
+    assert_verify_depth_right(&r);
+    assert!(failure_of(&r, "SSL_CTX_definitely_missing").contains("probes/ssl_ctx_definitely_missing.c:5:"));
+    assert!(failure_of(&r, "SSLPROBE_NOT_A_MACRO").contains("#error"));
+    assert!(log.contains("incompatible pointer type"), "the wrong prototype must fail by diagnostic:\n{log}");
+    assert_headers(&r);
+}
+
+#[test]
+fn link_failures_are_attributed_in_one_round() {
+    let catalog = synthetic("link", &link_failures());
+    let (r, log) = assert_all_modes_agree(&catalog, &system_location(), "link");
+    assert_eq!(r.compiler_runs, 3, "{log}");
+    assert!(r.get("SSL_CTX_new").is_some_and(|a| a.present));
+    assert!(failure_of(&r, "SSL_CTX_declared_missing").contains("undefined reference to `SSL_CTX_declared_missing'"));
+    let two = failure_of(&r, "SSL_declared_missing_twice");
+    assert!(two.contains("SSL_missing_one") && two.contains("SSL_missing_two"), "{two}");
+}
+
+#[test]
+fn missing_header_is_attributed_in_one_round() {
+    let catalog = synthetic("header", &header_failure());
+    let (r, log) = assert_all_modes_agree(&catalog, &system_location(), "header");
+    assert_eq!(r.compiler_runs, 3, "{log}");
+    assert!(r.get("SSL_CTX_new").is_some_and(|a| a.present));
+    assert!(failure_of(&r, "SSL_from_a_missing_header").contains("sslprobe_definitely_missing.h"));
+}
+
+#[test]
+fn every_failure_kind_at_once() {
+    let mut apis = compile_failures();
+    apis.extend(link_failures());
+    apis.extend(header_failure().into_iter().skip(1));
+    let catalog = synthetic("all", &apis);
+    let (r, log) = assert_all_modes_agree(&catalog, &system_location(), "all");
+    // A missing header stops the compiler (fatal error), then the compile errors, then the link
+    // errors: one round per stage, identify, and the passing batch.
+    assert!(r.compiler_runs <= 5, "{} runs:\n{log}", r.compiler_runs);
+    assert_eq!(r.apis.iter().filter(|a| !a.present).count(), 5, "{log}");
+}
+
+/// Runs one `#[ignore]`d child test of this binary with `CFLAGS=-fuse-ld=<linker>`: the C
+/// compiler (through the `cc` crate) then links with that linker. A child process, because the
+/// environment is process-wide and the other tests run in parallel.
+fn with_linker(linker: &str, program: &str) {
+    let found = Command::new("sh").arg("-c").arg(format!("command -v {program}")).output().map(|o| o.status.success());
+    if !matches!(found, Ok(true)) {
+        eprintln!("skipped: {program} is not installed (Debian: apt install {})", if linker == "gold" { "binutils" } else { linker });
+        return;
+    }
+    let exe = std::env::current_exe().expect("current test binary");
+    let out = Command::new(exe)
+        .args(["--exact", "linker_child", "--include-ignored", "--nocapture", "--test-threads=1"])
+        .env("CFLAGS", format!("-fuse-ld={linker}"))
+        .env("SSLPROBE_TEST_LINKER", linker)
+        .output()
+        .expect("run the child test");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "linker {linker}:\n{text}");
+    assert!(text.contains("1 passed"), "the child test did not run:\n{text}");
+}
+
+#[test]
+#[ignore = "run by the *_linker tests in a child process with CFLAGS=-fuse-ld=..."]
+fn linker_child() {
+    let linker = std::env::var("SSLPROBE_TEST_LINKER").expect("set by the parent test");
+    let catalog = synthetic(&format!("linker-{linker}"), &link_failures());
+    let (r, log) = assert_all_modes_agree(&catalog, &system_location(), &format!("linker-{linker}"));
+    assert!(log.contains(&format!("-fuse-ld={linker}")), "CFLAGS did not reach the compiler:\n{log}");
+    assert_eq!(r.compiler_runs, 3, "{log}");
+    assert!(failure_of(&r, "SSL_CTX_declared_missing").contains("SSL_CTX_declared_missing"));
+}
+
+#[test]
+fn gold_linker() {
+    with_linker("gold", "ld.gold");
+}
+
+#[test]
+fn lld_linker() {
+    with_linker("lld", "ld.lld");
+}
+
+#[test]
+fn mold_linker() {
+    with_linker("mold", "mold");
+}
+
+/// OpenSSL 1.1.0i from the matrix cache (`cargo xtask libs --libs <key>`): a third of the
+/// catalog or more is missing there.
+fn old_library() -> Option<PathBuf> {
+    let cache = std::env::var_os("SSLPROBE_MATRIX_CACHE")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/sslprobe/libs")))?;
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&cache)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().contains("1.1.0i")))
+        .map(|p| p.join("prefix"))
+        .filter(|p| p.join("include/openssl/ssl.h").is_file())
+        .collect();
+    dirs.sort();
+    dirs.into_iter().next()
+}
+
+#[test]
+fn real_catalog_openssl_1_1_0i_all_modes_agree() {
+    let Some(prefix) = old_library() else {
+        eprintln!(
+            "skipped: no OpenSSL 1.1.0i prefix in the matrix cache (~/.cache/sslprobe/libs/*1.1.0i*/prefix); \
+             build it with `cargo xtask libs`"
+        );
+        return;
+    };
+    let loc = locate::from_prefix(&prefix, None).expect("the cached 1.1.0i prefix");
+    let catalog = real_catalog();
+    let (r, log) = assert_all_modes_agree(&catalog, &loc, "openssl-1.1.0i");
+    assert_eq!(r.library.version.to_string(), "1.1.0i", "{log}");
+    let absent = r.apis.iter().filter(|a| !a.present).count();
+    assert!(absent > 0, "1.1.0i lacks the TLS 1.3 APIs:\n{log}");
+    assert!(!r.get("SSL_CTX_set_num_tickets").is_some_and(|a| a.present), "SSL_CTX_set_num_tickets is 1.1.1+");
+    assert!(r.compiler_runs <= 5, "{} runs:\n{log}", r.compiler_runs);
+    assert!(!log.contains("bisecting"), "{log}");
+    assert_headers(&r);
+    assert!(r.headers.iter().any(|h| h.starts_with(&prefix)), "headers must come from the prefix: {:?}", r.headers);
+}
