@@ -16,7 +16,9 @@ fn bless() -> bool {
         Err(std::env::VarError::NotPresent) => false,
         Ok(v) if v.is_empty() || v == "0" => false,
         Ok(v) if v == "1" => true,
-        Ok(v) => panic!("SSLPROBE_BLESS={v:?}: expected 1 (rewrite README's API table) or 0/unset (check it)"),
+        Ok(v) => panic!(
+            "SSLPROBE_BLESS={v:?}: expected 1 (rewrite README's API table) or 0/unset (check it)"
+        ),
         Err(e) => panic!("SSLPROBE_BLESS is not valid UTF-8: {e}"),
     }
 }
@@ -24,21 +26,33 @@ fn bless() -> bool {
 #[test]
 fn readme_api_table_is_generated_from_the_catalog() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let (catalog, _) = Catalog::load(&root.join("probes")).unwrap_or_else(|e| panic!("loading probes/: {e}"));
+    let (catalog, _) =
+        Catalog::load(&root.join("probes")).unwrap_or_else(|e| panic!("loading probes/: {e}"));
     let table = docs::api_table_markdown(&catalog);
     // The table itself must cover the whole catalog: one row per API, in catalog order.
     let rows: Vec<&str> = table.lines().filter(|l| l.starts_with("| `")).collect();
-    assert_eq!(rows.len(), catalog.apis.len(), "one row per catalog API:\n{table}");
+    assert_eq!(
+        rows.len(),
+        catalog.apis.len(),
+        "one row per catalog API:\n{table}"
+    );
     for (row, api) in rows.iter().zip(&catalog.apis) {
-        assert!(row.starts_with(&format!("| `{}` |", api.name)), "row for {}: {row}", api.name);
+        assert!(
+            row.starts_with(&format!("| `{}` |", api.name)),
+            "row for {}: {row}",
+            api.name
+        );
     }
 
     let readme_path = root.join("README.md");
-    let readme = std::fs::read_to_string(&readme_path).unwrap_or_else(|e| panic!("{}: {e}", readme_path.display()));
+    let readme = std::fs::read_to_string(&readme_path)
+        .unwrap_or_else(|e| panic!("{}: {e}", readme_path.display()));
     if bless() {
-        let updated = docs::with_readme_section(&readme, &table).unwrap_or_else(|e| panic!("{}: {e}", readme_path.display()));
+        let updated = docs::with_readme_section(&readme, &table)
+            .unwrap_or_else(|e| panic!("{}: {e}", readme_path.display()));
         if updated != readme {
-            std::fs::write(&readme_path, &updated).unwrap_or_else(|e| panic!("{}: {e}", readme_path.display()));
+            std::fs::write(&readme_path, &updated)
+                .unwrap_or_else(|e| panic!("{}: {e}", readme_path.display()));
             eprintln!("rewrote the API table in {}", readme_path.display());
         }
         assert_eq!(docs::readme_section(&updated), Some(table.as_str()));

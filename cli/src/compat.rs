@@ -38,7 +38,10 @@ fn family_kind(api: &Api, e: &DbEntry) -> Option<Kind> {
         return api.variant(v).map(|v| v.kind);
     }
     let first = api.variants.first()?.kind;
-    api.variants.iter().all(|v| v.kind == first).then_some(first)
+    api.variants
+        .iter()
+        .all(|v| v.kind == first)
+        .then_some(first)
 }
 
 fn version_text(family: Family, v: &sslprobe_build::Version) -> String {
@@ -58,9 +61,14 @@ fn lookup<'c>(catalog: &'c Catalog, names: &[String]) -> Result<Vec<&'c Api>, Fa
             None => {
                 let close = catalog.close_matches(n);
                 if close.is_empty() {
-                    errors.push(format!("unknown API {n:?} (not in the catalog; no close match)"));
+                    errors.push(format!(
+                        "unknown API {n:?} (not in the catalog; no close match)"
+                    ));
                 } else {
-                    errors.push(format!("unknown API {n:?}; did you mean: {}?", close.join(", ")));
+                    errors.push(format!(
+                        "unknown API {n:?}; did you mean: {}?",
+                        close.join(", ")
+                    ));
                 }
             }
         }
@@ -72,7 +80,12 @@ fn lookup<'c>(catalog: &'c Catalog, names: &[String]) -> Result<Vec<&'c Api>, Fa
             "{}\n  the catalog has {} APIs: {}",
             errors.join("\n"),
             catalog.apis.len(),
-            catalog.apis.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ")
+            catalog
+                .apis
+                .iter()
+                .map(|a| a.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         )))
     }
 }
@@ -80,7 +93,13 @@ fn lookup<'c>(catalog: &'c Catalog, names: &[String]) -> Result<Vec<&'c Api>, Fa
 /// Text for one API.
 fn text(api: &Api) -> String {
     let mut o = String::new();
-    let kinds: Vec<&str> = api.variants.iter().map(|v| v.kind.as_str()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let kinds: Vec<&str> = api
+        .variants
+        .iter()
+        .map(|v| v.kind.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let _ = writeln!(o, "{} — {}", api.name, api.doc);
     let _ = writeln!(o, "  cfg {} ({})", api.cfg(), kinds.join(" / "));
     for f in Family::ALL {
@@ -157,7 +176,8 @@ fn to_json(apis: &[&Api]) -> String {
             json!({ "name": api.name, "doc": api.doc, "kinds": kinds, "families": families })
         })
         .collect();
-    serde_json::to_string_pretty(&json!({ "apis": list })).unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))
+    serde_json::to_string_pretty(&json!({ "apis": list }))
+        .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))
 }
 
 /// Runs `sslprobe compat`.
@@ -180,10 +200,19 @@ mod tests {
     fn kinds_per_family() {
         let c = embedded_catalog().map_err(|f| f.message).unwrap();
         let peer = c.get("SSL_get_peer_certificate").unwrap();
-        assert_eq!(family_kind(peer, peer.db_for(Family::OpenSsl)), Some(Kind::Macro));
-        assert_eq!(family_kind(peer, peer.db_for(Family::LibreSsl)), Some(Kind::Function));
+        assert_eq!(
+            family_kind(peer, peer.db_for(Family::OpenSsl)),
+            Some(Kind::Macro)
+        );
+        assert_eq!(
+            family_kind(peer, peer.db_for(Family::LibreSsl)),
+            Some(Kind::Function)
+        );
         let t = c.get("SSL_CTX_set_num_tickets").unwrap();
-        assert_eq!(family_kind(t, t.db_for(Family::OpenSsl)), Some(Kind::Function));
+        assert_eq!(
+            family_kind(t, t.db_for(Family::OpenSsl)),
+            Some(Kind::Function)
+        );
         let get1 = c.get("SSL_get1_peer_certificate").unwrap();
         assert_eq!(family_kind(get1, get1.db_for(Family::BoringSsl)), None);
     }
@@ -193,7 +222,16 @@ mod tests {
         let c = embedded_catalog().map_err(|f| f.message).unwrap();
         let e = lookup(&c, &["SSL_CTX_set_num_ticket".into()]).unwrap_err();
         assert_eq!(e.code, 2);
-        assert!(e.message.contains("did you mean: SSL_CTX_set_num_tickets"), "{}", e.message);
-        assert_eq!(lookup(&c, &["SSL_CTX_set_num_tickets".into()]).unwrap().len(), 1);
+        assert!(
+            e.message.contains("did you mean: SSL_CTX_set_num_tickets"),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            lookup(&c, &["SSL_CTX_set_num_tickets".into()])
+                .unwrap()
+                .len(),
+            1
+        );
     }
 }

@@ -71,7 +71,9 @@ pub(crate) fn print_out(text: &str) -> Result<(), Failure> {
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::failed(format!("writing to stdout: {e}"))),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Failure::failed(format!("writing to stdout: {e}")))
+        }
         _ => Ok(()),
     }
 }
@@ -103,7 +105,8 @@ fn location(args: &Args) -> Result<Location, Error> {
 /// The catalog compiled into the `sslprobe` crate (`probes/`).
 pub fn embedded_catalog() -> Result<Catalog, Failure> {
     let (toml, files) = sslprobe::catalog_sources();
-    Catalog::from_sources(toml, files).map_err(|e| Failure::failed(format!("the embedded catalog is broken: {e}")))
+    Catalog::from_sources(toml, files)
+        .map_err(|e| Failure::failed(format!("the embedded catalog is broken: {e}")))
 }
 
 /// A scratch directory of our own, removed when dropped.
@@ -115,9 +118,14 @@ impl Scratch {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
-        let dir = std::env::temp_dir().join(format!("sslprobe-probe-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| Failure::failed(format!("cannot create the scratch directory {}: {e}", dir.display())))?;
+        let dir =
+            std::env::temp_dir().join(format!("sslprobe-probe-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            Failure::failed(format!(
+                "cannot create the scratch directory {}: {e}",
+                dir.display()
+            ))
+        })?;
         Ok(Scratch(dir))
     }
 }
@@ -132,9 +140,10 @@ impl Drop for Scratch {
 /// be compiled against) is 2; a broken catalog, toolchain or I/O is 1.
 fn failure(e: Error) -> Failure {
     match e {
-        Error::InvalidInput { .. } | Error::NotFound { .. } | Error::Sanity { .. } | Error::Identify { .. } => {
-            Failure::usage(e.to_string())
-        }
+        Error::InvalidInput { .. }
+        | Error::NotFound { .. }
+        | Error::Sanity { .. }
+        | Error::Identify { .. } => Failure::usage(e.to_string()),
         _ => Failure::failed(e.to_string()),
     }
 }
@@ -146,8 +155,16 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let loc = location(&args).map_err(failure)?;
     let cc = Compiler::for_target(TARGET).map_err(failure)?;
     let scratch = Scratch::new()?;
-    let mode = if args.one_at_a_time { Mode::OneAtATime } else { Mode::Batched };
-    let prober = Prober::new(cc, loc, &scratch.0).map_err(failure)?.prelude(&args.prelude).map_err(failure)?.mode(mode);
+    let mode = if args.one_at_a_time {
+        Mode::OneAtATime
+    } else {
+        Mode::Batched
+    };
+    let prober = Prober::new(cc, loc, &scratch.0)
+        .map_err(failure)?
+        .prelude(&args.prelude)
+        .map_err(failure)?
+        .mode(mode);
     let mut log = Log::in_memory();
     let results = prober.run(&catalog, &mut log).map_err(failure)?;
     let elapsed_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -155,9 +172,16 @@ pub fn run(args: Args) -> Result<(), Failure> {
 
     let disagreements = results.disagreements();
     if args.json {
-        print_out(&format!("{}\n", to_json(&results, mode, &disagreements, elapsed_ms)))?;
+        print_out(&format!(
+            "{}\n",
+            to_json(&results, mode, &disagreements, elapsed_ms)
+        ))?;
     } else {
-        print_out(&table(&results, &location_line(&results.location), elapsed_ms))?;
+        print_out(&table(
+            &results,
+            &location_line(&results.location),
+            elapsed_ms,
+        ))?;
     }
     for d in &disagreements {
         eprintln!("sslprobe: DISAGREE: {d}");
@@ -167,10 +191,17 @@ pub fn run(args: Args) -> Result<(), Failure> {
             "sslprobe: {} probe result(s) DISAGREE with the knowledge DB for {} (see above){}",
             disagreements.len(),
             results.library.describe(),
-            if args.strict { "" } else { "; --strict makes this exit 1" }
+            if args.strict {
+                ""
+            } else {
+                "; --strict makes this exit 1"
+            }
         );
         if args.strict {
-            return Err(Failure::failed(format!("{} disagreement(s) with the knowledge DB", disagreements.len())));
+            return Err(Failure::failed(format!(
+                "{} disagreement(s) with the knowledge DB",
+                disagreements.len()
+            )));
         }
     }
     Ok(())
@@ -182,7 +213,10 @@ fn location_line(loc: &Location) -> String {
         if d.is_empty() {
             "(compiler default)".to_string()
         } else {
-            d.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            d.iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         }
     };
     format!(
@@ -211,8 +245,18 @@ fn table(r: &Results, location: &str, elapsed_ms: u64) -> String {
     }
     let _ = writeln!(o, "location: {location}");
     let _ = writeln!(o);
-    let w = r.apis.iter().map(|a| a.name.len()).max().unwrap_or(3).max(3);
-    let _ = writeln!(o, "{:<w$}  {:<7}  {:<9}  {:<8}  {:<13}  DB", "API", "present", "effective", "kind", "variant");
+    let w = r
+        .apis
+        .iter()
+        .map(|a| a.name.len())
+        .max()
+        .unwrap_or(3)
+        .max(3);
+    let _ = writeln!(
+        o,
+        "{:<w$}  {:<7}  {:<9}  {:<8}  {:<13}  DB",
+        "API", "present", "effective", "kind", "variant"
+    );
     for a in &r.apis {
         let kind = a.kind.map_or("-", |k| k.as_str());
         let variant = a.variant.as_deref().unwrap_or("-");
@@ -243,7 +287,11 @@ fn table(r: &Results, location: &str, elapsed_ms: u64) -> String {
 
 /// The JSON document (see the module docs for the fields).
 fn to_json(r: &Results, mode: Mode, disagreements: &[String], elapsed_ms: u64) -> String {
-    let paths = |d: &[PathBuf]| d.iter().map(|p| p.to_string_lossy().into_owned()).collect::<Vec<_>>();
+    let paths = |d: &[PathBuf]| {
+        d.iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+    };
     let apis: Vec<serde_json::Value> = r
         .apis
         .iter()
@@ -282,7 +330,8 @@ fn to_json(r: &Results, mode: Mode, disagreements: &[String], elapsed_ms: u64) -
         "compiler_runs": r.compiler_runs,
         "elapsed_ms": elapsed_ms,
     });
-    serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))
+    serde_json::to_string_pretty(&doc)
+        .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))
 }
 
 #[cfg(test)]
@@ -294,13 +343,20 @@ mod tests {
     fn static_env_forces_both_spellings() {
         let e = StaticEnv(ProcessEnv::new());
         assert_eq!(e.var_os("OPENSSL_STATIC"), Some("1".into()));
-        assert_eq!(e.var_os("X86_64_UNKNOWN_LINUX_GNU_OPENSSL_STATIC"), Some("1".into()));
+        assert_eq!(
+            e.var_os("X86_64_UNKNOWN_LINUX_GNU_OPENSSL_STATIC"),
+            Some("1".into())
+        );
         assert_eq!(e.var_os("SSLPROBE_SURELY_UNSET_VARIABLE"), None);
     }
 
     #[test]
     fn engine_errors_map_to_exit_codes() {
-        let nf = Error::NotFound { what: "x".into(), searched: vec![Path::new("/nope").into()], hint: String::new() };
+        let nf = Error::NotFound {
+            what: "x".into(),
+            searched: vec![Path::new("/nope").into()],
+            hint: String::new(),
+        };
         assert_eq!(failure(nf).code, 2);
         assert_eq!(failure(Error::Catalog("bad".into())).code, 1);
     }

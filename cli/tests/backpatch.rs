@@ -420,7 +420,8 @@ fn bad_branch_files() {
         &["--branches", p.to_str().unwrap()],
         &[
             "backpatch-nonstring.toml",
-            "in `REL_17`",
+            "line 3",
+            "REL_17 = 17",
             "expected a string",
         ],
     );

@@ -44,9 +44,13 @@ pub struct Outcome {
 }
 
 fn out_dir() -> Result<PathBuf> {
-    std::env::var_os("OUT_DIR").map(PathBuf::from).ok_or_else(|| Error::Toolchain {
-        message: "OUT_DIR is not set: sslprobe_build::build_script must run inside a build script".into(),
-    })
+    std::env::var_os("OUT_DIR")
+        .map(PathBuf::from)
+        .ok_or_else(|| Error::Toolchain {
+            message:
+                "OUT_DIR is not set: sslprobe_build::build_script must run inside a build script"
+                    .into(),
+        })
 }
 
 /// Runs the pipeline for the catalog in `probes_dir`, prints every `cargo:` line and writes
@@ -63,22 +67,37 @@ pub fn run(probes_dir: &Path) -> Result<Outcome> {
     }
     let target = std::env::var("TARGET").unwrap_or_default();
     let host = std::env::var("HOST").unwrap_or_else(|_| target.clone());
-    for v in overrides::env_var_names(&catalog).into_iter().chain(toolchain_var_names(&target)) {
+    for v in overrides::env_var_names(&catalog)
+        .into_iter()
+        .chain(toolchain_var_names(&target))
+    {
         println!("cargo:rerun-if-env-changed={v}");
     }
     let env = ProcessEnv::new();
     let log_path = out.join("sslprobe.log");
     let mut log = Log::to_file(&log_path)?;
     let mut warnings = Vec::new();
-    let result = pipeline(&catalog, &env, &target, &host, &out, &mut log, &mut warnings);
+    let result = pipeline(
+        &catalog,
+        &env,
+        &target,
+        &host,
+        &out,
+        &mut log,
+        &mut warnings,
+    )
+    .and_then(|results| emit_lines(&catalog, &results).map(|lines| (lines, results)));
     for v in env.read_vars() {
         println!("cargo:rerun-if-env-changed={v}");
     }
-    let results = match result {
+    let (lines, results) = match result {
         Ok(r) => r,
         Err(e) => {
             log.note(&format!("error: {e}"));
-            println!("cargo:warning=sslprobe failed; full log: {}", log_path.display());
+            println!(
+                "cargo:warning=sslprobe failed; full log: {}",
+                log_path.display()
+            );
             return Err(e);
         }
     };
@@ -86,22 +105,6 @@ pub fn run(probes_dir: &Path) -> Result<Outcome> {
     for h in &results.headers {
         println!("cargo:rerun-if-changed={}", h.display());
     }
-    let lines = emit::cargo_lines(&catalog, &results).map_err(|e| {
-        let e = match e {
-            Error::InvalidInput { value, reason, .. } => Error::InvalidInput {
-                what: "library location for the DEP_SSLPROBE_INCLUDE / DEP_SSLPROBE_LIB_DIR metadata".into(),
-                value,
-                reason: format!(
-                    "{reason}. The probes ran, but cargo metadata can only carry UTF-8, so dependents could not \
-                     be told where the library is: move the installation, or point OPENSSL_DIR (or \
-                     OPENSSL_INCLUDE_DIR / OPENSSL_LIB_DIR) at a UTF-8 symlink to it"
-                ),
-            },
-            other => other,
-        };
-        log.note(&format!("error: {e}"));
-        e
-    })?;
     for line in lines {
         println!("{line}");
     }
@@ -118,7 +121,27 @@ pub fn run(probes_dir: &Path) -> Result<Outcome> {
     std::fs::write(&p, info).map_err(|e| Error::io(&p, e))?;
     let p = out.join("sslprobe_externs.rs");
     std::fs::write(&p, emit::externs_rs(&catalog, &results)).map_err(|e| Error::io(&p, e))?;
-    Ok(Outcome { results, log_path, warnings })
+    Ok(Outcome {
+        results,
+        log_path,
+        warnings,
+    })
+}
+
+/// The cargo lines, with context when the location cannot be expressed as cargo metadata.
+fn emit_lines(catalog: &Catalog, results: &Results) -> Result<Vec<String>> {
+    emit::cargo_lines(catalog, results).map_err(|e| match e {
+        Error::InvalidInput { value, reason, .. } => Error::InvalidInput {
+            what: "library location for the DEP_SSLPROBE_INCLUDE / DEP_SSLPROBE_LIB_DIR metadata".into(),
+            value,
+            reason: format!(
+                "{reason}. The probes ran, but cargo metadata can only carry UTF-8, so dependents could not \
+                 be told where the library is: move the installation, or point OPENSSL_DIR (or \
+                 OPENSSL_INCLUDE_DIR / OPENSSL_LIB_DIR) at a UTF-8 symlink to it"
+            ),
+        },
+        other => other,
+    })
 }
 
 fn pipeline(
@@ -134,11 +157,10 @@ fn pipeline(
     for r in ov.records() {
         log.note(&format!("override: {r}"));
     }
-    let loc = locate::locate(env, target).map_err(|e| {
+    let loc = locate::locate(env, target).inspect_err(|_| {
         if ov.no_probe {
             log.note("SSLPROBE_NO_PROBE=1 runs no compiler, but the library is still located (openssl-sys must find it too)");
         }
-        e
     })?;
     let dep_include = env.var_os("DEP_OPENSSL_INCLUDE");
     locate::check_consistent_with_openssl_sys(&loc, dep_include.as_deref())?;
@@ -173,7 +195,11 @@ fn pipeline(
     }
     let results = ov.merge(catalog, probed)?;
     if !ov.apis.is_empty() {
-        let msg = format!("sslprobe: {} result(s) forced without probing: {}", ov.apis.len(), ov.records().join(", "));
+        let msg = format!(
+            "sslprobe: {} result(s) forced without probing: {}",
+            ov.apis.len(),
+            ov.records().join(", ")
+        );
         log.note(&msg);
         warnings.push(msg);
     }
@@ -200,13 +226,33 @@ fn log_results(results: &Results, log: &mut Log) {
 
 /// Probe/DB disagreements (probed APIs), and overrides that contradict the DB.
 fn disagreements(results: &Results) -> Vec<String> {
-    let probed = Results { apis: results.apis.iter().filter(|a| a.source == Source::Probe).cloned().collect(), ..results.clone() };
-    let mut v: Vec<String> = probed.disagreements().into_iter().map(|d| format!("sslprobe: probe and knowledge DB DISAGREE: {d}")).collect();
-    for a in results.apis.iter().filter(|a| a.source == Source::Override && !a.db_agrees) {
+    let probed = Results {
+        apis: results
+            .apis
+            .iter()
+            .filter(|a| a.source == Source::Probe)
+            .cloned()
+            .collect(),
+        ..results.clone()
+    };
+    let mut v: Vec<String> = probed
+        .disagreements()
+        .into_iter()
+        .map(|d| format!("sslprobe: probe and knowledge DB DISAGREE: {d}"))
+        .collect();
+    for a in results
+        .apis
+        .iter()
+        .filter(|a| a.source == Source::Override && !a.db_agrees)
+    {
         v.push(format!(
             "sslprobe: {}={} forces {} {} but the knowledge DB expects it {} in {}",
             overrides::var_name(&a.name),
-            if a.present { a.variant.as_deref().unwrap_or("1") } else { "0" },
+            if a.present {
+                a.variant.as_deref().unwrap_or("1")
+            } else {
+                "0"
+            },
             a.name,
             if a.present { "present" } else { "absent" },
             if a.db_expected { "present" } else { "absent" },
@@ -244,7 +290,11 @@ fn undefined_symbols(output: &str) -> Vec<String> {
 /// `OPENSSL_…`, `OSSL_…`, `d2i_…`): upper-case prefix and an underscore, or the ASN.1 codecs.
 fn is_library_symbol(sym: &str) -> bool {
     let prefix: String = sym.chars().take_while(|c| *c != '_').collect();
-    (!prefix.is_empty() && prefix.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) && sym.len() > prefix.len() + 1
+    (!prefix.is_empty()
+        && prefix
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && sym.len() > prefix.len() + 1
         && prefix.starts_with(|c: char| c.is_ascii_uppercase()))
         || sym.starts_with("d2i_")
         || sym.starts_with("i2d_")
@@ -261,7 +311,11 @@ fn check_links(results: &Results, log: &mut Log) -> Result<()> {
     let mut mismatched: Vec<String> = Vec::new();
     let mut symbols: Vec<String> = Vec::new();
     let mut missing_deps = Vec::new();
-    for a in results.apis.iter().filter(|a| a.source == Source::Probe && !a.present) {
+    for a in results
+        .apis
+        .iter()
+        .filter(|a| a.source == Source::Probe && !a.present)
+    {
         let Some(f) = &a.failure else { continue };
         let syms = undefined_symbols(f);
         if syms.is_empty() {
@@ -287,14 +341,21 @@ fn check_links(results: &Results, log: &mut Log) -> Result<()> {
         if d.is_empty() {
             "the compiler's default directories".to_string()
         } else {
-            d.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            d.iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         }
     };
     if !mismatched.is_empty() {
         let accept: Vec<String> = results
             .apis
             .iter()
-            .filter(|a| mismatched.iter().any(|m| m == &a.name || m.starts_with(&format!("{} (", a.name))))
+            .filter(|a| {
+                mismatched
+                    .iter()
+                    .any(|m| m == &a.name || m.starts_with(&format!("{} (", a.name)))
+            })
             .map(|a| format!("{}=0", overrides::var_name(&a.name)))
             .collect();
         let e = Error::NotFound {
@@ -345,13 +406,24 @@ fn toolchain_var_names(target: &str) -> Vec<String> {
     let t_us = target.replace('-', "_");
     let mut names = Vec::new();
     for base in ["CC", "CFLAGS", "CRATE_CC_NO_DEFAULTS"] {
-        for n in [format!("{base}_{target}"), format!("{base}_{t_us}"), format!("TARGET_{base}"), format!("HOST_{base}"), base.to_string()] {
+        for n in [
+            format!("{base}_{target}"),
+            format!("{base}_{t_us}"),
+            format!("TARGET_{base}"),
+            format!("HOST_{base}"),
+            base.to_string(),
+        ] {
             if !names.contains(&n) {
                 names.push(n);
             }
         }
     }
-    for n in ["CC_FORCE_DISABLE", "CC_SHELL_ESCAPED_FLAGS", "CC_KNOWN_WRAPPER_CUSTOM", "RUSTC_WRAPPER"] {
+    for n in [
+        "CC_FORCE_DISABLE",
+        "CC_SHELL_ESCAPED_FLAGS",
+        "CC_KNOWN_WRAPPER_CUSTOM",
+        "RUSTC_WRAPPER",
+    ] {
         names.push(n.to_string());
     }
     names
@@ -367,8 +439,13 @@ fn toolchain_vars(target: &str) -> Vec<(String, String)> {
 
 fn with_hints(e: Error, target: &str, host: &str) -> Error {
     match e {
-        Error::Toolchain { message } => Error::Toolchain { message: format!("{message}{}", hint_text(target, host)) },
-        Error::Identify { message, output } => Error::Identify { message: format!("{message}{}", hint_text(target, host)), output },
+        Error::Toolchain { message } => Error::Toolchain {
+            message: format!("{message}{}", hint_text(target, host)),
+        },
+        Error::Identify { message, output } => Error::Identify {
+            message: format!("{message}{}", hint_text(target, host)),
+            output,
+        },
         other => other,
     }
 }
@@ -378,7 +455,10 @@ fn hint_text(target: &str, host: &str) -> String {
     let vars = toolchain_vars(target);
     if !vars.is_empty() {
         let v: Vec<String> = vars.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
-        s.push_str(&format!("\n  the compiler and its flags come from: {}", v.join(", ")));
+        s.push_str(&format!(
+            "\n  the compiler and its flags come from: {}",
+            v.join(", ")
+        ));
     }
     if !target.is_empty() && target != host {
         s.push_str(&format!(
@@ -399,7 +479,14 @@ fn hint_text(target: &str, host: &str) -> String {
 }
 
 /// Identification or the sanity probe failed: is it the toolchain or the library?
-fn explain_failure(e: Error, cc: &Compiler, out: &Path, target: &str, host: &str, log: &mut Log) -> Error {
+fn explain_failure(
+    e: Error,
+    cc: &Compiler,
+    out: &Path,
+    target: &str,
+    host: &str,
+    log: &mut Log,
+) -> Error {
     if !matches!(e, Error::Identify { .. } | Error::Sanity { .. }) {
         return with_hints(e, target, host);
     }
@@ -427,10 +514,16 @@ fn explain_failure(e: Error, cc: &Compiler, out: &Path, target: &str, host: &str
 /// Compiles and links `int main(void) { return 0; }` with no OpenSSL at all. `Ok(None)`: the
 /// toolchain works; `Ok(Some((command, output)))`: it does not.
 fn toolchain_check(cc: &Compiler, out: &Path, log: &mut Log) -> Result<Option<(String, String)>> {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    let dir = out.join("sslprobe-scratch").join(format!("toolchain-check-{}-{nanos}", std::process::id()));
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let dir = out
+        .join("sslprobe-scratch")
+        .join(format!("toolchain-check-{}-{nanos}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let src_text = "/* sslprobe toolchain check: no OpenSSL involved */\nint main(void) { return 0; }\n";
+    let src_text =
+        "/* sslprobe toolchain check: no OpenSSL involved */\nint main(void) { return 0; }\n";
     let src = dir.join("toolchain_check.c");
     std::fs::write(&src, src_text).map_err(|e| Error::io(&src, e))?;
     let empty = Location {
@@ -446,9 +539,24 @@ fn toolchain_check(cc: &Compiler, out: &Path, log: &mut Log) -> Result<Option<(S
     let command = render_command(&cmd);
     let res = cmd.output();
     let _ = std::fs::remove_dir_all(&dir);
-    let o = res.map_err(|e| Error::Toolchain { message: format!("could not run the C compiler {}: {e}\n  command: {command}", cc.path().display()) })?;
-    let output = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-    log.entry("toolchain check (no OpenSSL)", src_text, &command, o.status.code(), &output);
+    let o = res.map_err(|e| Error::Toolchain {
+        message: format!(
+            "could not run the C compiler {}: {e}\n  command: {command}",
+            cc.path().display()
+        ),
+    })?;
+    let output = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    log.entry(
+        "toolchain check (no OpenSSL)",
+        src_text,
+        &command,
+        o.status.code(),
+        &output,
+    );
     Ok((!o.status.success()).then_some((command, output)))
 }
 
@@ -466,7 +574,9 @@ fn rejected_flags(output: &str) -> Vec<String> {
     ];
     let mut v = Vec::new();
     for line in output.lines() {
-        let Some(m) = MARKERS.iter().find(|m| line.contains(*m)) else { continue };
+        let Some(m) = MARKERS.iter().find(|m| line.contains(*m)) else {
+            continue;
+        };
         let rest = &line[line.find(m).map_or(0, |i| i + m.len())..];
         let flag: String = rest
             .trim_start_matches(|c: char| c.is_whitespace() || "`'‘’\":".contains(c))
@@ -489,7 +599,11 @@ fn toolchain_diagnosis(output: &str, cc: &Compiler, target: &str) -> String {
         let parts: Vec<String> = flags
             .iter()
             .map(|f| {
-                let from: Vec<&str> = vars.iter().filter(|(_, v)| v.split_whitespace().any(|w| w == f)).map(|(k, _)| k.as_str()).collect();
+                let from: Vec<&str> = vars
+                    .iter()
+                    .filter(|(_, v)| v.split_whitespace().any(|w| w == f))
+                    .map(|(k, _)| k.as_str())
+                    .collect();
                 if from.is_empty() {
                     format!("`{f}`")
                 } else {
@@ -497,11 +611,21 @@ fn toolchain_diagnosis(output: &str, cc: &Compiler, target: &str) -> String {
                 }
             })
             .collect();
-        return format!("the compiler rejected the flag {}; {base}", parts.join(", "));
+        return format!(
+            "the compiler rejected the flag {}; {base}",
+            parts.join(", ")
+        );
     }
-    let cc_vars: Vec<String> =
-        vars.iter().filter(|(k, _)| k == "CC" || k.starts_with("CC_") || k.ends_with("_CC")).map(|(k, v)| format!("{k}={v:?}")).collect();
-    let from = if cc_vars.is_empty() { String::new() } else { format!(" (from {})", cc_vars.join(", ")) };
+    let cc_vars: Vec<String> = vars
+        .iter()
+        .filter(|(k, _)| k == "CC" || k.starts_with("CC_") || k.ends_with("_CC"))
+        .map(|(k, v)| format!("{k}={v:?}"))
+        .collect();
+    let from = if cc_vars.is_empty() {
+        String::new()
+    } else {
+        format!(" (from {})", cc_vars.join(", "))
+    };
     if output.trim().is_empty() {
         format!(
             "the C compiler {}{from} failed without printing anything: it is not a working C compiler; {base}",
@@ -515,7 +639,10 @@ fn toolchain_diagnosis(output: &str, cc: &Compiler, target: &str) -> String {
 /// `build.rs` entry point for a crate whose catalog is `$CARGO_MANIFEST_DIR/probes`: runs
 /// [`run`] and, on error, prints the full explanation and exits with status 1.
 pub fn main() {
-    let dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_default().join("probes");
+    let dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_default()
+        .join("probes");
     if let Err(e) = run(&dir) {
         eprintln!("\nerror: {e}\n");
         std::process::exit(1);
@@ -539,27 +666,64 @@ mod tests {
 
     #[test]
     fn library_symbols() {
-        for s in ["SSL_get1_peer_certificate", "X509_get_signature_info", "OPENSSL_init_ssl", "OSSL_LIB_CTX_new", "BIO_meth_new", "d2i_X509", "EVP_MD_fetch"] {
+        for s in [
+            "SSL_get1_peer_certificate",
+            "X509_get_signature_info",
+            "OPENSSL_init_ssl",
+            "OSSL_LIB_CTX_new",
+            "BIO_meth_new",
+            "d2i_X509",
+            "EVP_MD_fetch",
+        ] {
             assert!(is_library_symbol(s), "{s}");
         }
-        for s in ["dlopen", "pthread_once", "__cxa_throw", "_Unwind_Resume", "SSL", "SSL_", "memcpy"] {
+        for s in [
+            "dlopen",
+            "pthread_once",
+            "__cxa_throw",
+            "_Unwind_Resume",
+            "SSL",
+            "SSL_",
+            "memcpy",
+        ] {
             assert!(!is_library_symbol(s), "{s}");
         }
     }
 
     #[test]
     fn rejected_flags_from_gcc_and_clang() {
-        assert_eq!(rejected_flags("gcc: error: unrecognized command-line option '--definitely-not-a-flag'"), ["--definitely-not-a-flag"]);
-        assert_eq!(rejected_flags("gcc: error: unrecognized command-line option ‘--bogus’; did you mean ‘--bogo’?"), ["--bogus"]);
-        assert_eq!(rejected_flags("clang: error: unknown argument: '--definitely-not-a-flag'"), ["--definitely-not-a-flag"]);
+        assert_eq!(
+            rejected_flags(
+                "gcc: error: unrecognized command-line option '--definitely-not-a-flag'"
+            ),
+            ["--definitely-not-a-flag"]
+        );
+        assert_eq!(
+            rejected_flags(
+                "gcc: error: unrecognized command-line option ‘--bogus’; did you mean ‘--bogo’?"
+            ),
+            ["--bogus"]
+        );
+        assert_eq!(
+            rejected_flags("clang: error: unknown argument: '--definitely-not-a-flag'"),
+            ["--definitely-not-a-flag"]
+        );
         assert!(rejected_flags("x.c:1:1: error: expected ';'").is_empty());
     }
 
     #[test]
     fn hints_point_cross_builds_to_the_overrides() {
         let h = hint_text("aarch64-unknown-linux-gnu", "x86_64-unknown-linux-gnu");
-        assert!(h.contains("cross build") && h.contains("SSLPROBE_NO_PROBE=1") && h.contains("CC_aarch64_unknown_linux_gnu"), "{h}");
+        assert!(
+            h.contains("cross build")
+                && h.contains("SSLPROBE_NO_PROBE=1")
+                && h.contains("CC_aarch64_unknown_linux_gnu"),
+            "{h}"
+        );
         let h = hint_text("x86_64-unknown-linux-gnu", "x86_64-unknown-linux-gnu");
-        assert!(!h.contains("cross build") && h.contains("SSLPROBE_NO_PROBE=1"), "{h}");
+        assert!(
+            !h.contains("cross build") && h.contains("SSLPROBE_NO_PROBE=1"),
+            "{h}"
+        );
     }
 }

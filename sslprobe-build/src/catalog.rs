@@ -464,6 +464,7 @@ fn split_probe_file(src: &str) -> std::result::Result<(Vec<String>, Blocks), Str
             continue;
         }
         if t.starts_with("#include") {
+            crate::probe::validate_include(t).map_err(|e| format!("line {}: {e}", i + 1))?;
             includes.push(t.to_string());
             continue;
         }

@@ -56,7 +56,11 @@ fn kinds_text(api: &Api) -> String {
             kinds.push(v.kind);
         }
     }
-    kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(" / ")
+    kinds
+        .iter()
+        .map(|k| k.as_str())
+        .collect::<Vec<_>>()
+        .join(" / ")
 }
 
 /// One family cell without its note reference.
@@ -178,9 +182,17 @@ pub fn with_readme_section(readme: &str, body: &str) -> Result<String> {
             let start = readme.find(START_MARKER).unwrap_or(0);
             let end = readme.find(END_MARKER).unwrap_or(0);
             if end < start {
-                return Err(Error::invalid("README.md", END_MARKER, format!("appears before {START_MARKER}")));
+                return Err(Error::invalid(
+                    "README.md",
+                    END_MARKER,
+                    format!("appears before {START_MARKER}"),
+                ));
             }
-            Ok(format!("{}{block}{}", &readme[..start], &readme[end + END_MARKER.len()..]))
+            Ok(format!(
+                "{}{block}{}",
+                &readme[..start],
+                &readme[end + END_MARKER.len()..]
+            ))
         }
         _ => Err(Error::invalid(
             "README.md",
@@ -256,8 +268,14 @@ awslc = { since = "1.0.0" }
             t.contains("| `SSL_foo` | function / macro | 1.0.2 `mac`, 3.0.0 `fn` [1] | — | API 18 `fn` [2] | 1.2.0 `fn` (no effect) [1] |"),
             "{t}"
         );
-        assert!(t.contains("| `SSL_DEF` | define | 0.9.8 | 2.0.0 | API 1 | 1.0.0 |"), "{t}");
-        assert!(t.contains("\n1. a macro before 3.0\n2. a \\| pipe\n"), "{t}");
+        assert!(
+            t.contains("| `SSL_DEF` | define | 0.9.8 | 2.0.0 | API 1 | 1.0.0 |"),
+            "{t}"
+        );
+        assert!(
+            t.contains("\n1. a macro before 3.0\n2. a \\| pipe\n"),
+            "{t}"
+        );
         assert_eq!(t, api_table_markdown(&catalog()), "deterministic");
     }
 
@@ -266,12 +284,19 @@ awslc = { since = "1.0.0" }
         let plain = "# Title\n\ntext\n";
         assert_eq!(readme_section(plain), None);
         let with = with_readme_section(plain, "| a |\n").unwrap();
-        assert!(with.starts_with("# Title\n\ntext\n\n## API catalog\n"), "{with}");
+        assert!(
+            with.starts_with("# Title\n\ntext\n\n## API catalog\n"),
+            "{with}"
+        );
         assert_eq!(readme_section(&with), Some("| a |\n"));
         let again = with_readme_section(&with, "| b |\n").unwrap();
         assert_eq!(readme_section(&again), Some("| b |\n"));
         assert_eq!(again.matches("## API catalog").count(), 1);
-        assert_eq!(again.replace("| b |", "| a |"), with, "only the section changes");
+        assert_eq!(
+            again.replace("| b |", "| a |"),
+            with,
+            "only the section changes"
+        );
     }
 
     #[test]

@@ -278,4 +278,180 @@ mod tests {
         assert!(identify_source(&[], &["SSL_OP_NO_TICKET"]).is_ok());
         assert!(identify_source(&[], &["X\n#include </etc/passwd>"]).is_err());
     }
+
+    /// Property tests: `parse_expansion` never panics, and versions survive a round trip
+    /// through synthetic preprocessor output (markers in any order, with line markers and
+    /// unrelated declarations around them, and values on the following line as some
+    /// preprocessors print them).
+    mod prop_tests {
+        use super::*;
+        use proptest::prelude::*;
+
+        const KEYS: &[&str] = &[
+            "ossl_number", "ossl_major", "ossl_minor", "ossl_patch", "ossl_text", "libressl_number", "is_boringssl",
+            "boringssl_api", "is_awslc", "awslc_version", "awslc_api", "wolfssl_version", "define:SSL_OP_NO_TICKET",
+        ];
+
+        /// Lines that look like what the preprocessor prints, mixing our markers with noise.
+        fn line() -> impl Strategy<Value = String> {
+            let key = prop_oneof![prop::sample::select(KEYS).prop_map(str::to_string), "[a-z_:]{0,12}", ".{0,8}"];
+            let value = prop_oneof![
+                any::<u64>().prop_map(|n| format!("0x{n:x}L")),
+                any::<u64>().prop_map(|n| n.to_string()),
+                "\"[ -~]{0,20}\"",
+                "\\( *\\(?[0-9<|x ]{0,20}\\)? *\\)",
+                ".{0,20}",
+                Just(String::new()),
+            ];
+            prop_oneof![
+                (key, value).prop_map(|(k, v)| format!("\"sslprobe:{k}\" {v}")),
+                (0u32..5000, "[a-z/._]{0,20}").prop_map(|(n, f)| format!("# {n} \"{f}\"")),
+                Just("\"sslprobe:".to_string()),
+                Just("\"sslprobe:ossl_number\"".to_string()),
+                ".{0,40}",
+            ]
+        }
+
+        fn noise() -> impl Strategy<Value = Vec<String>> {
+            prop::collection::vec(
+                prop_oneof![
+                    Just(String::new()),
+                    (1u32..9999, "[a-z/._]{1,20}").prop_map(|(n, f)| format!("# {n} \"/usr/include/{f}\" 3 4")),
+                    "typedef (int|long|struct [a-z_]{1,8} \\*) [a-z_]{1,12};",
+                    "extern int [A-Za-z_]{1,16}\\(void\\);",
+                ],
+                0..4,
+            )
+        }
+
+        /// Joins marker lines (shuffled) with noise; `split` puts each value on its own line
+        /// after a line marker, as some preprocessors do for expansions from system headers.
+        fn render(markers: Vec<(String, String)>, noise: Vec<String>, split: bool) -> String {
+            let mut out = String::new();
+            for (i, (k, v)) in markers.iter().enumerate() {
+                if let Some(n) = noise.get(i) {
+                    out.push_str(n);
+                    out.push('\n');
+                }
+                if split {
+                    out.push_str(&format!("\"sslprobe:{k}\"\n# 42 \"/usr/include/openssl/opensslv.h\" 3\n{v}\n"));
+                } else {
+                    out.push_str(&format!("\"sslprobe:{k}\" {v}\n"));
+                }
+            }
+            out
+        }
+
+        fn openssl_1x() -> impl Strategy<Value = (Version, Vec<(String, String)>)> {
+            (0u64..=1, 0u64..=255, 0u64..=255, 0u64..=52, 0u64..=15).prop_map(|(major, minor, fix, letter, status)| {
+                let n = major << 28 | minor << 20 | fix << 12 | letter << 4 | status;
+                let l = match letter {
+                    0 => String::new(),
+                    1..=26 => char::from(b'a' + (letter - 1) as u8).to_string(),
+                    _ => format!("z{}", char::from(b'a' + (letter - 27) as u8)),
+                };
+                let v = Version::new(major, minor, fix).with_letter(&l).unwrap();
+                (v, vec![("ossl_number".into(), format!("0x{n:x}L")), ("ossl_text".into(), "\"OpenSSL x  1 Jan 2000\"".into())])
+            })
+        }
+
+        fn openssl_3() -> impl Strategy<Value = (Version, Vec<(String, String)>)> {
+            (3u64..=99, 0u64..=255, 0u64..=9999).prop_map(|(major, minor, patch)| {
+                let expr = format!("( ({major}<<28) | ({minor}<<20) | ({patch}<<4) | 0x0L )");
+                (
+                    Version::new(major, minor, patch),
+                    vec![
+                        ("ossl_number".into(), expr),
+                        ("ossl_major".into(), major.to_string()),
+                        ("ossl_minor".into(), minor.to_string()),
+                        ("ossl_patch".into(), patch.to_string()),
+                    ],
+                )
+            })
+        }
+
+        fn libressl() -> impl Strategy<Value = (Version, Vec<(String, String)>)> {
+            (2u64..=15, 0u64..=255, 0u64..=255).prop_map(|(major, minor, patch)| {
+                let n = major << 28 | minor << 20 | patch << 12 | 0xf;
+                (
+                    Version::new(major, minor, patch),
+                    vec![("ossl_number".into(), "0x20000000L".into()), ("libressl_number".into(), format!("0x{n:x}L"))],
+                )
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn never_panics_on_any_text(s in ".{0,400}") {
+                let _ = parse_expansion(&s);
+            }
+
+            #[test]
+            fn never_panics_on_marker_soup(lines in prop::collection::vec(line(), 0..24)) {
+                let _ = parse_expansion(&lines.join("\n"));
+                let _ = parse_expansion(&lines.join("\r\n"));
+            }
+
+            #[test]
+            fn openssl_round_trip(
+                (version, markers) in prop_oneof![openssl_1x(), openssl_3()],
+                order in any::<usize>(),
+                noise in noise(),
+                split: bool,
+            ) {
+                let mut markers = markers;
+                let k = markers.len();
+                markers.rotate_left(order % k);
+                let l = parse_expansion(&render(markers, noise, split)).unwrap();
+                prop_assert_eq!(l.family, Family::OpenSsl);
+                prop_assert_eq!(l.version.to_string(), version.to_string());
+                prop_assert_eq!(l.version, version);
+            }
+
+            #[test]
+            fn libressl_round_trip((version, markers) in libressl(), noise in noise(), split: bool) {
+                let l = parse_expansion(&render(markers, noise, split)).unwrap();
+                prop_assert_eq!(l.family, Family::LibreSsl);
+                prop_assert_eq!(l.version, version);
+            }
+
+            #[test]
+            fn boringssl_round_trip(api in 0u64..1_000_000, noise in noise(), split: bool) {
+                let markers = vec![
+                    ("ossl_number".to_string(), "0x1010107f".to_string()),
+                    ("is_boringssl".to_string(), "1".to_string()),
+                    ("boringssl_api".to_string(), api.to_string()),
+                ];
+                let l = parse_expansion(&render(markers, noise, split)).unwrap();
+                prop_assert_eq!((l.family, l.version.clone(), l.api_version), (Family::BoringSsl, Version::api(api), Some(api)));
+            }
+
+            #[test]
+            fn awslc_round_trip(major in 0u64..100, minor in 0u64..100, patch in 0u64..100, api in 0u64..1000, noise in noise()) {
+                let text = format!("{major}.{minor}.{patch}");
+                let markers = vec![
+                    ("is_awslc".to_string(), "1".to_string()),
+                    ("awslc_version".to_string(), format!("\"{text}\"")),
+                    ("awslc_api".to_string(), api.to_string()),
+                ];
+                let l = parse_expansion(&render(markers, noise, false)).unwrap();
+                prop_assert_eq!(l.family, Family::AwsLc);
+                prop_assert_eq!(l.version, Version::new(major, minor, patch));
+                prop_assert_eq!(l.api_version, Some(api));
+                prop_assert_eq!(l.version_text, Some(format!("AWS-LC {text}")));
+            }
+
+            #[test]
+            fn define_values_round_trip(
+                name in "[A-Z_][A-Z0-9_]{0,30}",
+                value in "[!-~][ -~]{0,30}[!-~]",
+                (_, markers) in openssl_1x(),
+            ) {
+                let mut markers = markers;
+                markers.push((format!("define:{name}"), value.clone()));
+                let l = parse_expansion(&render(markers, vec![], false)).unwrap();
+                prop_assert_eq!(l.defines.get(&name), Some(&value));
+            }
+        }
+    }
 }

@@ -54,7 +54,7 @@
 //! assert!(e.to_string().contains("did you mean SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS"));
 //! ```
 
-use crate::catalog::{Api, Catalog, Kind};
+use crate::catalog::{Api, Catalog};
 use crate::identify::Library;
 use crate::locate::Location;
 use crate::probe::{ApiResult, Results, Source};
@@ -71,7 +71,8 @@ pub const NO_PROBE_VAR: &str = "SSLPROBE_NO_PROBE";
 pub const ASSUME_VAR: &str = "SSLPROBE_ASSUME";
 
 /// Examples of valid `SSLPROBE_ASSUME` values, one per family.
-pub const ASSUME_EXAMPLES: &str = "openssl-3.0.13, openssl-1.1.1w, libressl-3.5.0, boringssl-44, awslc-1.2.0";
+pub const ASSUME_EXAMPLES: &str =
+    "openssl-3.0.13, openssl-1.1.1w, libressl-3.5.0, boringssl-44, awslc-1.2.0";
 
 /// The override variable for an API: `SSLPROBE_HAVE_` + the name upper-cased.
 ///
@@ -165,7 +166,9 @@ impl Assume {
         };
         let family: Family = fam.parse()?;
         if ver.is_empty() || ver.trim() != ver {
-            return Err(bad("the version is empty or has surrounding whitespace".into()));
+            return Err(bad(
+                "the version is empty or has surrounding whitespace".into()
+            ));
         }
         let version = Version::parse(ver).map_err(|e| bad(format!("bad version: {e}")))?;
         match family {
@@ -184,11 +187,18 @@ impl Assume {
                     )));
                 }
                 if family != Family::OpenSsl && ver.bytes().any(|b| b.is_ascii_alphabetic()) {
-                    return Err(bad(format!("{} has no letter releases", family.display_name())));
+                    return Err(bad(format!(
+                        "{} has no letter releases",
+                        family.display_name()
+                    )));
                 }
             }
         }
-        Ok(Assume { family, version, text: text.to_string() })
+        Ok(Assume {
+            family,
+            version,
+            text: text.to_string(),
+        })
     }
 
     /// The [`Library`] this stands for. Nothing comes from headers: no version text, no
@@ -236,7 +246,11 @@ fn combine(mut problems: Vec<Error>) -> Result<()> {
             let names: Vec<String> = problems
                 .iter()
                 .map(|p| match p {
-                    Error::InvalidInput { what, value, .. } if what == "environment variable name" => value.clone(),
+                    Error::InvalidInput { what, value, .. }
+                        if what == "environment variable name" =>
+                    {
+                        value.clone()
+                    }
                     Error::InvalidInput { what, .. } => what.clone(),
                     other => other.to_string(),
                 })
@@ -244,7 +258,13 @@ fn combine(mut problems: Vec<Error>) -> Result<()> {
             Err(Error::InvalidInput {
                 what: "sslprobe overrides".into(),
                 value: names.join(", "),
-                reason: format!("{n} problems:{}", problems.iter().map(|p| format!("\n  - {p}")).collect::<String>()),
+                reason: format!(
+                    "{n} problems:{}",
+                    problems
+                        .iter()
+                        .map(|p| format!("\n  - {p}"))
+                        .collect::<String>()
+                ),
             })
         }
     }
@@ -259,7 +279,10 @@ impl Overrides {
 
     /// Reads and validates the overrides from `(name, value)` pairs (the whole environment:
     /// unrelated variables are ignored). Every problem is reported in one error.
-    pub fn from_vars(catalog: &Catalog, vars: impl IntoIterator<Item = (OsString, OsString)>) -> Result<Overrides> {
+    pub fn from_vars(
+        catalog: &Catalog,
+        vars: impl IntoIterator<Item = (OsString, OsString)>,
+    ) -> Result<Overrides> {
         let mut problems = Vec::new();
         let mut by_api: BTreeMap<usize, Override> = BTreeMap::new();
         let mut out = Overrides::default();
@@ -275,10 +298,18 @@ impl Overrides {
                 continue;
             }
             let Ok(name) = name.into_string() else {
-                problems.push(Error::invalid("environment variable name", lossy, "starts with SSLPROBE_ but is not valid UTF-8"));
+                problems.push(Error::invalid(
+                    "environment variable name",
+                    lossy,
+                    "starts with SSLPROBE_ but is not valid UTF-8",
+                ));
                 continue;
             };
-            let prefix_len = if is_have { HAVE_PREFIX.len() } else { name.len() };
+            let prefix_len = if is_have {
+                HAVE_PREFIX.len()
+            } else {
+                name.len()
+            };
             let known_upper = is_other || catalog.apis.iter().any(|a| var_name(&a.name) == upper);
             if name[..prefix_len] != upper[..prefix_len] || (known_upper && name != upper) {
                 problems.push(Error::invalid(
@@ -288,7 +319,9 @@ impl Overrides {
                 ));
                 continue;
             }
-            let Some(value) = utf8(&name, value, &mut problems) else { continue };
+            let Some(value) = utf8(&name, value, &mut problems) else {
+                continue;
+            };
             if name == NO_PROBE_VAR {
                 match value.as_str() {
                     "0" | "1" => {
@@ -311,13 +344,28 @@ impl Overrides {
                 continue;
             }
             let suffix = &name[HAVE_PREFIX.len()..];
-            let Some(ai) = catalog.apis.iter().position(|a| a.name.to_ascii_uppercase() == suffix) else {
-                let close: Vec<String> = catalog.close_matches(suffix).into_iter().map(var_name).collect();
-                let hint = if close.is_empty() { String::new() } else { format!("did you mean {}? ", close.join(" or ")) };
+            let Some(ai) = catalog
+                .apis
+                .iter()
+                .position(|a| a.name.to_ascii_uppercase() == suffix)
+            else {
+                let close: Vec<String> = catalog
+                    .close_matches(suffix)
+                    .into_iter()
+                    .map(var_name)
+                    .collect();
+                let hint = if close.is_empty() {
+                    String::new()
+                } else {
+                    format!("did you mean {}? ", close.join(" or "))
+                };
                 problems.push(Error::invalid(
                     &name,
                     value,
-                    format!("{suffix:?} is not an API of the sslprobe catalog; {hint}valid names: {}", valid_names()),
+                    format!(
+                        "{suffix:?} is not an API of the sslprobe catalog; {hint}valid names: {}",
+                        valid_names()
+                    ),
                 ));
                 continue;
             };
@@ -327,7 +375,8 @@ impl Overrides {
                 "1" => Forced::Present,
                 v if api.variant(v).is_some() => Forced::Variant(v.to_string()),
                 _ => {
-                    let variants: Vec<&str> = api.variants.iter().map(|v| v.name.as_str()).collect();
+                    let variants: Vec<&str> =
+                        api.variants.iter().map(|v| v.name.as_str()).collect();
                     problems.push(Error::invalid(
                         &name,
                         value,
@@ -340,9 +389,22 @@ impl Overrides {
                     continue;
                 }
             };
-            by_api.insert(ai, Override { api: api.name.clone(), var: name, value, forced });
+            by_api.insert(
+                ai,
+                Override {
+                    api: api.name.clone(),
+                    var: name,
+                    value,
+                    forced,
+                },
+            );
         }
-        if out.no_probe && out.assume.is_none() && !problems.iter().any(|p| matches!(p, Error::InvalidInput { what, .. } if what == ASSUME_VAR)) {
+        if out.no_probe
+            && out.assume.is_none()
+            && !problems
+                .iter()
+                .any(|p| matches!(p, Error::InvalidInput { what, .. } if what == ASSUME_VAR))
+        {
             problems.push(Error::invalid(
                 NO_PROBE_VAR,
                 "1",
@@ -382,7 +444,14 @@ impl Overrides {
 
     /// The catalog without the overridden APIs: what still needs probing.
     pub fn to_probe(&self, catalog: &Catalog) -> Catalog {
-        Catalog { apis: catalog.apis.iter().filter(|a| self.get(&a.name).is_none()).cloned().collect() }
+        Catalog {
+            apis: catalog
+                .apis
+                .iter()
+                .filter(|a| self.get(&a.name).is_none())
+                .cloned()
+                .collect(),
+        }
     }
 
     /// The forced result for `api` against `library`, when it is overridden.
@@ -394,8 +463,16 @@ impl Overrides {
             Forced::Present => default_variant(api, library),
         };
         let found = variant.map(|v| (v.name.as_str(), v.kind));
-        let failure = found.is_none().then(|| format!("forced absent by {}=0 (not probed)", o.var));
-        Some(Results::classify(api, library, found, Source::Override, failure))
+        let failure = found
+            .is_none()
+            .then(|| format!("forced absent by {}=0 (not probed)", o.var));
+        Some(Results::classify(
+            api,
+            library,
+            found,
+            Source::Override,
+            failure,
+        ))
     }
 
     /// Replaces the entries of overridden APIs in `probed` (which was probed with
@@ -406,10 +483,12 @@ impl Overrides {
         for api in &catalog.apis {
             let r = match self.result_for(api, &probed.library) {
                 Some(r) => r,
-                None => probed
-                    .get(&api.name)
-                    .cloned()
-                    .ok_or_else(|| Error::Catalog(format!("{}: no probe result although it was not overridden", api.name)))?,
+                None => probed.get(&api.name).cloned().ok_or_else(|| {
+                    Error::Catalog(format!(
+                        "{}: no probe result although it was not overridden",
+                        api.name
+                    ))
+                })?,
             };
             apis.push(r);
         }
@@ -422,15 +501,30 @@ impl Overrides {
     /// knowledge DB for `SSLPROBE_ASSUME`. Runs nothing.
     pub fn assumed(&self, catalog: &Catalog, location: Location) -> Result<Results> {
         let assume = self.assume.as_ref().ok_or_else(|| {
-            Error::invalid(ASSUME_VAR, "", format!("not set; SSLPROBE_NO_PROBE=1 needs it, e.g. {ASSUME_EXAMPLES}"))
+            Error::invalid(
+                ASSUME_VAR,
+                "",
+                format!("not set; SSLPROBE_NO_PROBE=1 needs it, e.g. {ASSUME_EXAMPLES}"),
+            )
         })?;
         let library = assume.library();
         let apis = catalog
             .apis
             .iter()
-            .map(|api| self.result_for(api, &library).unwrap_or_else(|| assumed_result(api, &library, &assume.text)))
+            .map(|api| {
+                self.result_for(api, &library)
+                    .unwrap_or_else(|| assumed_result(api, &library, &assume.text))
+            })
             .collect();
-        Ok(Results { library, location, apis, compiler_runs: 0, elapsed_ms: 0, overrides: self.records(), headers: Vec::new() })
+        Ok(Results {
+            library,
+            location,
+            apis,
+            compiler_runs: 0,
+            elapsed_ms: 0,
+            overrides: self.records(),
+            headers: Vec::new(),
+        })
     }
 }
 
@@ -446,7 +540,13 @@ fn assumed_result(api: &Api, library: &Library, assume: &str) -> ApiResult {
     let db = api.db_for(library.family);
     if db.has(&library.version) {
         let v = default_variant(api, library);
-        Results::classify(api, library, v.map(|v| (v.name.as_str(), v.kind)), Source::Assumed, None)
+        Results::classify(
+            api,
+            library,
+            v.map(|v| (v.name.as_str(), v.kind)),
+            Source::Assumed,
+            None,
+        )
     } else {
         let failure = format!(
             "assumed absent: the knowledge DB says {} does not have it (SSLPROBE_NO_PROBE=1, SSLPROBE_ASSUME={assume}; not probed)",
@@ -456,24 +556,126 @@ fn assumed_result(api: &Api, library: &Library, assume: &str) -> ApiResult {
     }
 }
 
-/// Whether a result's kind is a define whose value is unknown because it was not probed.
-pub fn value_unknown(r: &ApiResult) -> bool {
-    r.kind == Some(Kind::Define) && r.value.is_none() && r.source != Source::Probe
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::Kind;
     use crate::locate::FoundBy;
     use std::path::Path;
 
+    /// A test catalog with the shapes that matter (single and multi-variant functions, a
+    /// macro variant, a define), independent of edits to the real catalog.
+    const TOML: &str = r#"
+[[api]]
+name = "SSL_CTX_set_num_tickets"
+doc = "d"
+variants = [ { name = "fn", kind = "function", rust = "() -> c_int" } ]
+[api.db]
+openssl = { since = "1.1.1" }
+libressl = { since = "3.5.0", effective = false, note = "stub" }
+boringssl = { since = "18" }
+awslc = { since = "1.2.0" }
+
+[[api]]
+name = "SSL_set_num_tickets"
+doc = "d"
+variants = [ { name = "fn", kind = "function", rust = "() -> c_int" } ]
+[api.db]
+openssl = { since = "1.1.1" }
+libressl = { since = "3.5.0", effective = false }
+boringssl = { since = "never" }
+awslc = { since = "never" }
+
+[[api]]
+name = "SSL_CTX_get_num_tickets"
+doc = "d"
+variants = [ { name = "const_ctx", kind = "function", rust = "() -> usize" }, { name = "mut_ctx", kind = "function", rust = "() -> usize" } ]
+[api.db]
+openssl = { since = "1.1.1", variant = "const_ctx" }
+libressl = { since = "3.5.0", variant = "const_ctx" }
+boringssl = { since = "19", variant = "const_ctx" }
+awslc = { since = "1.4.0", variant = "const_ctx" }
+
+[[api]]
+name = "SSL_CTX_set_keylog_callback"
+doc = "d"
+variants = [ { name = "fn", kind = "function", rust = "()" } ]
+[api.db]
+openssl = { since = "1.1.1" }
+libressl = { since = "3.5.0", effective = false }
+boringssl = { since = "1" }
+awslc = { since = "1.0.0" }
+
+[[api]]
+name = "SSL_CTX_set_options"
+doc = "d"
+variants = [
+  { name = "u64", kind = "function", rust = "() -> u64" },
+  { name = "c_ulong", kind = "function", rust = "() -> c_ulong" },
+  { name = "u32", kind = "function", rust = "() -> u32" },
+  { name = "c_long_macro", kind = "macro" },
+]
+[api.db]
+openssl = { since = "1.0.2", variant = { "1.0.2" = "c_long_macro", "1.1.0" = "u64", "3.0.0" = "u64" } }
+libressl = { since = "2.0.0", variant = "c_long_macro" }
+boringssl = { since = "1", variant = "u32" }
+awslc = { since = "1.0.0", variant = "u32" }
+
+[[api]]
+name = "SSL_OP_NO_TICKET"
+doc = "d"
+variants = [ { name = "define", kind = "define" } ]
+[api.db]
+openssl = { since = "0.9.8" }
+libressl = { since = "2.0.0" }
+boringssl = { since = "1" }
+awslc = { since = "1.0.0" }
+"#;
+
     fn catalog() -> Catalog {
+        let c = |vs: &[&str]| {
+            let mut s = String::from("#include <openssl/ssl.h>\n");
+            for v in vs {
+                s.push_str(&format!("SSLPROBE_VARIANT({v})\n{{ }}\n"));
+            }
+            s
+        };
+        let files = [
+            ("ssl_ctx_set_num_tickets.c", c(&["fn"])),
+            ("ssl_set_num_tickets.c", c(&["fn"])),
+            ("ssl_ctx_get_num_tickets.c", c(&["const_ctx", "mut_ctx"])),
+            ("ssl_ctx_set_keylog_callback.c", c(&["fn"])),
+            (
+                "ssl_ctx_set_options.c",
+                c(&["u64", "c_ulong", "u32", "c_long_macro"]),
+            ),
+            ("ssl_op_no_ticket.c", c(&["define"])),
+        ];
+        let files: Vec<(&str, &str)> = files.iter().map(|(n, s)| (*n, s.as_str())).collect();
+        Catalog::from_sources(TOML, &files).expect("the test catalog loads")
+    }
+
+    #[test]
+    fn the_real_catalog_gives_one_variable_per_api() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../probes");
-        Catalog::load(&dir).expect("the real catalog loads").0
+        let c = Catalog::load(&dir).expect("the real catalog loads").0;
+        let names = env_var_names(&c);
+        assert_eq!(names.len(), c.apis.len() + 2);
+        for (api, var) in c.apis.iter().zip(&names) {
+            assert_eq!(var, &format!("SSLPROBE_HAVE_{}", api.name.to_uppercase()));
+            // Every one round-trips through the parser.
+            let ov =
+                Overrides::from_vars(&c, [(OsString::from(var), OsString::from("0"))]).unwrap();
+            assert_eq!(ov.get(&api.name).unwrap().forced, Forced::Absent);
+        }
     }
 
     fn parse(vars: &[(&str, &str)]) -> Result<Overrides> {
-        Overrides::from_vars(&catalog(), vars.iter().map(|(k, v)| (OsString::from(k), OsString::from(v))))
+        Overrides::from_vars(
+            &catalog(),
+            vars.iter()
+                .map(|(k, v)| (OsString::from(k), OsString::from(v))),
+        )
     }
 
     fn err(vars: &[(&str, &str)]) -> String {
@@ -493,7 +695,12 @@ mod tests {
     }
 
     fn lib(family: Family, v: &str) -> Library {
-        Assume { family, version: v.parse().unwrap(), text: String::new() }.library()
+        Assume {
+            family,
+            version: v.parse().unwrap(),
+            text: String::new(),
+        }
+        .library()
     }
 
     #[test]
@@ -508,7 +715,12 @@ mod tests {
 
     #[test]
     fn unrelated_variables_are_ignored() {
-        let ov = parse(&[("PATH", "/bin"), ("SSLPROBE_MATRIX_CACHE", "/x"), ("CFLAGS", "-O2")]).unwrap();
+        let ov = parse(&[
+            ("PATH", "/bin"),
+            ("SSLPROBE_MATRIX_CACHE", "/x"),
+            ("CFLAGS", "-O2"),
+        ])
+        .unwrap();
         assert!(ov.is_empty());
         assert!(ov.records().is_empty());
     }
@@ -521,9 +733,18 @@ mod tests {
             ("SSLPROBE_HAVE_SSL_SET_NUM_TICKETS", "0"),
         ])
         .unwrap();
-        assert_eq!(ov.get("SSL_CTX_set_num_tickets").unwrap().forced, Forced::Present);
-        assert_eq!(ov.get("SSL_set_num_tickets").unwrap().forced, Forced::Absent);
-        assert_eq!(ov.get("SSL_CTX_set_options").unwrap().forced, Forced::Variant("u32".into()));
+        assert_eq!(
+            ov.get("SSL_CTX_set_num_tickets").unwrap().forced,
+            Forced::Present
+        );
+        assert_eq!(
+            ov.get("SSL_set_num_tickets").unwrap().forced,
+            Forced::Absent
+        );
+        assert_eq!(
+            ov.get("SSL_CTX_set_options").unwrap().forced,
+            Forced::Variant("u32".into())
+        );
         assert!(!ov.no_probe);
         // Catalog order, whatever the environment order.
         assert_eq!(
@@ -545,16 +766,26 @@ mod tests {
         assert!(e.contains("SSLPROBE_HAVE_FOO"), "{e}");
         assert!(e.contains("is not an API of the sslprobe catalog"), "{e}");
         for api in &catalog().apis {
-            assert!(e.contains(&var_name(&api.name)), "{e} should list {}", api.name);
+            assert!(
+                e.contains(&var_name(&api.name)),
+                "{e} should list {}",
+                api.name
+            );
         }
         let e = err(&[("SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKET", "1")]);
-        assert!(e.contains("did you mean SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS"), "{e}");
+        assert!(
+            e.contains("did you mean SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS"),
+            "{e}"
+        );
     }
 
     #[test]
     fn bad_values_list_the_valid_ones() {
         let e = err(&[("SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS", "maybe")]);
-        assert!(e.contains("\"maybe\"") && e.contains("expected 0") && e.contains(": fn"), "{e}");
+        assert!(
+            e.contains("\"maybe\"") && e.contains("expected 0") && e.contains(": fn"),
+            "{e}"
+        );
         let e = err(&[("SSLPROBE_HAVE_SSL_CTX_SET_OPTIONS", "u128")]);
         assert!(e.contains("u64, c_ulong, u32, c_long_macro"), "{e}");
         for v in ["", " 1", "1 ", "true", "yes", "U32", "01"] {
@@ -562,13 +793,19 @@ mod tests {
             assert!(e.contains("expected 0"), "{v:?}: {e}");
         }
         let e = err(&[("SSLPROBE_NO_PROBE", "yes")]);
-        assert!(e.contains("SSLPROBE_NO_PROBE") && e.contains("expected 1"), "{e}");
+        assert!(
+            e.contains("SSLPROBE_NO_PROBE") && e.contains("expected 1"),
+            "{e}"
+        );
     }
 
     #[test]
     fn wrong_case_is_not_silently_ignored() {
         let e = err(&[("sslprobe_have_ssl_ctx_set_num_tickets", "1")]);
-        assert!(e.contains("did you mean SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS?"), "{e}");
+        assert!(
+            e.contains("did you mean SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS?"),
+            "{e}"
+        );
         let e = err(&[("SSLPROBE_HAVE_SSL_CTX_set_num_tickets", "1")]);
         assert!(e.contains("case-sensitive"), "{e}");
         let e = err(&[("Sslprobe_No_Probe", "1")]);
@@ -588,7 +825,10 @@ mod tests {
             "SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS=1",
         ] {
             let e = err(&[(name, "1")]);
-            assert!(e.contains("not an API of the sslprobe catalog"), "{name:?}: {e}");
+            assert!(
+                e.contains("not an API of the sslprobe catalog"),
+                "{name:?}: {e}"
+            );
         }
         // A variant value must be one of the API's variants, not just any identifier.
         let e = err(&[("SSLPROBE_HAVE_SSL_CTX_SET_OPTIONS", "u32;\n#error")]);
@@ -600,10 +840,16 @@ mod tests {
     fn non_utf8_is_an_error() {
         use std::os::unix::ffi::OsStringExt;
         let c = catalog();
-        let bad_value = vec![(OsString::from("SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS"), OsString::from_vec(vec![b'1', 0xff]))];
+        let bad_value = vec![(
+            OsString::from("SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS"),
+            OsString::from_vec(vec![b'1', 0xff]),
+        )];
         let e = Overrides::from_vars(&c, bad_value).unwrap_err().to_string();
         assert!(e.contains("not valid UTF-8"), "{e}");
-        let bad_name = vec![(OsString::from_vec(b"SSLPROBE_HAVE_\xff".to_vec()), OsString::from("1"))];
+        let bad_name = vec![(
+            OsString::from_vec(b"SSLPROBE_HAVE_\xff".to_vec()),
+            OsString::from("1"),
+        )];
         let e = Overrides::from_vars(&c, bad_name).unwrap_err().to_string();
         assert!(e.contains("not valid UTF-8"), "{e}");
         // Non-UTF-8 names without the prefix are none of our business.
@@ -613,9 +859,16 @@ mod tests {
 
     #[test]
     fn every_problem_is_reported_at_once() {
-        let e = err(&[("SSLPROBE_HAVE_FOO", "1"), ("SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS", "maybe"), ("SSLPROBE_ASSUME", "nope")]);
+        let e = err(&[
+            ("SSLPROBE_HAVE_FOO", "1"),
+            ("SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS", "maybe"),
+            ("SSLPROBE_ASSUME", "nope"),
+        ]);
         assert!(e.contains("3 problems"), "{e}");
-        assert!(e.contains("SSLPROBE_HAVE_FOO") && e.contains("maybe") && e.contains("nope"), "{e}");
+        assert!(
+            e.contains("SSLPROBE_HAVE_FOO") && e.contains("maybe") && e.contains("nope"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -630,27 +883,59 @@ mod tests {
             ("OpenSSL-3.0.0", Family::OpenSsl, "3.0.0"),
         ] {
             let a = Assume::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"));
-            assert_eq!((a.family, a.version.to_string()), (fam, v.to_string()), "{s}");
+            assert_eq!(
+                (a.family, a.version.to_string()),
+                (fam, v.to_string()),
+                "{s}"
+            );
         }
-        assert_eq!(Assume::parse("boringssl-44").unwrap().library().api_version, Some(44));
+        assert_eq!(
+            Assume::parse("boringssl-44").unwrap().library().api_version,
+            Some(44)
+        );
         for bad in [
-            "", "openssl", "openssl-", "-3.0.0", "openssl-3.0", "openssl-3", "openssl 3.0.0", "openssl-3.0.0 ",
-            " openssl-3.0.0", "openssl-v3.0.0", "libressl-3.5.0a", "boringssl-1.2", "boringssl-x", "wolfssl-5.0.0",
-            "openssl_3.0.0", "openssl-3.0.0-beta1",
+            "",
+            "openssl",
+            "openssl-",
+            "-3.0.0",
+            "openssl-3.0",
+            "openssl-3",
+            "openssl 3.0.0",
+            "openssl-3.0.0 ",
+            " openssl-3.0.0",
+            "openssl-v3.0.0",
+            "libressl-3.5.0a",
+            "boringssl-1.2",
+            "boringssl-x",
+            "wolfssl-5.0.0",
+            "openssl_3.0.0",
+            "openssl-3.0.0-beta1",
         ] {
             let e = Assume::parse(bad).expect_err(bad).to_string();
-            assert!(e.contains("SSLPROBE_ASSUME") && e.contains("openssl-3.0.13"), "{bad:?}: {e}");
+            assert!(
+                e.contains("SSLPROBE_ASSUME") && e.contains("openssl-3.0.13"),
+                "{bad:?}: {e}"
+            );
         }
-        assert!(Assume::parse("wolfssl-5.0.0").unwrap_err().to_string().contains("unknown family \"wolfssl\""));
+        assert!(Assume::parse("wolfssl-5.0.0")
+            .unwrap_err()
+            .to_string()
+            .contains("unknown family \"wolfssl\""));
     }
 
     #[test]
     fn no_probe_needs_assume() {
         let e = err(&[("SSLPROBE_NO_PROBE", "1")]);
-        assert!(e.contains("needs SSLPROBE_ASSUME") && e.contains("boringssl-44"), "{e}");
+        assert!(
+            e.contains("needs SSLPROBE_ASSUME") && e.contains("boringssl-44"),
+            "{e}"
+        );
         // A bad ASSUME is reported once, not twice.
         let e = err(&[("SSLPROBE_NO_PROBE", "1"), ("SSLPROBE_ASSUME", "x")]);
-        assert!(!e.contains("problems") && e.contains("SSLPROBE_ASSUME"), "{e}");
+        assert!(
+            !e.contains("problems") && e.contains("SSLPROBE_ASSUME"),
+            "{e}"
+        );
         let ov = parse(&[("SSLPROBE_NO_PROBE", "0")]).unwrap();
         assert!(!ov.no_probe && !ov.is_empty());
         assert_eq!(ov.records(), ["SSLPROBE_NO_PROBE=0"]);
@@ -659,31 +944,60 @@ mod tests {
     #[test]
     fn assumed_results_follow_the_db() {
         let c = catalog();
-        let ov = parse(&[("SSLPROBE_NO_PROBE", "1"), ("SSLPROBE_ASSUME", "openssl-1.1.0i")]).unwrap();
+        let ov = parse(&[
+            ("SSLPROBE_NO_PROBE", "1"),
+            ("SSLPROBE_ASSUME", "openssl-1.1.0i"),
+        ])
+        .unwrap();
         let r = ov.assumed(&c, location()).unwrap();
         assert_eq!(r.compiler_runs, 0);
-        assert_eq!(r.overrides, ["SSLPROBE_NO_PROBE=1", "SSLPROBE_ASSUME=openssl-1.1.0i"]);
+        assert_eq!(
+            r.overrides,
+            ["SSLPROBE_NO_PROBE=1", "SSLPROBE_ASSUME=openssl-1.1.0i"]
+        );
         assert_eq!(r.apis.len(), c.apis.len());
         for a in &r.apis {
             assert_eq!(a.source, Source::Assumed, "{}", a.name);
             assert!(a.db_agrees, "{}", a.name);
             let api = c.get(&a.name).unwrap();
-            assert_eq!(a.present, api.db_for(Family::OpenSsl).has(&r.library.version), "{}", a.name);
+            assert_eq!(
+                a.present,
+                api.db_for(Family::OpenSsl).has(&r.library.version),
+                "{}",
+                a.name
+            );
         }
         let nt = r.get("SSL_CTX_set_num_tickets").unwrap();
         assert!(!nt.present);
-        assert!(nt.failure.as_deref().unwrap().contains("assumed absent"), "{nt:?}");
+        assert!(
+            nt.failure.as_deref().unwrap().contains("assumed absent"),
+            "{nt:?}"
+        );
         // OpenSSL 1.1.0: unsigned long options.
-        assert_eq!(r.get("SSL_CTX_set_options").unwrap().variant.as_deref(), Some("u64"));
+        assert_eq!(
+            r.get("SSL_CTX_set_options").unwrap().variant.as_deref(),
+            Some("u64")
+        );
         assert!(r.disagreements().is_empty());
 
-        let ov = parse(&[("SSLPROBE_NO_PROBE", "1"), ("SSLPROBE_ASSUME", "boringssl-44")]).unwrap();
+        let ov = parse(&[
+            ("SSLPROBE_NO_PROBE", "1"),
+            ("SSLPROBE_ASSUME", "boringssl-44"),
+        ])
+        .unwrap();
         let r = ov.assumed(&c, location()).unwrap();
-        assert_eq!(r.get("SSL_CTX_set_options").unwrap().variant.as_deref(), Some("u32"));
+        assert_eq!(
+            r.get("SSL_CTX_set_options").unwrap().variant.as_deref(),
+            Some("u32")
+        );
         assert!(r.get("SSL_CTX_set_num_tickets").unwrap().present);
         assert!(!r.get("SSL_set_num_tickets").unwrap().present);
 
-        let ov = parse(&[("SSLPROBE_NO_PROBE", "1"), ("SSLPROBE_ASSUME", "libressl-3.5.0")]).unwrap();
+        let ov = parse(&[
+            ("SSLPROBE_NO_PROBE", "1"),
+            ("SSLPROBE_ASSUME", "libressl-3.5.0"),
+        ])
+        .unwrap();
         let r = ov.assumed(&c, location()).unwrap();
         let nt = r.get("SSL_CTX_set_num_tickets").unwrap();
         assert!(nt.present && !nt.effective, "LibreSSL's stub: {nt:?}");
@@ -702,20 +1016,39 @@ mod tests {
         .unwrap();
         let r = ov.assumed(&c, location()).unwrap();
         let nt = r.get("SSL_CTX_set_num_tickets").unwrap();
-        assert!(nt.present && nt.source == Source::Override && !nt.db_agrees, "{nt:?}");
+        assert!(
+            nt.present && nt.source == Source::Override && !nt.db_agrees,
+            "{nt:?}"
+        );
         let op = r.get("SSL_OP_NO_TICKET").unwrap();
         assert!(!op.present && op.source == Source::Override, "{op:?}");
-        assert!(op.failure.as_deref().unwrap().contains("SSLPROBE_HAVE_SSL_OP_NO_TICKET=0"), "{op:?}");
+        assert!(
+            op.failure
+                .as_deref()
+                .unwrap()
+                .contains("SSLPROBE_HAVE_SSL_OP_NO_TICKET=0"),
+            "{op:?}"
+        );
         let so = r.get("SSL_CTX_set_options").unwrap();
-        assert_eq!((so.variant.as_deref(), so.kind), (Some("c_long_macro"), Some(Kind::Macro)));
-        assert_eq!(r.get("SSL_CTX_set_keylog_callback").unwrap().source, Source::Assumed);
+        assert_eq!(
+            (so.variant.as_deref(), so.kind),
+            (Some("c_long_macro"), Some(Kind::Macro))
+        );
+        assert_eq!(
+            r.get("SSL_CTX_set_keylog_callback").unwrap().source,
+            Source::Assumed
+        );
         assert_eq!(r.overrides.len(), 5);
     }
 
     #[test]
     fn forced_present_takes_the_db_variant_for_the_library() {
         let c = catalog();
-        let ov = parse(&[("SSLPROBE_HAVE_SSL_CTX_SET_OPTIONS", "1"), ("SSLPROBE_HAVE_SSL_CTX_GET_NUM_TICKETS", "1")]).unwrap();
+        let ov = parse(&[
+            ("SSLPROBE_HAVE_SSL_CTX_SET_OPTIONS", "1"),
+            ("SSLPROBE_HAVE_SSL_CTX_GET_NUM_TICKETS", "1"),
+        ])
+        .unwrap();
         let api = c.get("SSL_CTX_set_options").unwrap();
         let v = |l: &Library| ov.result_for(api, l).unwrap().variant.unwrap();
         assert_eq!(v(&lib(Family::OpenSsl, "3.0.19")), "u64");
@@ -724,9 +1057,22 @@ mod tests {
         assert_eq!(v(&lib(Family::LibreSsl, "3.8.0")), "c_long_macro");
         // The DB says OpenSSL 1.0.1 has no SSL_CTX_set_options variant: the first one.
         assert_eq!(v(&lib(Family::OpenSsl, "1.0.1u")), "u64");
-        let g = ov.result_for(c.get("SSL_CTX_get_num_tickets").unwrap(), &lib(Family::OpenSsl, "1.1.0i")).unwrap();
-        assert_eq!((g.variant.as_deref(), g.db_agrees), (Some("const_ctx"), false));
-        assert!(ov.result_for(c.get("SSL_OP_NO_TICKET").unwrap(), &lib(Family::OpenSsl, "3.0.0")).is_none());
+        let g = ov
+            .result_for(
+                c.get("SSL_CTX_get_num_tickets").unwrap(),
+                &lib(Family::OpenSsl, "1.1.0i"),
+            )
+            .unwrap();
+        assert_eq!(
+            (g.variant.as_deref(), g.db_agrees),
+            (Some("const_ctx"), false)
+        );
+        assert!(ov
+            .result_for(
+                c.get("SSL_OP_NO_TICKET").unwrap(),
+                &lib(Family::OpenSsl, "3.0.0")
+            )
+            .is_none());
     }
 
     #[test]
@@ -739,7 +1085,11 @@ mod tests {
         let probed = Results {
             library: probed_lib.clone(),
             location: location(),
-            apis: rest.apis.iter().map(|a| Results::classify(a, &probed_lib, None, Source::Probe, Some("x".into()))).collect(),
+            apis: rest
+                .apis
+                .iter()
+                .map(|a| Results::classify(a, &probed_lib, None, Source::Probe, Some("x".into())))
+                .collect(),
             compiler_runs: 1,
             elapsed_ms: 1,
             overrides: vec![],
@@ -749,10 +1099,16 @@ mod tests {
         let names: Vec<&str> = r.apis.iter().map(|a| a.name.as_str()).collect();
         let want: Vec<&str> = c.apis.iter().map(|a| a.name.as_str()).collect();
         assert_eq!(names, want);
-        assert_eq!(r.get("SSL_CTX_set_num_tickets").unwrap().source, Source::Override);
+        assert_eq!(
+            r.get("SSL_CTX_set_num_tickets").unwrap().source,
+            Source::Override
+        );
         assert_eq!(r.overrides, ["SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS=0"]);
         // A result missing for an API that was not overridden is an error, not "absent".
-        let empty = Results { apis: vec![], ..r.clone() };
+        let empty = Results {
+            apis: vec![],
+            ..r.clone()
+        };
         assert!(ov.merge(&c, empty).is_err());
     }
 }

@@ -1,10 +1,14 @@
 //! Probe: compile and link small C programs against the located library. Never run them.
 //!
 //! Every catalog variant becomes one uniquely named function. In [`Mode::Batched`] (the default)
-//! all of them go into one generated translation unit that is compiled and linked by a single
-//! compiler invocation — when everything is present, the whole catalog costs one compile and one
-//! link, the same as a single probe. When that run fails, the failures are attributed without
-//! guessing, the culprits are dropped and the rest is retried:
+//! the variants go into generated translation units that are each compiled and linked by a
+//! single compiler invocation. An API's result is its first variant that compiles and links, so
+//! variants after one known to pass are never compiled. The first round is planned from the
+//! knowledge DB — one unit with the variants expected to win, one beside it with those expected
+//! to fail — so that on a library the DB knows, the whole catalog costs one round of two
+//! parallel compiles. The plan only orders work: every result comes from a compiler run, and a
+//! wrong expectation costs a round, never a wrong answer. When a unit fails, the failures are
+//! attributed without guessing, the culprits are dropped and the rest is retried:
 //!
 //! - compiler diagnostics by location: every block carries a `#line` directive pointing at its
 //!   probe file, and every shared `#include` a `#line` naming the include, so `file:line: error:`
@@ -17,9 +21,9 @@
 //! Output that cannot be read (another compiler or linker, another language) falls back to
 //! bisection, which ends in compiling single probes. [`Mode::OneAtATime`] compiles every
 //! variant on its own. Both modes, and bisection, give identical results, failure excerpts
-//! included; the test suite checks that over the real catalog. Separate compiles (one at a time,
-//! bisection, and identification running beside the first batch) run in parallel within Cargo's
-//! jobserver limits (`NUM_JOBS` / available parallelism outside Cargo).
+//! included; the test suite checks that over the real catalog. Separate compiles (the two units
+//! of the first round, one at a time, bisection) run in parallel within Cargo's jobserver
+//! limits (`NUM_JOBS` / available parallelism outside Cargo).
 //!
 //! A sanity probe (`SSL_CTX_new`) is part of every batch. It runs on its own only when it is
 //! implicated or the output cannot be read; if it fails on its own, probing stops with
@@ -460,8 +464,7 @@ impl Prober {
 
     /// Identify, then probe every API of the catalog.
     ///
-    /// Identification (one preprocessor run) runs beside the first batch when a second job is
-    /// allowed. The scratch directory is removed afterwards, whatever happened.
+    /// The scratch directory is removed afterwards, whatever happened.
     pub fn run(&self, catalog: &Catalog, log: &mut Log) -> Result<Results> {
         let start = Instant::now();
         std::fs::create_dir_all(&self.scratch).map_err(|e| Error::io(&self.scratch, e))?;
@@ -495,11 +498,7 @@ impl Prober {
             apis.push(Results::classify(api, &library, found, Source::Probe, failure));
         }
         let elapsed = start.elapsed();
-        log.note(&format!(
-            "done: {} compiler runs in {} ms",
-            self.runs.load(Ordering::Relaxed),
-            elapsed.as_millis()
-        ));
+        log.note(&format!("done: {} compiler runs in {} ms", self.runs.load(Ordering::Relaxed), elapsed.as_millis()));
         Ok(Results {
             library,
             location: self.loc.clone(),
@@ -512,40 +511,14 @@ impl Prober {
     }
 
     fn identify_and_probe(&self, catalog: &Catalog, log: &mut Log) -> Result<(Library, Probed)> {
-        let (blocks, _) = self.blocks(catalog);
-        let token = if self.jobs > 1 {
-            match try_token() {
-                TokenState::Got(t) => Some(t),
-                TokenState::NotNow | TokenState::Never => None,
-            }
-        } else {
-            None
-        };
-        let Some(token) = token else {
-            let library = self.identify(catalog, log)?;
-            log.note(&format!("identified {}", library.describe()));
-            let probed = self.probe_blocks(&blocks, log)?;
-            return Ok((library, probed));
-        };
-        let (identified, probed) = std::thread::scope(|s| {
-            let handle = s.spawn(move || {
-                let _token = token;
-                let mut l = Log::in_memory();
-                let r = self.identify(catalog, &mut l);
-                (r, l)
-            });
-            let probed = self.probe_blocks(&blocks, log);
-            (handle.join(), probed)
-        });
-        let (library, id_log) = match identified {
-            Ok(x) => x,
-            Err(panic) => std::panic::resume_unwind(panic),
-        };
-        log.note("identification (ran beside the first batch):");
-        log.append(id_log.text());
-        let library = library?;
+        let library = self.identify(catalog, log)?;
         log.note(&format!("identified {}", library.describe()));
-        Ok((library, probed?))
+        let (blocks, ids) = self.blocks(catalog);
+        let probed = match self.mode {
+            Mode::Batched => self.batched(&blocks, &ids, &expected_winners(catalog, &library), log)?,
+            Mode::OneAtATime => self.one_at_a_time(&blocks, log)?,
+        };
+        Ok((library, probed))
     }
 
     fn blocks(&self, catalog: &Catalog) -> (Vec<Block>, Vec<(usize, usize)>) {
@@ -572,13 +545,6 @@ impl Prober {
         (blocks, ids)
     }
 
-    fn probe_blocks(&self, blocks: &[Block], log: &mut Log) -> Result<Probed> {
-        match self.mode {
-            Mode::Batched => self.batched(blocks, log),
-            Mode::OneAtATime => self.one_at_a_time(blocks, log),
-        }
-    }
-
     fn sanity_alone(&self, blocks: &[Block], log: &mut Log) -> Result<()> {
         let a = self.attempt(blocks, &[SANITY], "sanity probe: SSL_CTX_new", log)?;
         if a.ok {
@@ -593,48 +559,88 @@ impl Prober {
         })
     }
 
-    fn batched(&self, blocks: &[Block], log: &mut Log) -> Result<Probed> {
+    /// The batched engine.
+    ///
+    /// An API's result is its first variant (in catalog order) that compiles and links, so a
+    /// variant only needs probing while every variant before it is known to fail and none of
+    /// them is known to pass: [`needed`]. Each round compiles and links the needed blocks —
+    /// the first round as two translation units run side by side, planned from the knowledge
+    /// DB (`expected`): the variants expected to win (which should all pass) and the variants
+    /// before them or of APIs expected absent (which should all fail, every failure attributed).
+    /// The plan only orders the work: every result still comes from a compiler run, and a wrong
+    /// plan costs one more round, never a wrong answer. Later rounds retry what is still needed
+    /// in one unit. A unit whose failure cannot be attributed is bisected.
+    fn batched(&self, blocks: &[Block], ids: &[(usize, usize)], expected: &[Expect], log: &mut Log) -> Result<Probed> {
         let mut probed = Probed::default();
-        let mut remaining: Vec<usize> = (0..blocks.len()).collect();
+        let mut sanity_checked = false;
         for round in 1.. {
-            let a = self.attempt(blocks, &remaining, &format!("batch {round}: {} probes", remaining.len()), log)?;
-            if a.ok {
-                probed.outcomes.extend(remaining.into_iter().map(|i| (i, Ok(()))));
-                probed.headers.extend(a.deps);
-                return Ok(probed);
+            let need = needed(ids, &probed.outcomes);
+            if need.is_empty() {
+                break;
             }
-            let mut culprits: BTreeSet<usize> = if self.force_bisect {
-                log.note("forced bisection: the compiler/linker output is not read");
-                BTreeSet::new()
+            let groups: Vec<Vec<usize>> = if round == 1 && !self.force_bisect {
+                let (likely_pass, likely_fail) = plan(ids, expected, &need);
+                log.note(&format!(
+                    "round 1: {} variants expected to pass, {} expected to fail (knowledge DB); {} deferred",
+                    likely_pass.len(),
+                    likely_fail.len(),
+                    need.len() - likely_pass.len() - likely_fail.len()
+                ));
+                [likely_pass, likely_fail].into_iter().filter(|g| !g.is_empty()).collect()
             } else {
-                a.culprits.iter().copied().filter(|c| remaining.contains(c)).collect()
+                vec![need]
             };
-            // The sanity probe is part of every batch, so a batch that passes confirms it. It
-            // runs on its own only when it is implicated, or when the output cannot be read.
-            if culprits.contains(&SANITY) || culprits.is_empty() {
-                self.sanity_alone(blocks, log)?;
-                culprits.remove(&SANITY);
+            let work = |set: Vec<usize>, l: &mut Log| -> (Result<(Vec<usize>, Attempt)>, Vec<Vec<usize>>) {
+                let mut with_sanity = vec![SANITY];
+                with_sanity.extend_from_slice(&set);
+                let what = format!("batch {round}: {} probes", set.len());
+                (self.attempt(blocks, &with_sanity, &what, l).map(|a| (set, a)), Vec::new())
+            };
+            let mut done = self.parallel(groups, &work);
+            done.sort_by_key(|(k, _, _)| *k);
+            let mut unreadable: Vec<usize> = Vec::new();
+            for (_, r, l) in done {
+                log.append(l.text());
+                let (set, a) = r?;
+                if a.ok {
+                    probed.outcomes.extend(set.iter().map(|i| (*i, Ok(()))));
+                    probed.headers.extend(a.deps);
+                    continue;
+                }
+                let culprits: BTreeSet<usize> =
+                    if self.force_bisect { BTreeSet::new() } else { a.culprits.iter().copied().filter(|c| set.contains(c)).collect() };
+                if culprits.is_empty() || a.culprits.contains(&SANITY) || round >= MAX_ROUNDS {
+                    unreadable.extend(set);
+                    continue;
+                }
+                log.note(&format!(
+                    "attributed {} failure(s): {}",
+                    culprits.len(),
+                    culprits.iter().map(|c| blocks[*c].func.as_str()).collect::<Vec<_>>().join(", ")
+                ));
+                for c in culprits {
+                    probed.outcomes.insert(c, Err(a.excerpts.get(&c).cloned().unwrap_or_else(|| first_errors(&a.output))));
+                }
             }
-            if culprits.is_empty() || round >= MAX_ROUNDS {
-                log.note("could not attribute every failure from the compiler/linker output: bisecting");
-                let rest: Vec<usize> = remaining.into_iter().filter(|i| *i != SANITY).collect();
-                let bisected = self.bisect(blocks, rest, log)?;
-                probed.outcomes.insert(SANITY, Ok(()));
+            if !unreadable.is_empty() {
+                // The sanity probe is in every unit, so a unit that passes confirms it. It runs on
+                // its own only when it is implicated or the output cannot be read.
+                if !sanity_checked {
+                    self.sanity_alone(blocks, log)?;
+                    sanity_checked = true;
+                }
+                log.note(if self.force_bisect {
+                    "forced bisection: the compiler/linker output is not read"
+                } else {
+                    "could not attribute every failure from the compiler/linker output: bisecting"
+                });
+                let bisected = self.bisect(blocks, unreadable, log)?;
                 probed.outcomes.extend(bisected.outcomes);
                 probed.headers.extend(bisected.headers);
-                return Ok(probed);
             }
-            log.note(&format!(
-                "attributed {} failure(s): {}; retrying without them",
-                culprits.len(),
-                culprits.iter().map(|c| blocks[*c].func.as_str()).collect::<Vec<_>>().join(", ")
-            ));
-            for c in &culprits {
-                probed.outcomes.insert(*c, Err(a.excerpts.get(c).cloned().unwrap_or_else(|| first_errors(&a.output))));
-            }
-            remaining.retain(|i| !culprits.contains(i));
         }
-        unreachable!("the loop returns")
+        probed.outcomes.insert(SANITY, Ok(()));
+        Ok(probed)
     }
 
     /// Bisects `set` (sanity not included): a passing subset is done, a failing one is split,
@@ -821,11 +827,12 @@ impl Prober {
         let src = self.source(blocks, set);
         std::fs::write(&src_path, &src).map_err(|e| Error::io(&src_path, e))?;
         let mut cmd = self.cc.compile_link_command(&self.loc, &src_path, &exe)?;
-        // The header list for rerun-if-changed comes from the compile that succeeds.
+        // The header list for rerun-if-changed comes from the compiles that succeed.
         cmd.arg("-MD").arg("-MF").arg(&dep).arg("-MT").arg("sslprobe");
         // Diagnostics in English and plain quotes: they are parsed.
         cmd.env("LC_ALL", "C");
         let command = render_command(&cmd);
+        let started = Instant::now();
         let out = cmd.output().map_err(|e| Error::Toolchain {
             message: format!("could not run the C compiler {}: {e}\n  command: {command}", self.cc.path().display()),
         })?;
@@ -839,10 +846,80 @@ impl Prober {
             let _ = std::fs::remove_file(p);
         }
         let output = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        log.entry(what, &src, &command, out.status.code(), &output);
+        log.entry(&format!("{what} ({} ms)", started.elapsed().as_millis()), &src, &command, out.status.code(), &output);
         let (culprits, excerpts) = if ok { Default::default() } else { attribute(blocks, set, &output) };
         Ok(Attempt { ok, output, command, culprits, excerpts, deps })
     }
+}
+
+/// What the knowledge DB expects of one API in the identified library: only used to plan the
+/// first batch round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// Absent: every variant should fail.
+    Absent,
+    /// Present as this variant (index).
+    Variant(usize),
+    /// Present, variant not recorded.
+    Unknown,
+}
+
+fn expected_winners(catalog: &Catalog, library: &Library) -> Vec<Expect> {
+    catalog
+        .apis
+        .iter()
+        .map(|api| {
+            let db = api.db_for(library.family);
+            if !db.has(&library.version) {
+                return Expect::Absent;
+            }
+            match db.variant_at(&library.version) {
+                Some(v) => api.variants.iter().position(|x| x.name == v).map_or(Expect::Unknown, Expect::Variant),
+                None if api.variants.len() == 1 => Expect::Variant(0),
+                None => Expect::Unknown,
+            }
+        })
+        .collect()
+}
+
+/// The blocks (indices) still worth probing: for each API, the variants with no outcome yet
+/// that come before its first variant known to pass. The sanity block is never listed.
+fn needed(ids: &[(usize, usize)], outcomes: &Outcomes) -> Vec<usize> {
+    let mut first_pass: BTreeMap<usize, usize> = BTreeMap::new();
+    for (i, r) in outcomes {
+        if *i != SANITY && r.is_ok() {
+            let (api, v) = ids[*i];
+            let e = first_pass.entry(api).or_insert(v);
+            *e = (*e).min(v);
+        }
+    }
+    (1..ids.len())
+        .filter(|i| !outcomes.contains_key(i))
+        .filter(|i| {
+            let (api, v) = ids[*i];
+            first_pass.get(&api).is_none_or(|p| v < *p)
+        })
+        .collect()
+}
+
+/// Splits the needed blocks of the first round: the expected winners (which should pass), and
+/// the variants before them and all variants of APIs expected absent (which should fail).
+/// Variants after an expected winner are left out: they matter only if it fails. Where the DB
+/// does not name the variant, the first one is expected to pass and the others are probed too.
+fn plan(ids: &[(usize, usize)], expected: &[Expect], need: &[usize]) -> (Vec<usize>, Vec<usize>) {
+    let (mut pass, mut fail) = (Vec::new(), Vec::new());
+    for &i in need {
+        let (api, v) = ids[i];
+        match expected.get(api).copied().unwrap_or(Expect::Unknown) {
+            Expect::Variant(k) if v == k => pass.push(i),
+            Expect::Variant(k) if v < k => fail.push(i),
+            Expect::Variant(_) => {}
+            Expect::Absent => fail.push(i),
+            Expect::Unknown if v == 0 => pass.push(i),
+            Expect::Unknown => fail.push(i),
+        }
+    }
+    (pass, fail)
 }
 
 struct Attempt {
@@ -929,7 +1006,7 @@ fn undefined_symbol(line: &str) -> Option<(String, String)> {
     if let Some(i) = line.find("\", referenced from:") {
         let sym = line[..i].trim().trim_start_matches('"');
         if !sym.is_empty() {
-            return Some((sym.to_string(), format!("undefined symbol {sym}")));
+            return Some((sym.to_string(), format!("undefined symbol: {sym}")));
         }
     }
     None

@@ -116,20 +116,28 @@ fn real_catalog_system_openssl_all_modes_agree() {
     let variants: usize = catalog.apis.iter().map(|a| a.variants.len()).sum();
     assert!(variants > catalog.apis.len(), "the catalog should have APIs with several variants");
     assert!(r.apis.iter().any(|a| a.present), "nothing present in the system OpenSSL?\n{log}");
-    // identify + one batch per failure stage + the passing batch: never one run per probe.
+    // identify + one round of two units (the expected winners, the expected failures), maybe a
+    // second if the DB is wrong somewhere: never one run per probe.
     assert!(r.compiler_runs <= 4, "batched probing took {} compiler runs:\n{log}", r.compiler_runs);
     assert!(!log.contains("bisecting"), "the system toolchain's output must be attributed, not bisected:\n{log}");
     assert_headers(&r);
 }
 
-/// A catalog written to a temporary directory.
-fn synthetic(name: &str, apis: &[(&str, &str, &str)]) -> Catalog {
+/// One synthetic API: name, `variants = [...]` entries, the probe file, and what its knowledge
+/// DB says for OpenSSL (the engine plans its first round from it; results never depend on it).
+type SynApi = (&'static str, &'static str, &'static str, &'static str);
+
+/// A catalog written to a temporary directory. With `db_knows`, each API's OpenSSL DB entry is
+/// the given one; without, every API is claimed present since 1.0.2 (a DB that is wrong about
+/// everything missing, which must cost rounds, never correctness).
+fn synthetic(name: &str, apis: &[SynApi], db_knows: bool) -> Catalog {
     let dir = scratch(&format!("catalog-{name}"));
     let mut toml = String::new();
-    for (api, variants, file) in apis {
+    for (api, variants, file, db) in apis {
+        let db = if db_knows { db } else { "{ since = \"1.0.2\" }" };
         toml.push_str(&format!(
             "[[api]]\nname = \"{api}\"\ndoc = \"test\"\nvariants = [ {variants} ]\n[api.db]\n\
-             openssl = {{ since = \"1.0.2\" }}\nlibressl = {{ since = \"never\" }}\n\
+             openssl = {db}\nlibressl = {{ since = \"never\" }}\n\
              boringssl = {{ since = \"never\" }}\nawslc = {{ since = \"never\" }}\n\n"
         ));
         std::fs::write(dir.join(format!("{}.c", api.to_ascii_lowercase())), file).expect("write probe");
@@ -138,43 +146,49 @@ fn synthetic(name: &str, apis: &[(&str, &str, &str)]) -> Catalog {
     Catalog::load(&dir).expect("load synthetic catalog").0
 }
 
+const PRESENT: &str = r#"{ since = "1.0.2" }"#;
+const ABSENT: &str = r#"{ since = "never" }"#;
 const FN: &str = r#"{ name = "fn", kind = "function", rust = "()" }"#;
 
-fn present_api() -> (&'static str, &'static str, &'static str) {
+fn present_api() -> SynApi {
     (
         "SSL_CTX_set_verify_depth",
         r#"{ name = "wrong", kind = "function", rust = "()" }, { name = "right", kind = "function", rust = "()" }"#,
         "#include <openssl/ssl.h>\n\nSSLPROBE_VARIANT(wrong)\n{\n    int (*volatile p)(SSL_CTX *, char *) = SSL_CTX_set_verify_depth;\n    (void)p;\n}\n\n\
          SSLPROBE_VARIANT(right)\n{\n    void (*volatile p)(SSL_CTX *, int) = SSL_CTX_set_verify_depth;\n    (void)p;\n}\n",
+        r#"{ since = "1.0.2", variant = "right" }"#,
     )
 }
 
-fn compile_failures() -> Vec<(&'static str, &'static str, &'static str)> {
+fn compile_failures() -> Vec<SynApi> {
     vec![
         present_api(),
         (
             "SSL_CTX_definitely_missing",
             FN,
             "#include <openssl/ssl.h>\n\nSSLPROBE_VARIANT(fn)\n{\n    int (*volatile p)(SSL_CTX *) = SSL_CTX_definitely_missing;\n    (void)p;\n}\n",
+            ABSENT,
         ),
         (
             "SSLPROBE_NOT_A_MACRO",
             r#"{ name = "macro", kind = "macro" }"#,
             "#include <openssl/ssl.h>\n\nSSLPROBE_VARIANT(macro)\n{\n#ifndef SSLPROBE_NOT_A_MACRO\n#error \"SSLPROBE_NOT_A_MACRO is not a macro here\"\n#endif\n}\n",
+            ABSENT,
         ),
     ]
 }
 
 /// A present API with a single variant: it adds no compile failure of its own.
-fn plain_present_api() -> (&'static str, &'static str, &'static str) {
+fn plain_present_api() -> SynApi {
     (
         "SSL_CTX_new",
         FN,
         "#include <openssl/ssl.h>\n\nSSLPROBE_VARIANT(fn)\n{\n    SSL_CTX *(*volatile p)(const SSL_METHOD *) = SSL_CTX_new;\n    (void)p;\n}\n",
+        PRESENT,
     )
 }
 
-fn link_failures() -> Vec<(&'static str, &'static str, &'static str)> {
+fn link_failures() -> Vec<SynApi> {
     vec![
         plain_present_api(),
         (
@@ -182,23 +196,26 @@ fn link_failures() -> Vec<(&'static str, &'static str, &'static str)> {
             FN,
             "#include <openssl/ssl.h>\n\nSSLPROBE_VARIANT(fn)\n{\n    extern int SSL_CTX_declared_missing(SSL_CTX *);\n    \
              int (*volatile p)(SSL_CTX *) = SSL_CTX_declared_missing;\n    (void)p;\n}\n",
+            ABSENT,
         ),
         (
             "SSL_declared_missing_twice",
             FN,
             "#include <openssl/ssl.h>\n\nSSLPROBE_VARIANT(fn)\n{\n    extern int SSL_missing_one(SSL *);\n    extern int SSL_missing_two(SSL *);\n    \
              int (*volatile p)(SSL *) = SSL_missing_one;\n    p = SSL_missing_two;\n    (void)p;\n}\n",
+            ABSENT,
         ),
     ]
 }
 
-fn header_failure() -> Vec<(&'static str, &'static str, &'static str)> {
+fn header_failure() -> Vec<SynApi> {
     vec![
         plain_present_api(),
         (
             "SSL_from_a_missing_header",
             FN,
             "#include <openssl/ssl.h>\n#include <openssl/sslprobe_definitely_missing.h>\n\nSSLPROBE_VARIANT(fn)\n{\n    (void)0;\n}\n",
+            ABSENT,
         ),
     ]
 }
@@ -217,12 +234,15 @@ fn assert_verify_depth_right(r: &Results) {
 
 #[test]
 fn compile_failures_are_attributed_in_one_round() {
-    let catalog = synthetic("compile", &compile_failures());
+    let catalog = synthetic("compile", &compile_failures(), true);
     let (r, log) = assert_all_modes_agree(&catalog, &system_location(), "compile");
-    // identify + the batch that fails (all three compile errors attributed) + the batch that passes.
+    // identify + one round: the expected winners pass, the three compile failures beside them
+    // are all attributed.
     assert_eq!(r.compiler_runs, 3, "{log}");
     assert_verify_depth_right(&r);
-    assert!(failure_of(&r, "SSL_CTX_definitely_missing").contains("probes/ssl_ctx_definitely_missing.c:5:"));
+    // The diagnostic points into the probe file (line 5, column 36: the name), via `#line`.
+    let missing = failure_of(&r, "SSL_CTX_definitely_missing");
+    assert!(missing.starts_with("probes/ssl_ctx_definitely_missing.c:5:36: error:"), "{missing}");
     assert!(failure_of(&r, "SSLPROBE_NOT_A_MACRO").contains("#error"));
     assert!(log.contains("incompatible pointer type"), "the wrong prototype must fail by diagnostic:\n{log}");
     assert_headers(&r);
@@ -230,7 +250,7 @@ fn compile_failures_are_attributed_in_one_round() {
 
 #[test]
 fn link_failures_are_attributed_in_one_round() {
-    let catalog = synthetic("link", &link_failures());
+    let catalog = synthetic("link", &link_failures(), true);
     let (r, log) = assert_all_modes_agree(&catalog, &system_location(), "link");
     assert_eq!(r.compiler_runs, 3, "{log}");
     assert!(r.get("SSL_CTX_new").is_some_and(|a| a.present));
@@ -241,7 +261,7 @@ fn link_failures_are_attributed_in_one_round() {
 
 #[test]
 fn missing_header_is_attributed_in_one_round() {
-    let catalog = synthetic("header", &header_failure());
+    let catalog = synthetic("header", &header_failure(), true);
     let (r, log) = assert_all_modes_agree(&catalog, &system_location(), "header");
     assert_eq!(r.compiler_runs, 3, "{log}");
     assert!(r.get("SSL_CTX_new").is_some_and(|a| a.present));
@@ -249,16 +269,19 @@ fn missing_header_is_attributed_in_one_round() {
 }
 
 #[test]
-fn every_failure_kind_at_once() {
+fn every_failure_kind_at_once_with_a_wrong_db() {
     let mut apis = compile_failures();
     apis.extend(link_failures());
     apis.extend(header_failure().into_iter().skip(1));
-    let catalog = synthetic("all", &apis);
+    // The DB claims everything present: the plan is wrong, so every failure lands in the unit
+    // expected to pass. A missing header stops the compiler (a fatal error), so rounds follow
+    // the stages: the header, then the compile errors, then the link errors, then a pass.
+    let catalog = synthetic("all", &apis, false);
     let (r, log) = assert_all_modes_agree(&catalog, &system_location(), "all");
-    // A missing header stops the compiler (fatal error), then the compile errors, then the link
-    // errors: one round per stage, identify, and the passing batch.
-    assert!(r.compiler_runs <= 5, "{} runs:\n{log}", r.compiler_runs);
+    assert!(r.compiler_runs <= 6, "{} runs:\n{log}", r.compiler_runs);
+    assert!(!log.contains("bisecting"), "{log}");
     assert_eq!(r.apis.iter().filter(|a| !a.present).count(), 5, "{log}");
+    assert_verify_depth_right(&r);
 }
 
 /// Runs one `#[ignore]`d child test of this binary with `CFLAGS=-fuse-ld=<linker>`: the C
@@ -286,7 +309,7 @@ fn with_linker(linker: &str, program: &str) {
 #[ignore = "run by the *_linker tests in a child process with CFLAGS=-fuse-ld=..."]
 fn linker_child() {
     let linker = std::env::var("SSLPROBE_TEST_LINKER").expect("set by the parent test");
-    let catalog = synthetic(&format!("linker-{linker}"), &link_failures());
+    let catalog = synthetic(&format!("linker-{linker}"), &link_failures(), true);
     let (r, log) = assert_all_modes_agree(&catalog, &system_location(), &format!("linker-{linker}"));
     assert!(log.contains(&format!("-fuse-ld={linker}")), "CFLAGS did not reach the compiler:\n{log}");
     assert_eq!(r.compiler_runs, 3, "{log}");

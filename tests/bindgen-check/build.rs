@@ -51,35 +51,53 @@ struct Func {
 }
 
 fn run() -> Result<(), String> {
-    let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").ok_or("CARGO_MANIFEST_DIR is not set")?);
+    let manifest = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").ok_or("CARGO_MANIFEST_DIR is not set")?,
+    );
     let out = PathBuf::from(std::env::var_os("OUT_DIR").ok_or("OUT_DIR is not set")?);
     let probes = manifest.join("../../probes");
-    let (catalog, files) = Catalog::load(&probes).map_err(|e| format!("loading the catalog: {e}"))?;
+    let (catalog, files) =
+        Catalog::load(&probes).map_err(|e| format!("loading the catalog: {e}"))?;
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
     }
     for k in KEYS {
         println!("cargo:rerun-if-env-changed=DEP_SSLPROBE_{k}");
     }
-    let meta = Metadata::parse(|k| std::env::var(format!("DEP_SSLPROBE_{k}")).ok()).map_err(|e| e.to_string())?;
+    let meta = Metadata::parse(|k| std::env::var(format!("DEP_SSLPROBE_{k}")).ok())
+        .map_err(|e| e.to_string())?;
 
     let mut funcs = Vec::new();
     for name in &meta.have {
-        let api = catalog
-            .get(name)
-            .ok_or_else(|| format!("DEP_SSLPROBE_HAVE names {name}, which {} does not list", probes.display()))?;
+        let api = catalog.get(name).ok_or_else(|| {
+            format!(
+                "DEP_SSLPROBE_HAVE names {name}, which {} does not list",
+                probes.display()
+            )
+        })?;
         let variant = if api.variants.len() == 1 {
             &api.variants[0]
         } else {
-            let v = meta.variants.get(name).ok_or_else(|| format!("DEP_SSLPROBE_VARIANTS has no entry for {name}"))?;
-            api.variant(v).ok_or_else(|| format!("{name}: unknown variant {v} in DEP_SSLPROBE_VARIANTS"))?
+            let v = meta
+                .variants
+                .get(name)
+                .ok_or_else(|| format!("DEP_SSLPROBE_VARIANTS has no entry for {name}"))?;
+            api.variant(v)
+                .ok_or_else(|| format!("{name}: unknown variant {v} in DEP_SSLPROBE_VARIANTS"))?
         };
         if variant.kind != Kind::Function {
             continue;
         }
-        let sig = variant.rust.as_deref().ok_or_else(|| format!("{name}: function variant without a Rust signature"))?;
+        let sig = variant
+            .rust
+            .as_deref()
+            .ok_or_else(|| format!("{name}: function variant without a Rust signature"))?;
         let arity = arity(sig).map_err(|e| format!("{name}: signature {sig:?}: {e}"))?;
-        funcs.push(Func { name: name.clone(), variant: variant.name.clone(), arity });
+        funcs.push(Func {
+            name: name.clone(),
+            variant: variant.name.clone(),
+            arity,
+        });
     }
 
     let target = std::env::var("TARGET").map_err(|_| "TARGET is not set")?;
@@ -96,21 +114,33 @@ fn run() -> Result<(), String> {
         b = b.clang_arg(format!("-I{}", dir.display()));
     }
     for (typedef, tag) in OPENSSL_SYS_TYPES {
-        b = b.blocklist_type(format!("^{typedef}$")).blocklist_type(format!("^{tag}$"));
-        b = b.raw_line(format!("#[allow(dead_code)] pub type {tag} = openssl_sys::{typedef};"));
+        b = b
+            .blocklist_type(format!("^{typedef}$"))
+            .blocklist_type(format!("^{tag}$"));
+        b = b.raw_line(format!(
+            "#[allow(dead_code)] pub type {tag} = openssl_sys::{typedef};"
+        ));
     }
     for f in &funcs {
         b = b.allowlist_function(format!("^{}$", f.name));
     }
-    let bindings = b
-        .generate()
-        .map_err(|e| format!("bindgen failed on <openssl/ssl.h> (include dirs {:?}): {e}", meta.include))?;
+    let bindings = b.generate().map_err(|e| {
+        format!(
+            "bindgen failed on <openssl/ssl.h> (include dirs {:?}): {e}",
+            meta.include
+        )
+    })?;
     let p = out.join("bindings.rs");
-    bindings.write_to_file(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+    bindings
+        .write_to_file(&p)
+        .map_err(|e| format!("{}: {e}", p.display()))?;
 
     let p = out.join("checks.rs");
     std::fs::write(&p, checks_rs(&funcs)).map_err(|e| format!("{}: {e}", p.display()))?;
-    println!("cargo:rustc-env=BINDGEN_CHECK_LIBRARY={} {}", meta.family, meta.version);
+    println!(
+        "cargo:rustc-env=BINDGEN_CHECK_LIBRARY={} {}",
+        meta.family, meta.version
+    );
     Ok(())
 }
 
@@ -130,7 +160,11 @@ fn checks_rs(funcs: &[Func]) -> String {
         let params = vec!["_"; f.arity].join(", ");
         let _ = writeln!(o, "    // {} (variant `{}`)", f.name, f.variant);
         let _ = writeln!(o, "    {{");
-        let _ = writeln!(o, "        let mut f = crate::bindings::{} as unsafe extern \"C\" fn({params}) -> _;", f.name);
+        let _ = writeln!(
+            o,
+            "        let mut f = crate::bindings::{} as unsafe extern \"C\" fn({params}) -> _;",
+            f.name
+        );
         let _ = writeln!(o, "        f = ::sslprobe::sys::{};", f.name);
         let _ = writeln!(o, "        n += usize::from(f as usize != 0);");
         let _ = writeln!(o, "    }}");

@@ -62,8 +62,9 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
     }
     if let Some(mode) = args.value("--internal-probe")? {
         let prefix = args.value("--prefix")?;
+        let verbose = args.flag("--verbose");
         args.finish()?;
-        return internal_probe(&mode, prefix.as_deref().map(Path::new));
+        return internal_probe(&mode, prefix.as_deref().map(Path::new), verbose);
     }
     let runs = match args.value("--runs")? {
         Some(v) => match v.trim().parse::<usize>() {
@@ -72,10 +73,17 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         },
         None => 10,
     };
-    let json_path = args.value("--json")?.map(PathBuf::from).unwrap_or_else(|| workspace().join("target/bench.json"));
+    let json_path = args
+        .value("--json")?
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target/bench.json"));
     let only: Vec<String> = match args.value("--only")? {
         Some(spec) => {
-            let v: Vec<String> = spec.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+            let v: Vec<String> = spec
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
             if let Some(bad) = v.iter().find(|r| !ROWS.contains(&r.as_str())) {
                 bail!("--only: unknown row `{bad}`; rows: {}", ROWS.join(", "));
             }
@@ -89,12 +97,18 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
 }
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 fn host_triple() -> Result<String> {
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
-    let out = Command::new(&rustc).arg("-vV").output().with_context(|| format!("running {rustc} -vV"))?;
+    let out = Command::new(&rustc)
+        .arg("-vV")
+        .output()
+        .with_context(|| format!("running {rustc} -vV"))?;
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .find_map(|l| l.strip_prefix("host: "))
@@ -104,15 +118,20 @@ fn host_triple() -> Result<String> {
 
 fn load_catalog() -> Result<Catalog> {
     let dir = workspace().join("probes");
-    Ok(Catalog::load(&dir).with_context(|| format!("loading {}", dir.display()))?.0)
+    Ok(Catalog::load(&dir)
+        .with_context(|| format!("loading {}", dir.display()))?
+        .0)
 }
 
 /// The location probed: the system OpenSSL as a build script without OPENSSL_* variables finds
 /// it, or an explicit prefix.
 fn location(prefix: Option<&Path>) -> Result<Location> {
     Ok(match prefix {
-        Some(p) => locate::from_prefix(p, None).with_context(|| format!("prefix {}", p.display()))?,
-        None => locate::locate(&MapEnv::new(), &host_triple()?).context("locating the system OpenSSL")?,
+        Some(p) => {
+            locate::from_prefix(p, None).with_context(|| format!("prefix {}", p.display()))?
+        }
+        None => locate::locate(&MapEnv::new(), &host_triple()?)
+            .context("locating the system OpenSSL")?,
     })
 }
 
@@ -124,7 +143,10 @@ fn old_library() -> Option<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&cache)
         .ok()?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().contains("1.1.0i")))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().contains("1.1.0i"))
+        })
         .map(|p| p.join("prefix"))
         .filter(|p| p.join("include/openssl/ssl.h").is_file())
         .collect();
@@ -132,15 +154,20 @@ fn old_library() -> Option<PathBuf> {
     dirs.into_iter().next()
 }
 
-/// `--internal-probe MODE`: one probing run in this process, for the process-level row.
-fn internal_probe(mode: &str, prefix: Option<&Path>) -> Result<ExitCode> {
+/// `--internal-probe MODE [--prefix DIR] [--verbose]`: one probing run in this process, for
+/// the process-level row (`--verbose` prints the probe log to stderr).
+fn internal_probe(mode: &str, prefix: Option<&Path>, verbose: bool) -> Result<ExitCode> {
     let catalog = load_catalog()?;
     let loc = location(prefix)?;
     let cc = Compiler::for_target(&host_triple()?)?;
     let scratch = std::env::temp_dir().join(format!("sslprobe-bench-{}", std::process::id()));
     let prober = engine(cc, loc, &scratch, mode)?;
-    let r = prober.run(&catalog, &mut Log::in_memory())?;
+    let mut log = Log::in_memory();
+    let r = prober.run(&catalog, &mut log)?;
     let _ = std::fs::remove_dir_all(&scratch);
+    if verbose {
+        eprintln!("{}", log.text());
+    }
     println!(
         "{}",
         json!({ "compiler_runs": r.compiler_runs, "present": r.apis.iter().filter(|a| a.present).count(), "elapsed_ms": r.elapsed_ms })
@@ -160,7 +187,11 @@ fn engine(cc: Compiler, loc: Location, scratch: &Path, mode: &str) -> Result<Pro
 
 /// Installs missing tools with apt (`apt-get update` only if the first attempt fails).
 fn ensure_tools(tools: &[(&str, &str)], install: bool) -> Vec<String> {
-    let missing: Vec<(&str, &str)> = tools.iter().copied().filter(|(bin, _)| !have(bin)).collect();
+    let missing: Vec<(&str, &str)> = tools
+        .iter()
+        .copied()
+        .filter(|(bin, _)| !have(bin))
+        .collect();
     if missing.is_empty() || !install {
         return missing.iter().map(|(b, _)| b.to_string()).collect();
     }
@@ -180,7 +211,11 @@ fn ensure_tools(tools: &[(&str, &str)], install: bool) -> Vec<String> {
         let _ = apt(&["update", "-q"]);
         let _ = apt(&cmd);
     }
-    tools.iter().filter(|(bin, _)| !have(bin)).map(|(b, _)| b.to_string()).collect()
+    tools
+        .iter()
+        .filter(|(bin, _)| !have(bin))
+        .map(|(b, _)| b.to_string())
+        .collect()
 }
 
 fn have(bin: &str) -> bool {
@@ -237,7 +272,13 @@ const FLOOR_C: &str = "#include <openssl/ssl.h>\n\
 void sslprobe_floor(void);\nvoid sslprobe_floor(void)\n{\n    SSL_CTX *(*volatile p)(const SSL_METHOD *) = SSL_CTX_new;\n    (void)p;\n}\n\
 int main(void) { return 0; }\n";
 
-fn floor_row(key: &'static str, label: String, cc: &Compiler, loc: &Location, dir: &Path) -> Result<Row> {
+fn floor_row(
+    key: &'static str,
+    label: String,
+    cc: &Compiler,
+    loc: &Location,
+    dir: &Path,
+) -> Result<Row> {
     std::fs::create_dir_all(dir)?;
     let src = dir.join("floor.c");
     std::fs::write(&src, FLOOR_C)?;
@@ -260,7 +301,15 @@ fn floor_row(key: &'static str, label: String, cc: &Compiler, loc: &Location, di
     })
 }
 
-fn engine_row(key: &'static str, label: String, mode: &'static str, cc: &Compiler, loc: &Location, catalog: &Catalog, dir: &Path) -> Row {
+fn engine_row(
+    key: &'static str,
+    label: String,
+    mode: &'static str,
+    cc: &Compiler,
+    loc: &Location,
+    catalog: &Catalog,
+    dir: &Path,
+) -> Row {
     let (cc, loc, catalog, dir) = (cc.clone(), loc.clone(), catalog.clone(), dir.to_path_buf());
     Row {
         key,
@@ -285,9 +334,26 @@ fn autoconf_row(names: &[String], cc: &Compiler, loc: &Location, dir: &Path) -> 
     );
     std::fs::write(dir.join("configure.ac"), ac)?;
     timed(Command::new("autoconf").current_dir(dir), "autoconf")?;
-    let mut env = vec![("CC".to_string(), cc.path().display().to_string()), ("CFLAGS".into(), "-O0".into())];
-    env.push(("CPPFLAGS".into(), loc.include_dirs.iter().map(|d| format!("-I{}", d.display())).collect::<Vec<_>>().join(" ")));
-    env.push(("LDFLAGS".into(), loc.lib_dirs.iter().map(|d| format!("-L{}", d.display())).collect::<Vec<_>>().join(" ")));
+    let mut env = vec![
+        ("CC".to_string(), cc.path().display().to_string()),
+        ("CFLAGS".into(), "-O0".into()),
+    ];
+    env.push((
+        "CPPFLAGS".into(),
+        loc.include_dirs
+            .iter()
+            .map(|d| format!("-I{}", d.display()))
+            .collect::<Vec<_>>()
+            .join(" "),
+    ));
+    env.push((
+        "LDFLAGS".into(),
+        loc.lib_dirs
+            .iter()
+            .map(|d| format!("-L{}", d.display()))
+            .collect::<Vec<_>>()
+            .join(" "),
+    ));
     let dir = dir.to_path_buf();
     let n = names.len();
     let configure = move || -> Result<Duration> {
@@ -336,7 +402,14 @@ fn meson_row(names: &[String], cc: &Compiler, loc: &Location, dir: &Path) -> Res
         i += 1;
         let b = dir.join(format!("build-{i}"));
         let _ = std::fs::remove_dir_all(&b);
-        let d = timed(Command::new("meson").arg("setup").arg(&b).current_dir(&dir).env("CC", &cc_path), "meson setup")?;
+        let d = timed(
+            Command::new("meson")
+                .arg("setup")
+                .arg(&b)
+                .current_dir(&dir)
+                .env("CC", &cc_path),
+            "meson setup",
+        )?;
         let _ = std::fs::remove_dir_all(&b);
         Ok(d)
     };
@@ -397,28 +470,67 @@ fn bench(runs: usize, json_path: &Path, only: &[String], install: bool) -> Resul
     let mut rows: Vec<Row> = Vec::new();
     let mut skipped: Vec<(String, String)> = Vec::new();
     if want("floor") {
-        rows.push(floor_row("floor", "floor: one probe, one compile + link".into(), &cc, &loc, &scratch.join("floor"))?);
+        rows.push(floor_row(
+            "floor",
+            "floor: one probe, one compile + link".into(),
+            &cc,
+            &loc,
+            &scratch.join("floor"),
+        )?);
     }
     if want("batched") {
-        rows.push(engine_row("batched", format!("sslprobe batched ({} APIs, {variants} variants)", names.len()), "batched", &cc, &loc, &catalog, &scratch.join("batched")));
+        rows.push(engine_row(
+            "batched",
+            format!(
+                "sslprobe batched ({} APIs, {variants} variants)",
+                names.len()
+            ),
+            "batched",
+            &cc,
+            &loc,
+            &catalog,
+            &scratch.join("batched"),
+        ));
     }
     if want("batched-process") {
         rows.push(process_row(None)?);
     }
     if want("one-at-a-time") {
-        rows.push(engine_row("one-at-a-time", "sslprobe one at a time (parallel)".into(), "one-at-a-time", &cc, &loc, &catalog, &scratch.join("single")));
+        rows.push(engine_row(
+            "one-at-a-time",
+            "sslprobe one at a time (parallel)".into(),
+            "one-at-a-time",
+            &cc,
+            &loc,
+            &catalog,
+            &scratch.join("single"),
+        ));
     }
     if want("bisect") {
-        rows.push(engine_row("bisect", "sslprobe, forced bisection".into(), "bisect", &cc, &loc, &catalog, &scratch.join("bisect")));
+        rows.push(engine_row(
+            "bisect",
+            "sslprobe, forced bisection".into(),
+            "bisect",
+            &cc,
+            &loc,
+            &catalog,
+            &scratch.join("bisect"),
+        ));
     }
     for (key, make) in [
-        ("autoconf", autoconf_row as fn(&[String], &Compiler, &Location, &Path) -> Result<Row>),
+        (
+            "autoconf",
+            autoconf_row as fn(&[String], &Compiler, &Location, &Path) -> Result<Row>,
+        ),
         ("meson", meson_row),
     ] {
         if !want(key) {
             continue;
         }
-        if missing.iter().any(|m| m == key || (key == "meson" && m == "ninja")) {
+        if missing
+            .iter()
+            .any(|m| m == key || (key == "meson" && m == "ninja"))
+        {
             skipped.push((key.into(), format!("{key} is not installed")));
             continue;
         }
@@ -433,26 +545,58 @@ fn bench(runs: usize, json_path: &Path, only: &[String], install: bool) -> Resul
         match &old {
             None => {
                 for k in ["old-floor", "old-batched"].into_iter().filter(|k| want(k)) {
-                    skipped.push((k.into(), "no OpenSSL 1.1.0i in the matrix cache (build it with `cargo xtask libs`)".into()));
+                    skipped.push((
+                        k.into(),
+                        "no OpenSSL 1.1.0i in the matrix cache (build it with `cargo xtask libs`)"
+                            .into(),
+                    ));
                 }
             }
             Some(prefix) => {
                 let old_loc = location(Some(prefix))?;
-                let probe = Prober::new(cc.clone(), old_loc.clone(), &scratch.join("old-identify"))?.run(&catalog, &mut Log::in_memory())?;
+                let probe =
+                    Prober::new(cc.clone(), old_loc.clone(), &scratch.join("old-identify"))?
+                        .run(&catalog, &mut Log::in_memory())?;
                 let absent = probe.apis.iter().filter(|a| !a.present).count();
-                let desc = format!("{}, {}, {absent} of {} APIs absent", probe.library.describe(), if old_loc.link_static { "static" } else { "shared" }, names.len());
+                let desc = format!(
+                    "{}, {}, {absent} of {} APIs absent",
+                    probe.library.describe(),
+                    if old_loc.link_static {
+                        "static"
+                    } else {
+                        "shared"
+                    },
+                    names.len()
+                );
                 if want("old-floor") {
-                    rows.push(floor_row("old-floor", format!("floor against {}", probe.library.describe()), &cc, &old_loc, &scratch.join("old-floor"))?);
+                    rows.push(floor_row(
+                        "old-floor",
+                        format!("floor against {}", probe.library.describe()),
+                        &cc,
+                        &old_loc,
+                        &scratch.join("old-floor"),
+                    )?);
                 }
                 if want("old-batched") {
-                    rows.push(engine_row("old-batched", format!("worst case: sslprobe batched against {desc}"), "batched", &cc, &old_loc, &catalog, &scratch.join("old-batched")));
+                    rows.push(engine_row(
+                        "old-batched",
+                        format!("worst case: sslprobe batched against {desc}"),
+                        "batched",
+                        &cc,
+                        &old_loc,
+                        &catalog,
+                        &scratch.join("old-batched"),
+                    ));
                 }
                 old_desc = Some((desc, prefix.clone()));
             }
         }
     }
 
-    eprintln!("bench: {} rows × ({runs} runs + 1 warm-up), round-robin", rows.len());
+    eprintln!(
+        "bench: {} rows × ({runs} runs + 1 warm-up), round-robin",
+        rows.len()
+    );
     for iter in 0..=runs {
         for row in rows.iter_mut() {
             let (d, n) = (row.sample)().with_context(|| format!("row {}", row.key))?;
@@ -471,10 +615,14 @@ fn bench(runs: usize, json_path: &Path, only: &[String], install: bool) -> Resul
     let med = |k: &str| rows.iter().find(|r| r.key == k).map(|r| median(&r.samples));
     let base = med("batched");
     let mut table = String::new();
-    table.push_str("| run | median | vs. sslprobe batched | compiler runs / checks |\n|---|---:|---:|---:|\n");
+    table.push_str(
+        "| run | median | vs. sslprobe batched | compiler runs / checks |\n|---|---:|---:|---:|\n",
+    );
     for r in &rows {
         let m = median(&r.samples);
-        let ratio = base.map(|b| format!("{:.2}×", m.as_secs_f64() / b.as_secs_f64())).unwrap_or_else(|| "–".into());
+        let ratio = base
+            .map(|b| format!("{:.2}×", m.as_secs_f64() / b.as_secs_f64()))
+            .unwrap_or_else(|| "–".into());
         table.push_str(&format!(
             "| {} | {:.0} ms | {} | {} |\n",
             r.label,
@@ -488,23 +636,59 @@ fn bench(runs: usize, json_path: &Path, only: &[String], install: bool) -> Resul
         if let Some(v) = value {
             let ok = if at_most { v <= limit } else { v >= limit };
             targets.push(json!({ "target": name, "value": v, "limit": limit, "at_most": at_most, "met": ok }));
-            format!("{name}: {v:.2}× (target {} {limit}×) {}\n", if at_most { "≤" } else { "≥" }, if ok { "met" } else { "MISSED" })
+            format!(
+                "{name}: {v:.2}× (target {} {limit}×) {}\n",
+                if at_most { "≤" } else { "≥" },
+                if ok { "met" } else { "MISSED" }
+            )
         } else {
             String::new()
         }
     };
-    let ratio = |a: Option<Duration>, b: Option<Duration>| Some(a?.as_secs_f64() / b?.as_secs_f64());
+    let ratio =
+        |a: Option<Duration>, b: Option<Duration>| Some(a?.as_secs_f64() / b?.as_secs_f64());
     let mut summary = String::new();
-    summary += &check("batched / floor", ratio(med("batched"), med("floor")), 2.0, true);
-    summary += &check("autoconf / batched", ratio(med("autoconf"), med("batched")), 10.0, false);
-    summary += &check("meson / batched", ratio(med("meson"), med("batched")), 10.0, false);
-    summary += &check("worst case / its floor", ratio(med("old-batched"), med("old-floor")), 4.0, true);
-    summary += &check("worst case / system floor", ratio(med("old-batched"), med("floor")), 4.0, true);
+    summary += &check(
+        "batched / floor",
+        ratio(med("batched"), med("floor")),
+        2.0,
+        true,
+    );
+    summary += &check(
+        "autoconf / batched",
+        ratio(med("autoconf"), med("batched")),
+        10.0,
+        false,
+    );
+    summary += &check(
+        "meson / batched",
+        ratio(med("meson"), med("batched")),
+        10.0,
+        false,
+    );
+    summary += &check(
+        "worst case / its floor",
+        ratio(med("old-batched"), med("old-floor")),
+        4.0,
+        true,
+    );
+    summary += &check(
+        "worst case / system floor",
+        ratio(med("old-batched"), med("floor")),
+        4.0,
+        true,
+    );
 
     let cc_version = Command::new(cc.path())
         .arg("--version")
         .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).lines().next().unwrap_or("").to_string())
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
         .unwrap_or_default();
     println!(
         "sslprobe bench: {} names from probes/catalog.toml against {}, {cc_version}, {} CPUs, median of {runs}\n",
@@ -546,9 +730,11 @@ fn bench(runs: usize, json_path: &Path, only: &[String], install: bool) -> Resul
         "table_markdown": table,
     });
     if let Some(parent) = json_path.parent() {
-        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
     }
-    std::fs::write(json_path, serde_json::to_string_pretty(&out)?).with_context(|| format!("writing {}", json_path.display()))?;
+    std::fs::write(json_path, serde_json::to_string_pretty(&out)?)
+        .with_context(|| format!("writing {}", json_path.display()))?;
     println!("\nfigures written to {}", json_path.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -559,9 +745,16 @@ mod tests {
 
     #[test]
     fn medians() {
-        let d = |v: &[u64]| v.iter().map(|x| Duration::from_millis(*x)).collect::<Vec<_>>();
+        let d = |v: &[u64]| {
+            v.iter()
+                .map(|x| Duration::from_millis(*x))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(median(&d(&[3, 1, 2])), Duration::from_millis(2));
-        assert_eq!(median(&d(&[4, 1, 3, 2])), Duration::from_millis(2) + Duration::from_micros(500));
+        assert_eq!(
+            median(&d(&[4, 1, 3, 2])),
+            Duration::from_millis(2) + Duration::from_micros(500)
+        );
         assert_eq!(median(&[]), Duration::ZERO);
     }
 

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use xtask::libs_cmd;
 
 mod bench;
+mod test_cmd;
 
 const USAGE: &str = "\
 usage: cargo xtask <command> [options]
@@ -23,6 +24,10 @@ commands:
   bench [--runs N] [--json FILE] [--only ROWS] [--no-install]
       Time probing the catalog: sslprobe batched / one at a time, the
       single-probe floor, autoconf and meson (default target/bench.json).
+  test
+      The test suite (README's test command): installs the Debian packages the
+      tests need when missing, then `cargo test --workspace` and the
+      feature-gated suites (runtime-detect).
   help
       Show this message.
 ";
@@ -32,6 +37,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("libs") => libs_cmd::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("test") => test_cmd::run(&args[1..]),
         Some("help" | "-h" | "--help") | None => {
             print!("{USAGE}");
             return if args.is_empty() {

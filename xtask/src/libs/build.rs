@@ -150,17 +150,21 @@ pub fn build(lib: &Lib, dir: &Path, opts: &Options) -> Result<Prefix> {
         } => build_crate(lib, name, version, recipe, dir, opts, &mut log),
         Source::Apt {
             package,
+            header,
             ssl_lib,
             crypto_lib,
             link_libs,
             pre_includes,
         } => apt_prefix(
             lib,
-            package,
-            ssl_lib,
-            crypto_lib,
-            link_libs,
-            pre_includes,
+            AptFiles {
+                package,
+                header,
+                ssl_name: ssl_lib,
+                crypto_name: crypto_lib,
+                link_libs,
+                pre_includes,
+            },
             &mut log,
         ),
     };
@@ -540,17 +544,26 @@ fn verify(
     Ok((macros, version))
 }
 
+/// What to look for in an apt package (see [`Source::Apt`]).
+struct AptFiles<'a> {
+    package: &'a str,
+    header: &'a str,
+    ssl_name: &'a str,
+    crypto_name: &'a str,
+    link_libs: &'a [&'a str],
+    pre_includes: &'a [&'a str],
+}
+
 /// Makes sure an apt package is installed and describes it as a [`Prefix`].
-#[allow(clippy::too_many_arguments)]
-fn apt_prefix(
-    lib: &Lib,
-    package: &str,
-    ssl_name: &str,
-    crypto_name: &str,
-    link_libs: &[&str],
-    pre_includes: &[&str],
-    log: &mut Log,
-) -> Result<Prefix> {
+fn apt_prefix(lib: &Lib, want: AptFiles<'_>, log: &mut Log) -> Result<Prefix> {
+    let AptFiles {
+        package,
+        header,
+        ssl_name,
+        crypto_name,
+        link_libs,
+        pre_includes,
+    } = want;
     let installed = match tools::dpkg_version(package)? {
         Some(v) => v,
         None => {
@@ -565,8 +578,8 @@ fn apt_prefix(
     let files = tools::dpkg_files(package)?;
     let header = files
         .iter()
-        .find(|p| p.ends_with("openssl/ssl.h"))
-        .with_context(|| format!("{package} has no openssl/ssl.h"))?;
+        .find(|p| p.ends_with(header))
+        .with_context(|| format!("{package} has no .../{header}"))?;
     let include_dir = header
         .parent()
         .and_then(Path::parent)

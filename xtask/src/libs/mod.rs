@@ -143,6 +143,9 @@ pub enum Source {
     Apt {
         /// Package name (the `-dev` package, which carries headers and `.so` links).
         package: &'static str,
+        /// How the path of the package's `openssl/ssl.h` ends (it may ship
+        /// several, e.g. wolfSSL's `cyassl/` copy); its grandparent is the include dir.
+        header: &'static str,
         /// File name of the TLS library inside the package's library directory.
         ssl_lib: &'static str,
         /// File name of the crypto library (may equal `ssl_lib`).
@@ -376,18 +379,16 @@ pub fn ensure_built(lib: &Lib) -> Result<Prefix> {
 /// Apt packages are (re)checked every time: the cache may have been restored on
 /// a machine where the package is not installed.
 ///
-/// Holds an exclusive lock on `<cache>/<dir>.lock` while working, so parallel
+/// Holds an exclusive lock on `<cache>/.locks/<dir>.lock` while working, so parallel
 /// callers build each library once. Missing build tools are installed with apt.
 /// A failed build returns an error that downcasts to [`BuildFailed`].
 pub fn ensure_built_with(lib: &Lib, opts: &Options) -> Result<Prefix> {
     std::fs::create_dir_all(&opts.cache_dir)
         .with_context(|| format!("creating cache directory {}", opts.cache_dir.display()))?;
     let dir = opts.cache_dir.join(lib.cache_dir_name());
-    let _lock = tools::lock_file(
-        &opts
-            .cache_dir
-            .join(format!("{}.lock", lib.cache_dir_name())),
-    )?;
+    let locks = opts.cache_dir.join(".locks");
+    std::fs::create_dir_all(&locks).with_context(|| format!("creating {}", locks.display()))?;
+    let _lock = tools::lock_file(&locks.join(format!("{}.lock", lib.cache_dir_name())))?;
     if !lib.is_apt() {
         if let Some(prefix) = load_cached(lib, &dir) {
             return Ok(prefix);

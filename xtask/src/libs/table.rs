@@ -159,6 +159,7 @@ pub const LIBS: &[Lib] = &[
         linkage: Linkage::Shared,
         source: Source::Apt {
             package: "libwolfssl-dev",
+            header: "wolfssl/openssl/ssl.h",
             ssl_lib: "libwolfssl.so",
             crypto_lib: "libwolfssl.so",
             link_libs: &["wolfssl"],
@@ -173,6 +174,7 @@ pub const LIBS: &[Lib] = &[
         linkage: Linkage::Shared,
         source: Source::Apt {
             package: "android-libboringssl-dev",
+            header: "android/openssl/ssl.h",
             ssl_lib: "libssl.so",
             crypto_lib: "libcrypto.so",
             link_libs: &["ssl", "crypto"],

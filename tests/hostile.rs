@@ -1,0 +1,1506 @@
+//! Hostile build environments: each case builds a scratch crate with ONE thing broken and
+//! asserts a clear diagnostic — never a silent "absent".
+//!
+//! Two scratch crates are generated under `$CARGO_TARGET_TMPDIR/hostile`:
+//!
+//! - **engine**: a crate whose `build.rs` is `sslprobe_build::build_script::run(<this repo's
+//!   probes/>)`. It has no `openssl-sys` dependency, so what a case breaks reaches sslprobe's
+//!   engine first (with `openssl-sys` in the graph, its own build script would fail first on a
+//!   bad `CC` or `OPENSSL_DIR`). This is the real build-script path: cargo, `TARGET`, `OUT_DIR`,
+//!   the environment, `cargo:` lines.
+//! - **downstream**: a binary crate depending on `sslprobe` by path, printing `build_info()`.
+//!
+//! All builds share one target directory (whose path contains a space, so every case also
+//! exercises an `OUT_DIR` with a space), run `--offline` with this workspace's `Cargo.lock`, and
+//! pass `--target <host>` so that host build dependencies are compiled once for every case,
+//! the cross case included. Builds are serialised by a lock (they share that target directory).
+//!
+//! The baseline is the system library (Debian's libssl-dev). "Same results" means the same
+//! `## result:` lines in `sslprobe.log` and the same cfgs as the baseline engine build.
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::SystemTime;
+
+const REPO: &str = env!("CARGO_MANIFEST_DIR");
+const TMP: &str = env!("CARGO_TARGET_TMPDIR");
+
+// ---------------------------------------------------------------------------------------------
+// Fixture
+// ---------------------------------------------------------------------------------------------
+
+struct Fixture {
+    root: PathBuf,
+    target_dir: PathBuf,
+    host: String,
+    engine: PathBuf,
+    /// Debian's headers and shared libraries assembled into an `OPENSSL_DIR` prefix with
+    /// symlinks (include/openssl, lib/libssl.so, lib/libcrypto.so; no static libraries).
+    prefix: PathBuf,
+}
+
+static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+static BUILD_LOCK: Mutex<()> = Mutex::new(());
+
+fn lock() -> MutexGuard<'static, ()> {
+    BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn write(path: &Path, text: &str) {
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    std::fs::write(path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
+
+fn symlink(src: &Path, dst: &Path) {
+    if let Some(d) = dst.parent() {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let _ = std::fs::remove_file(dst);
+    std::os::unix::fs::symlink(src, dst)
+        .unwrap_or_else(|e| panic!("{} -> {}: {e}", dst.display(), src.display()));
+}
+
+/// Debian's multiarch library directory holding libssl.so.
+fn system_lib_dir() -> PathBuf {
+    let out = Command::new("cc").arg("-print-multiarch").output().ok();
+    let multiarch = out
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    for d in [
+        format!("/usr/lib/{multiarch}"),
+        "/usr/lib64".into(),
+        "/usr/lib".into(),
+    ] {
+        if Path::new(&d).join("libssl.so").exists() {
+            return PathBuf::from(d);
+        }
+    }
+    panic!("libssl.so not found in the system library directories: install libssl-dev");
+}
+
+/// A prefix made of symlinks to the system headers and/or shared libraries.
+fn make_prefix(dir: &Path, headers: bool, libs: bool, empty_lib_dir: bool) {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).unwrap();
+    if headers {
+        assert!(
+            Path::new("/usr/include/openssl/ssl.h").is_file(),
+            "install libssl-dev"
+        );
+        symlink(
+            Path::new("/usr/include/openssl"),
+            &dir.join("include/openssl"),
+        );
+    }
+    if libs {
+        let sys = system_lib_dir();
+        symlink(&sys.join("libssl.so"), &dir.join("lib/libssl.so"));
+        symlink(&sys.join("libcrypto.so"), &dir.join("lib/libcrypto.so"));
+    } else if empty_lib_dir {
+        std::fs::create_dir_all(dir.join("lib")).unwrap();
+    }
+}
+
+fn engine_build_rs(probes: &Path) -> String {
+    format!(
+        "fn main() {{\n    let probes = std::path::Path::new({:?});\n    if let Err(e) = sslprobe_build::build_script::run(probes) {{\n        eprintln!(\"\\nerror: {{e}}\\n\");\n        std::process::exit(1);\n    }}\n}}\n",
+        probes.to_str().expect("UTF-8 probes path")
+    )
+}
+
+/// An engine crate in `dir` named `name`, running the catalog in `probes`.
+fn make_engine(dir: &Path, name: &str, probes: &Path, own_workspace: bool) {
+    let ws = if own_workspace { "\n[workspace]\n" } else { "" };
+    write(
+        &dir.join("Cargo.toml"),
+        &format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[build-dependencies]\nsslprobe-build = {{ path = {:?} }}\n{ws}",
+            Path::new(REPO).join("sslprobe-build").to_str().unwrap()
+        ),
+    );
+    write(&dir.join("build.rs"), &engine_build_rs(probes));
+    write(
+        &dir.join("src/lib.rs"),
+        "//! hostile-environment fixture: all the work is in build.rs\n",
+    );
+    if own_workspace {
+        std::fs::copy(Path::new(REPO).join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    }
+}
+
+fn make_downstream(dir: &Path, name: &str, sslprobe: &Path) {
+    write(
+        &dir.join("Cargo.toml"),
+        &format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\nsslprobe = {{ path = {:?} }}\n\n[workspace]\n",
+            sslprobe.to_str().unwrap()
+        ),
+    );
+    write(
+        &dir.join("src/main.rs"),
+        "fn main() {\n    let i = sslprobe::build_info();\n    println!(\"library {}\", i.describe());\n    println!(\"overrides {:?}\", i.overrides);\n    for a in i.apis {\n        println!(\"api {} present={} variant={:?} source={}\", a.name, a.present, a.variant, a.source);\n    }\n}\n",
+    );
+    std::fs::copy(Path::new(REPO).join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+}
+
+fn fx() -> &'static Fixture {
+    FIXTURE.get_or_init(|| {
+        let root = Path::new(TMP).join("hostile");
+        std::fs::create_dir_all(&root).unwrap();
+        let target_dir = root.join("scratch target");
+        let vv = Command::new(rustc())
+            .arg("-vV")
+            .output()
+            .expect("rustc -vV");
+        let host = String::from_utf8_lossy(&vv.stdout)
+            .lines()
+            .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
+            .expect("host triple");
+        let engine = root.join("engine");
+        make_engine(
+            &engine,
+            "hostile-engine",
+            &Path::new(REPO).join("probes"),
+            true,
+        );
+        let prefix = root.join("prefixes/debian");
+        make_prefix(&prefix, true, true, false);
+        Fixture {
+            root,
+            target_dir,
+            host,
+            engine,
+            prefix,
+        }
+    })
+}
+
+fn rustc() -> String {
+    std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into())
+}
+
+fn cargo_bin() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running cargo
+// ---------------------------------------------------------------------------------------------
+
+struct Build {
+    ok: bool,
+    stderr: String,
+    messages: Vec<Value>,
+}
+
+struct Script {
+    out_dir: PathBuf,
+    cfgs: BTreeSet<String>,
+}
+
+impl Build {
+    /// The `build-script-executed` message of package `name`.
+    fn script(&self, name: &str) -> Option<Script> {
+        let needle = format!("#{name}@");
+        self.messages
+            .iter()
+            .filter(|m| m["reason"] == "build-script-executed")
+            .find(|m| {
+                m["package_id"]
+                    .as_str()
+                    .is_some_and(|p| p.contains(&needle))
+            })
+            .map(|m| Script {
+                out_dir: PathBuf::from(m["out_dir"].as_str().unwrap()),
+                cfgs: m["cfgs"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c.as_str().unwrap().to_string())
+                    .collect(),
+            })
+    }
+
+    /// rustc's diagnostics (with `--message-format=json` they are JSON on stdout).
+    fn rustc_diagnostics(&self) -> String {
+        self.messages
+            .iter()
+            .filter(|m| m["reason"] == "compiler-message")
+            .filter_map(|m| m["message"]["rendered"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn expect_ok(&self, what: &str) {
+        assert!(
+            self.ok,
+            "{what}: the build failed:\n{}\n{}",
+            self.stderr,
+            self.rustc_diagnostics()
+        );
+    }
+
+    /// The build failed with every `needle` in its output, and no results were produced for
+    /// `pkg` (so nothing could be read as "absent").
+    fn expect_error(&self, pkg: &str, needles: &[&str]) {
+        assert!(
+            !self.ok,
+            "expected the build to fail, it succeeded:\n{}",
+            self.stderr
+        );
+        for n in needles {
+            assert!(
+                self.stderr.contains(n),
+                "the error should contain {n:?}:\n{}",
+                self.stderr
+            );
+        }
+        assert!(
+            self.script(pkg).is_none(),
+            "a failed build must not produce results for {pkg}"
+        );
+        assert!(
+            self.stderr
+                .contains(&format!("failed to run custom build command for `{pkg}")),
+            "{}",
+            self.stderr
+        );
+    }
+}
+
+/// Variables of the test's own environment that would change what a case breaks.
+fn scrubbed(name: &str) -> bool {
+    const EXACT: &[&str] = &[
+        "CC",
+        "CFLAGS",
+        "CXX",
+        "CXXFLAGS",
+        "TARGET_CC",
+        "HOST_CC",
+        "TARGET_CFLAGS",
+        "HOST_CFLAGS",
+        "CRATE_CC_NO_DEFAULTS",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET",
+        "CARGO_BUILD_TARGET_DIR",
+        "PKG_CONFIG_PATH",
+        "PKG_CONFIG_LIBDIR",
+        "PKG_CONFIG_SYSROOT_DIR",
+        "SYSROOT",
+        "OUT_DIR",
+        "TARGET",
+        "HOST",
+    ];
+    EXACT.contains(&name)
+        || ["OPENSSL_", "SSLPROBE_", "DEP_", "CC_", "CFLAGS_"]
+            .iter()
+            .any(|p| name.starts_with(p))
+        || name.contains("_OPENSSL_")
+}
+
+fn cargo_command(dir: &Path, args: &[&str], env: &[(&str, &OsStr)]) -> Command {
+    let f = fx();
+    let mut cmd = Command::new(cargo_bin());
+    cmd.current_dir(dir);
+    for (k, _) in std::env::vars_os() {
+        if k.to_str().is_none_or(scrubbed) {
+            cmd.env_remove(&k);
+        }
+    }
+    cmd.env("CARGO_TARGET_DIR", &f.target_dir);
+    cmd.args(["build", "--offline", "--message-format=json"]);
+    if !args.iter().any(|a| a.starts_with("--target")) {
+        cmd.args(["--target", &f.host]);
+    }
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+fn finish(mut cmd: Command) -> Build {
+    let out = cmd.output().expect("run cargo");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let messages = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    Build {
+        ok: out.status.success(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        messages,
+    }
+}
+
+fn cargo(dir: &Path, args: &[&str], env: &[(&str, &OsStr)]) -> Build {
+    finish(cargo_command(dir, args, env))
+}
+
+fn engine(env: &[(&str, &OsStr)]) -> Build {
+    cargo(&fx().engine, &[], env)
+}
+
+fn os(s: impl Into<OsString>) -> OsString {
+    s.into()
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// The `## result:` lines of a log.
+fn result_lines(log: &str) -> Vec<String> {
+    log.lines()
+        .filter(|l| l.starts_with("## result: "))
+        .map(str::to_string)
+        .collect()
+}
+
+struct Baseline {
+    results: Vec<String>,
+    cfgs: BTreeSet<String>,
+}
+
+static BASELINE: OnceLock<Baseline> = OnceLock::new();
+
+/// The engine built in the untouched environment. Call before taking the build lock.
+fn baseline() -> &'static Baseline {
+    BASELINE.get_or_init(|| {
+        let _g = lock();
+        let b = engine(&[]);
+        b.expect_ok("baseline engine build");
+        let s = b
+            .script("hostile-engine")
+            .expect("baseline build script ran");
+        let log = read(&s.out_dir.join("sslprobe.log"));
+        let results = result_lines(&log);
+        let catalog = sslprobe_build::Catalog::load(&Path::new(REPO).join("probes"))
+            .unwrap()
+            .0;
+        assert_eq!(
+            results.len(),
+            catalog.apis.len(),
+            "one result per API:\n{log}"
+        );
+        assert!(
+            results.iter().all(|r| r.ends_with("[source: probe]")),
+            "{results:#?}"
+        );
+        // The system library is a complete OpenSSL 3: the motivating APIs are there.
+        for api in [
+            "SSL_CTX_set_num_tickets",
+            "SSL_OP_NO_TICKET",
+            "SSL_CTX_set_keylog_callback",
+        ] {
+            assert!(
+                results
+                    .iter()
+                    .any(|r| r.starts_with(&format!("## result: {api} present"))),
+                "{api}: {results:#?}"
+            );
+            assert!(
+                s.cfgs.contains(&sslprobe_build::catalog::cfg_name(api)),
+                "{api}: {:?}",
+                s.cfgs
+            );
+        }
+        Baseline {
+            results,
+            cfgs: s.cfgs,
+        }
+    })
+}
+
+/// The build succeeded and its results are the baseline's.
+fn expect_baseline_results(b: &Build, pkg: &str, what: &str) -> Script {
+    b.expect_ok(what);
+    let s = b
+        .script(pkg)
+        .unwrap_or_else(|| panic!("{what}: no build-script-executed message for {pkg}"));
+    let log = read(&s.out_dir.join("sslprobe.log"));
+    let base = baseline();
+    assert_eq!(
+        result_lines(&log),
+        base.results,
+        "{what}: results differ from the baseline; log:\n{log}"
+    );
+    assert_eq!(s.cfgs, base.cfgs, "{what}: cfgs differ from the baseline");
+    s
+}
+
+// ---------------------------------------------------------------------------------------------
+// The C toolchain
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn cc_names_a_missing_program() {
+    baseline();
+    let _g = lock();
+    let b = engine(&[("CC", &os("/nonexistent/hostile-cc"))]);
+    b.expect_error(
+        "hostile-engine",
+        &[
+            "C toolchain error: could not run the C compiler /nonexistent/hostile-cc",
+            "No such file or directory",
+            "CC=\"/nonexistent/hostile-cc\"",
+        ],
+    );
+}
+
+#[test]
+fn cc_is_false() {
+    baseline();
+    let _g = lock();
+    let b = engine(&[("CC", &os("false"))]);
+    b.expect_error(
+        "hostile-engine",
+        &[
+            "sslprobe sanity probe failed",
+            "not a missing API",
+            "the C compiler false (from CC=\"false\") failed without printing anything",
+            "needs no OpenSSL",
+        ],
+    );
+}
+
+#[test]
+fn cflags_werror_wall_wextra_give_the_normal_results() {
+    baseline();
+    let _g = lock();
+    let b = engine(&[("CFLAGS", &os("-Werror -Wall -Wextra"))]);
+    let s = expect_baseline_results(&b, "hostile-engine", "CFLAGS=-Werror -Wall -Wextra");
+    // The flags really were in effect (and -Werror neutralised).
+    let log = read(&s.out_dir.join("sslprobe.log"));
+    assert!(
+        log.contains("-Wextra") && log.contains("-Wno-error"),
+        "{log}"
+    );
+}
+
+#[test]
+fn cflags_garbage_is_a_sanity_error_naming_the_flag() {
+    baseline();
+    let _g = lock();
+    let b = engine(&[("CFLAGS", &os("-O2 --definitely-not-a-flag"))]);
+    b.expect_error(
+        "hostile-engine",
+        &[
+            "sslprobe sanity probe failed",
+            "the compiler rejected the flag `--definitely-not-a-flag` (from CFLAGS)",
+            "needs no OpenSSL",
+        ],
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where the library is
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn openssl_dir_missing() {
+    baseline();
+    let _g = lock();
+    let b = engine(&[("OPENSSL_DIR", &os("/nonexistent/openssl-prefix"))]);
+    b.expect_error(
+        "hostile-engine",
+        &[
+            "directory named by OPENSSL_DIR not found",
+            "/nonexistent/openssl-prefix",
+        ],
+    );
+}
+
+#[test]
+fn openssl_dir_with_headers_but_no_libraries() {
+    baseline();
+    let dir = fx().root.join("prefixes/headers-only");
+    make_prefix(&dir, true, false, true);
+    let _g = lock();
+    let b = engine(&[("OPENSSL_DIR", dir.as_os_str())]);
+    b.expect_error(
+        "hostile-engine",
+        &["OpenSSL libraries (libssl.a or libssl.so, libcrypto.a or libcrypto.so) in the library directory not found", &format!("{}/lib", dir.display())],
+    );
+}
+
+#[test]
+fn openssl_dir_with_libraries_but_no_headers() {
+    baseline();
+    let dir = fx().root.join("prefixes/libs-only");
+    make_prefix(&dir, false, true, false);
+    let _g = lock();
+    let b = engine(&[("OPENSSL_DIR", dir.as_os_str())]);
+    b.expect_error(
+        "hostile-engine",
+        &[
+            "OpenSSL include directory (from OPENSSL_DIR) not found",
+            &format!("{}/include", dir.display()),
+        ],
+    );
+}
+
+#[test]
+fn openssl_static_with_only_shared_libraries() {
+    baseline();
+    let _g = lock();
+    let b = engine(&[
+        ("OPENSSL_DIR", fx().prefix.as_os_str()),
+        ("OPENSSL_STATIC", &os("1")),
+    ]);
+    b.expect_error(
+        "hostile-engine",
+        &[
+            "static library libssl.a (static linking was requested) not found",
+            &format!("{}/lib", fx().prefix.display()),
+            "OPENSSL_STATIC",
+        ],
+    );
+}
+
+/// A prefix from the matrix cache (`cargo xtask libs`), e.g. `+1.1.1w`.
+fn cached_prefix(version: &str) -> Option<PathBuf> {
+    let cache = std::env::var_os("SSLPROBE_MATRIX_CACHE")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/sslprobe/libs"))
+        })?;
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&cache)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    dirs.sort();
+    dirs.into_iter()
+        .filter(|d| {
+            d.file_name()
+                .is_some_and(|n| n.to_string_lossy().ends_with(&format!("+{version}-static")))
+        })
+        .map(|d| d.join("prefix"))
+        .find(|p| p.join("include/openssl/ssl.h").is_file() && p.join("lib/libssl.a").is_file())
+}
+
+#[test]
+fn headers_and_libraries_of_different_versions() {
+    baseline();
+    // Newer headers than libraries: declared APIs are missing at link time.
+    let (headers, header_version, libs, lib_version) = match (
+        cached_prefix("1.1.1w"),
+        cached_prefix("1.1.0i"),
+    ) {
+        (Some(h), Some(l)) => (h.join("include"), "1.1.1w", l.join("lib"), "1.1.0i"),
+        (_, Some(l)) => (
+            PathBuf::from("/usr/include"),
+            "3.0.0",
+            l.join("lib"),
+            "1.1.0i",
+        ),
+        (Some(l), None) => (
+            PathBuf::from("/usr/include"),
+            "3.0.0",
+            l.join("lib"),
+            "1.1.1w",
+        ),
+        (None, None) => {
+            println!(
+                "skipped: the matrix cache has neither OpenSSL 1.1.1w nor 1.1.0i (run `cargo xtask libs`); \
+                 the header/library mismatch case is PENDING"
+            );
+            return;
+        }
+    };
+    println!(
+        "headers {} ({header_version}) with libraries {} ({lib_version})",
+        headers.display(),
+        libs.display()
+    );
+    let catalog = sslprobe_build::Catalog::load(&Path::new(REPO).join("probes"))
+        .unwrap()
+        .0;
+    let (hv, lv) = (
+        header_version.parse().unwrap(),
+        lib_version.parse().unwrap(),
+    );
+    let fam = sslprobe_build::Family::OpenSsl;
+    // Functions the DB puts in the headers' version but not in the libraries' must be named.
+    let expected: Vec<&str> = catalog
+        .apis
+        .iter()
+        .filter(|a| {
+            a.db_kind_at(fam, &hv) == Some(sslprobe_build::Kind::Function)
+                && !a.db_for(fam).has(&lv)
+        })
+        .map(|a| a.name.as_str())
+        .collect();
+    assert!(
+        !expected.is_empty(),
+        "the DB should know APIs new between {lib_version} and {header_version}"
+    );
+    let _g = lock();
+    let env = [
+        ("OPENSSL_INCLUDE_DIR", headers.as_os_str()),
+        ("OPENSSL_LIB_DIR", libs.as_os_str()),
+    ];
+    let b = engine(&env);
+    b.expect_error(
+        "hostile-engine",
+        &[
+            "header/library mismatch",
+            "compile against the OpenSSL",
+            "but do not link",
+            "To accept these APIs as absent anyway",
+        ],
+    );
+    let msg = b
+        .stderr
+        .lines()
+        .find(|l| l.contains("header/library mismatch"))
+        .unwrap();
+    for api in &expected {
+        assert!(
+            msg.contains(&format!(" {api},")) || msg.contains(&format!(" {api} ")),
+            "{api} should be named:\n{msg}"
+        );
+    }
+    // The escape hatch the error offers: accept exactly those APIs as absent.
+    let hint = b
+        .stderr
+        .lines()
+        .find(|l| l.contains("To accept these APIs as absent anyway, set "))
+        .unwrap();
+    let accept: Vec<(String, OsString)> = hint
+        .split("set ")
+        .last()
+        .unwrap()
+        .split_whitespace()
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap();
+            (k.to_string(), OsString::from(v))
+        })
+        .collect();
+    assert!(
+        accept
+            .iter()
+            .all(|(k, v)| k.starts_with("SSLPROBE_HAVE_") && v == "0"),
+        "{accept:?}"
+    );
+    let mut env2: Vec<(&str, &OsStr)> = env.to_vec();
+    env2.extend(accept.iter().map(|(k, v)| (k.as_str(), v.as_os_str())));
+    let b = engine(&env2);
+    b.expect_ok("mismatch accepted with SSLPROBE_HAVE_*=0");
+    let log = read(
+        &b.script("hostile-engine")
+            .unwrap()
+            .out_dir
+            .join("sslprobe.log"),
+    );
+    for (k, _) in &accept {
+        assert!(
+            log.contains(&format!("## override: {k}=0")),
+            "{k} recorded:\n{log}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cross builds
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn cross_target_without_toolchain_points_to_the_overrides() {
+    baseline();
+    let target = "aarch64-unknown-linux-gnu";
+    let has_cross_cc = Command::new("aarch64-linux-gnu-gcc")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if has_cross_cc {
+        println!("skipped: aarch64-linux-gnu-gcc is installed, so the 'no cross toolchain' case cannot be staged here");
+        return;
+    }
+    let _g = lock();
+    let prefix = fx().prefix.as_os_str();
+    let b = cargo(
+        &fx().engine,
+        &["--target", target],
+        &[("OPENSSL_DIR", prefix)],
+    );
+    b.expect_error(
+        "hostile-engine",
+        &[
+            "C toolchain error: could not run the C compiler",
+            "this is a cross build (TARGET=aarch64-unknown-linux-gnu",
+            "SSLPROBE_NO_PROBE=1 SSLPROBE_ASSUME=<family>-<version>",
+            "CC_aarch64_unknown_linux_gnu",
+        ],
+    );
+    // With the overrides the build script succeeds without any compiler.
+    let b = cargo(
+        &fx().engine,
+        &["--target", target],
+        &[
+            ("OPENSSL_DIR", prefix),
+            ("SSLPROBE_NO_PROBE", &os("1")),
+            ("SSLPROBE_ASSUME", &os("openssl-3.0.13")),
+        ],
+    );
+    let s = b.script("hostile-engine").unwrap_or_else(|| {
+        panic!(
+            "the build script must succeed with SSLPROBE_NO_PROBE:\n{}",
+            b.stderr
+        )
+    });
+    assert!(
+        s.cfgs.contains("have_ssl_ctx_set_num_tickets") && s.cfgs.contains("sslprobe_openssl"),
+        "{:?}",
+        s.cfgs
+    );
+    let log = read(&s.out_dir.join("sslprobe.log"));
+    assert!(
+        !log.contains("==== ["),
+        "no compiler may run with SSLPROBE_NO_PROBE=1:\n{log}"
+    );
+    assert!(
+        result_lines(&log)
+            .iter()
+            .all(|l| l.ends_with("[source: assumed]")),
+        "{log}"
+    );
+    if b.ok {
+        println!("the {target} standard library is installed: the whole crate built");
+    } else {
+        // Only the Rust side can fail now: no aarch64 standard library in this toolchain.
+        let rustc = b.rustc_diagnostics();
+        assert!(
+            rustc.contains("can't find crate for") && rustc.contains("target may not be installed"),
+            "{rustc}\n{}",
+            b.stderr
+        );
+        assert!(
+            !b.stderr.contains("failed to run custom build command"),
+            "{}",
+            b.stderr
+        );
+        println!("note: the build script succeeded for {target}; the crate itself cannot compile here (no {target} std installed)");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paths
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn paths_with_spaces() {
+    baseline();
+    let f = fx();
+    let prefix = f.root.join("prefixes/debian with spaces");
+    make_prefix(&prefix, true, true, false);
+    let dir = f.root.join("engine with spaces");
+    make_engine(
+        &dir,
+        "hostile-engine-spaces",
+        &Path::new(REPO).join("probes"),
+        true,
+    );
+    let _g = lock();
+    let b = cargo(&dir, &[], &[("OPENSSL_DIR", prefix.as_os_str())]);
+    let s = expect_baseline_results(&b, "hostile-engine-spaces", "paths with spaces");
+    assert!(
+        s.out_dir.to_string_lossy().contains("scratch target"),
+        "OUT_DIR has a space: {}",
+        s.out_dir.display()
+    );
+    let log = read(&s.out_dir.join("sslprobe.log"));
+    assert!(
+        log.contains("'-I") && log.contains("debian with spaces/include"),
+        "the path reached the compiler quoted:\n{log}"
+    );
+}
+
+#[test]
+fn path_with_non_utf8_bytes() {
+    use std::os::unix::ffi::OsStringExt;
+    baseline();
+    let f = fx();
+    let mut name = b"debian-\xff\xfe-prefix".to_vec();
+    let mut path = f.root.join("prefixes").into_os_string().into_vec();
+    path.push(b'/');
+    path.append(&mut name);
+    let prefix = PathBuf::from(OsString::from_vec(path));
+    make_prefix(&prefix, true, true, false);
+    let _g = lock();
+    let b = engine(&[("OPENSSL_DIR", prefix.as_os_str())]);
+    // The probes work with the path (same results as the baseline, in the log), but cargo
+    // metadata cannot carry it: a clear error, not a mangled path and not "absent".
+    b.expect_error(
+        "hostile-engine",
+        &[
+            "library location for the DEP_SSLPROBE_INCLUDE / DEP_SSLPROBE_LIB_DIR metadata",
+            "cargo metadata must be UTF-8",
+            "The probes ran",
+        ],
+    );
+    let log_line = b
+        .stderr
+        .lines()
+        .find(|l| l.contains("full log: "))
+        .expect("log path printed");
+    let log_path = log_line.split("full log: ").nth(1).unwrap().trim();
+    let log = read(Path::new(log_path));
+    assert_eq!(
+        result_lines(&log),
+        baseline().results,
+        "probing through the non-UTF-8 path gives the baseline results"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Read-only source tree
+// ---------------------------------------------------------------------------------------------
+
+fn snapshot(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let m = std::fs::symlink_metadata(&p).unwrap();
+            if m.is_dir() {
+                stack.push(p.clone());
+            }
+            out.push((p, m.len(), m.modified().ok()));
+        }
+    }
+    out.sort();
+    out
+}
+
+fn user_namespaces_work() -> bool {
+    Command::new("unshare")
+        .args(["--user", "--map-root-user", "--mount", "true"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn read_only_source_tree() {
+    baseline();
+    let f = fx();
+    let crate_dir = f.root.join("readonly/hostile-readonly");
+    make_downstream(&crate_dir, "hostile-readonly", Path::new(REPO));
+    let _g = lock();
+    // A first, writable build: Cargo.lock is settled and the dependencies are compiled.
+    cargo(&crate_dir, &[], &[]).expect_ok("writable build of the read-only fixture");
+    let before = snapshot(&crate_dir);
+    // Change a variable sslprobe's build script tracks, so that it really runs again.
+    let env = [("SSLPROBE_NO_PROBE", OsStr::new("0"))];
+    let mut cmd = cargo_command(&crate_dir, &["--locked"], &env);
+    let enforced = user_namespaces_work();
+    if enforced {
+        // A private mount namespace where this repository and the crate are read-only
+        // bind mounts (enforced even for root); the target directory stays writable.
+        let script = "set -e\nmount --bind \"$2\" \"$2\"\nmount --bind \"$3\" \"$3\"\nmount --bind \"$1\" \"$1\"\n\
+                      mount -o remount,bind,ro \"$2\"\nmount -o remount,bind,ro \"$3\"\n\
+                      if touch \"$2/.hostile-write-test\" 2>/dev/null; then echo 'NOT READ-ONLY' >&2; exit 99; fi\n\
+                      shift 3\nexec \"$@\"\n";
+        let mut wrapped = Command::new("unshare");
+        wrapped.args([
+            "--user",
+            "--map-root-user",
+            "--mount",
+            "sh",
+            "-c",
+            script,
+            "sh",
+        ]);
+        wrapped.arg(&f.target_dir).arg(REPO).arg(&crate_dir);
+        wrapped.arg(cmd.get_program()).args(cmd.get_args());
+        for (k, v) in cmd.get_envs() {
+            match v {
+                Some(v) => wrapped.env(k, v),
+                None => wrapped.env_remove(k),
+            };
+        }
+        wrapped.current_dir(&crate_dir);
+        cmd = wrapped;
+    } else {
+        println!("note: no user namespaces: the tree is not mounted read-only; checking by snapshot only");
+    }
+    let b = finish(cmd);
+    b.expect_ok("build with a read-only source tree");
+    let s = b.script("sslprobe").expect("sslprobe's build script ran");
+    let log = read(&s.out_dir.join("sslprobe.log"));
+    assert!(
+        log.contains("## override: SSLPROBE_NO_PROBE=0"),
+        "the build script re-ran under the read-only mount:\n{log}"
+    );
+    assert_eq!(
+        result_lines(&log),
+        baseline().results,
+        "same results as the baseline"
+    );
+    assert_eq!(
+        snapshot(&crate_dir),
+        before,
+        "nothing in the crate's tree changed"
+    );
+    if !enforced {
+        for name in [
+            "sslprobe.log",
+            "build_info.rs",
+            "sslprobe_externs.rs",
+            "sslprobe-scratch",
+        ] {
+            for dir in ["probes", "src", "sslprobe-build"] {
+                assert!(
+                    !Path::new(REPO).join(dir).join(name).exists(),
+                    "{name} written into the source tree"
+                );
+            }
+        }
+    }
+    // And the downstream binary sees the results.
+    let exe = f.target_dir.join(&f.host).join("debug/hostile-readonly");
+    let out = Command::new(&exe)
+        .output()
+        .expect("run the downstream binary");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("library OpenSSL 3.") && text.contains("overrides [\"SSLPROBE_NO_PROBE=0\"]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("api SSL_CTX_set_num_tickets present=true variant=Some(\"fn\") source=probe"),
+        "{text}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Overrides
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn unknown_override_name_lists_the_valid_names() {
+    baseline();
+    let _g = lock();
+    let b = engine(&[("SSLPROBE_HAVE_FOO", &os("1"))]);
+    b.expect_error(
+        "hostile-engine",
+        &[
+            "invalid SSLPROBE_HAVE_FOO: \"1\": \"FOO\" is not an API of the sslprobe catalog",
+            "valid names: SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS,",
+        ],
+    );
+    // Close matches, and names that look like C are compared, never compiled.
+    let b = engine(&[
+        ("SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKET", &os("1")),
+        ("SSLPROBE_HAVE_SSL_CTX_NEW();exit(1)", &os("1")),
+    ]);
+    b.expect_error(
+        "hostile-engine",
+        &[
+            "2 problems",
+            "did you mean SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS",
+            "SSL_CTX_NEW();exit(1)",
+        ],
+    );
+    let log_line = b
+        .stderr
+        .lines()
+        .find(|l| l.contains("full log: "))
+        .expect("log path printed");
+    let log = read(Path::new(
+        log_line.split("full log: ").nth(1).unwrap().trim(),
+    ));
+    assert!(
+        !log.contains("==== ["),
+        "no compiler ran before the overrides were validated:\n{log}"
+    );
+}
+
+#[test]
+fn bad_override_value_lists_the_valid_values() {
+    baseline();
+    let _g = lock();
+    let b = engine(&[("SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS", &os("maybe"))]);
+    b.expect_error(
+        "hostile-engine",
+        &[
+            "invalid SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS: \"maybe\"",
+            "expected 0 (force absent), 1 (force present",
+            ": fn",
+        ],
+    );
+    let b = engine(&[("SSLPROBE_HAVE_SSL_CTX_SET_OPTIONS", &os("u128"))]);
+    b.expect_error("hostile-engine", &["u64, c_ulong, u32, c_long_macro"]);
+}
+
+#[test]
+fn overrides_are_applied_without_probing_and_recorded() {
+    baseline();
+    let _g = lock();
+    let b = engine(&[
+        ("SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS", &os("0")),
+        ("SSLPROBE_HAVE_SSL_CTX_SET_OPTIONS", &os("u32")),
+    ]);
+    b.expect_ok("overrides");
+    let s = b.script("hostile-engine").unwrap();
+    // Every override variable (set or not) and the toolchain variables re-run the build script.
+    let output = read(&s.out_dir.parent().unwrap().join("output"));
+    let catalog = sslprobe_build::Catalog::load(&Path::new(REPO).join("probes"))
+        .unwrap()
+        .0;
+    let mut vars = sslprobe_build::overrides::env_var_names(&catalog);
+    vars.extend(["CC", "CFLAGS", "TARGET_CC", "HOST_CFLAGS"].map(String::from));
+    for v in vars {
+        assert!(
+            output
+                .lines()
+                .any(|l| l == format!("cargo:rerun-if-env-changed={v}")),
+            "no rerun-if-env-changed={v}"
+        );
+    }
+    assert!(
+        !s.cfgs.contains("have_ssl_ctx_set_num_tickets"),
+        "{:?}",
+        s.cfgs
+    );
+    assert!(
+        s.cfgs.contains("have_ssl_ctx_set_options=\"u32\""),
+        "{:?}",
+        s.cfgs
+    );
+    let log = read(&s.out_dir.join("sslprobe.log"));
+    assert!(
+        log.contains("## override: SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS=0"),
+        "{log}"
+    );
+    assert!(
+        log.contains("## result: SSL_CTX_set_num_tickets absent [source: override]"),
+        "{log}"
+    );
+    assert!(
+        log.contains("## result: SSL_CTX_set_options present (variant u32) [source: override]"),
+        "{log}"
+    );
+    // Not probed: neither API's probe function is in any generated source.
+    assert!(
+        !log.contains("sslprobe_ssl_ctx_set_num_tickets__fn")
+            && !log.contains("sslprobe_ssl_ctx_set_options__u64"),
+        "{log}"
+    );
+    // Everything else is still probed, with the baseline's results.
+    let rest: Vec<String> = result_lines(&log)
+        .into_iter()
+        .filter(|l| l.ends_with("[source: probe]"))
+        .collect();
+    let base: Vec<String> = baseline()
+        .results
+        .iter()
+        .filter(|l| {
+            !l.contains(" SSL_CTX_set_num_tickets ") && !l.contains(" SSL_CTX_set_options ")
+        })
+        .cloned()
+        .collect();
+    assert_eq!(rest, base);
+    let info = read(&s.out_dir.join("build_info.rs"));
+    assert!(info.contains("overrides: &[\"SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS=0\", \"SSLPROBE_HAVE_SSL_CTX_SET_OPTIONS=u32\"]"), "{info}");
+    assert!(
+        info.contains("name: \"SSL_CTX_set_num_tickets\"") && info.contains("source: \"override\""),
+        "{info}"
+    );
+    // The contradiction with the knowledge DB is said out loud.
+    assert!(b.stderr.contains("SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS=0 forces SSL_CTX_set_num_tickets absent but the knowledge DB expects it present"), "{}", b.stderr);
+}
+
+#[test]
+fn no_probe_runs_no_compiler_at_all() {
+    baseline();
+    let _g = lock();
+    // CC is broken on purpose: with SSLPROBE_NO_PROBE=1 it must not matter.
+    let b = engine(&[
+        ("SSLPROBE_NO_PROBE", &os("1")),
+        ("SSLPROBE_ASSUME", &os("openssl-1.1.0i")),
+        ("SSLPROBE_HAVE_SSL_CTX_SET_KEYLOG_CALLBACK", &os("1")),
+        ("CC", &os("/nonexistent/hostile-cc")),
+    ]);
+    b.expect_ok("SSLPROBE_NO_PROBE=1");
+    let s = b.script("hostile-engine").unwrap();
+    let log = read(&s.out_dir.join("sslprobe.log"));
+    assert!(!log.contains("==== ["), "no compiler run:\n{log}");
+    assert!(
+        log.contains("## result: SSL_CTX_set_num_tickets absent [source: assumed]"),
+        "{log}"
+    );
+    assert!(
+        log.contains(
+            "## result: SSL_CTX_set_keylog_callback present (variant fn) [source: override]"
+        ),
+        "{log}"
+    );
+    assert!(
+        s.cfgs.contains("sslprobe_openssl") && !s.cfgs.contains("have_ssl_ctx_set_num_tickets"),
+        "{:?}",
+        s.cfgs
+    );
+    assert!(
+        b.stderr.contains("SSLPROBE_NO_PROBE=1: nothing was probed"),
+        "{}",
+        b.stderr
+    );
+    let info = read(&s.out_dir.join("build_info.rs"));
+    assert!(
+        info.contains("version: \"1.1.0i\"") && info.contains("compiler_runs: 0"),
+        "{info}"
+    );
+    assert!(info.contains("\"SSLPROBE_NO_PROBE=1\", \"SSLPROBE_ASSUME=openssl-1.1.0i\", \"SSLPROBE_HAVE_SSL_CTX_SET_KEYLOG_CALLBACK=1\""), "{info}");
+}
+
+#[test]
+fn no_probe_needs_a_valid_assume() {
+    baseline();
+    let _g = lock();
+    let b = engine(&[("SSLPROBE_NO_PROBE", &os("1"))]);
+    b.expect_error(
+        "hostile-engine",
+        &[
+            "needs SSLPROBE_ASSUME=<family>-<version>",
+            "openssl, libressl, boringssl, awslc",
+            "boringssl-44",
+        ],
+    );
+    let b = engine(&[
+        ("SSLPROBE_NO_PROBE", &os("1")),
+        ("SSLPROBE_ASSUME", &os("wolfssl-5.7.0")),
+    ]);
+    b.expect_error(
+        "hostile-engine",
+        &[
+            "invalid SSLPROBE_ASSUME: \"wolfssl-5.7.0\": unknown family \"wolfssl\"",
+            "openssl-3.0.13",
+        ],
+    );
+    let b = engine(&[("SSLPROBE_NO_PROBE", &os("yes"))]);
+    b.expect_error(
+        "hostile-engine",
+        &["invalid SSLPROBE_NO_PROBE: \"yes\": expected 1"],
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Concurrency
+// ---------------------------------------------------------------------------------------------
+
+/// A catalog directory holding the first `n` APIs of this repository's catalog.
+fn partial_catalog(dir: &Path, n: usize) -> Vec<String> {
+    let src = Path::new(REPO).join("probes");
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).unwrap();
+    let text = read(&src.join("catalog.toml"));
+    let mut parts = text.split("\n[[api]]\n");
+    let head = parts.next().unwrap().to_string();
+    let apis: Vec<&str> = parts.take(n).collect();
+    let mut out = head;
+    let mut names = Vec::new();
+    for a in &apis {
+        out.push_str("\n[[api]]\n");
+        out.push_str(a);
+        out.push('\n');
+        let name = a
+            .lines()
+            .find_map(|l| l.strip_prefix("name = \""))
+            .unwrap()
+            .trim_end_matches('"')
+            .to_string();
+        let file = format!("{}.c", name.to_ascii_lowercase());
+        std::fs::copy(src.join(&file), dir.join(&file)).unwrap();
+        names.push(name);
+    }
+    write(&dir.join("catalog.toml"), &out);
+    if src.join("sslprobe.h").exists() {
+        std::fs::copy(src.join("sslprobe.h"), dir.join("sslprobe.h")).unwrap();
+    }
+    names
+}
+
+/// The log is one run's, whole and only its own: every compiler-run entry is complete (its
+/// sections in order, nothing from another entry in between), the results are exactly its own
+/// catalog's, and no probe of an API outside its catalog appears in it.
+fn assert_log_intact(log: &str, apis: &[String], all: &[String], what: &str) {
+    const SECTIONS: [&str; 4] = [
+        "---- source",
+        "---- command",
+        "---- exit status: ",
+        "---- output",
+    ];
+    let mut entries = 0;
+    let mut expect: Option<usize> = None;
+    for line in log.lines() {
+        if line.starts_with("==== [") {
+            assert!(
+                expect.is_none() || expect == Some(SECTIONS.len()),
+                "{what}: an entry was cut short before {line:?}:\n{log}"
+            );
+            entries += 1;
+            expect = Some(0);
+        } else if let Some(i) = SECTIONS.iter().position(|s| line.starts_with(s)) {
+            assert_eq!(
+                expect,
+                Some(i),
+                "{what}: section {line:?} out of order:\n{log}"
+            );
+            expect = Some(i + 1);
+        }
+    }
+    assert!(entries > 0, "{what}: no compiler runs logged:\n{log}");
+    assert_eq!(
+        expect,
+        Some(SECTIONS.len()),
+        "{what}: the last entry is incomplete"
+    );
+    let results = result_lines(log);
+    let names: Vec<&str> = results
+        .iter()
+        .map(|l| l["## result: ".len()..].split(' ').next().unwrap())
+        .collect();
+    assert_eq!(names, apis, "{what}: results for exactly its own catalog");
+    assert!(
+        results.iter().all(|l| l.ends_with("[source: probe]")),
+        "{what}"
+    );
+    for other in all.iter().filter(|a| !apis.contains(a)) {
+        let func = format!("sslprobe_{}__", other.to_ascii_lowercase());
+        assert!(
+            !log.contains(&func),
+            "{what}: {func} (not in its catalog) is in its log"
+        );
+    }
+}
+
+#[test]
+fn two_crates_probing_at_once_never_share_scratch_files() {
+    baseline();
+    let f = fx();
+    let ws = f.root.join("concurrent");
+    write(
+        &ws.join("Cargo.toml"),
+        "[workspace]\nmembers = [\"alpha\", \"beta\"]\nresolver = \"2\"\n",
+    );
+    std::fs::copy(Path::new(REPO).join("Cargo.lock"), ws.join("Cargo.lock")).unwrap();
+    let full = sslprobe_build::Catalog::load(&Path::new(REPO).join("probes"))
+        .unwrap()
+        .0;
+    let alpha_apis = partial_catalog(&ws.join("alpha/probes"), full.apis.len());
+    let beta_apis = partial_catalog(&ws.join("beta/probes"), 3);
+    make_engine(
+        &ws.join("alpha"),
+        "hostile-alpha",
+        &ws.join("alpha/probes"),
+        false,
+    );
+    make_engine(
+        &ws.join("beta"),
+        "hostile-beta",
+        &ws.join("beta/probes"),
+        false,
+    );
+    let _g = lock();
+    for round in 1..=3 {
+        // Touch both catalogs so that both build scripts run again, side by side under -j2.
+        let start = SystemTime::now();
+        for p in ["alpha/probes/catalog.toml", "beta/probes/catalog.toml"] {
+            std::fs::File::options()
+                .write(true)
+                .open(ws.join(p))
+                .unwrap()
+                .set_modified(SystemTime::now())
+                .unwrap();
+        }
+        let b = cargo(&ws, &["-j2", "--workspace"], &[]);
+        b.expect_ok(&format!("round {round}"));
+        let a = b.script("hostile-alpha").expect("alpha ran");
+        let z = b.script("hostile-beta").expect("beta ran");
+        assert_ne!(a.out_dir, z.out_dir);
+        for (s, apis, what) in [(&a, &alpha_apis, "alpha"), (&z, &beta_apis, "beta")] {
+            let log_path = s.out_dir.join("sslprobe.log");
+            assert!(
+                std::fs::metadata(&log_path).unwrap().modified().unwrap() >= start,
+                "{what}: its build script ran in round {round}"
+            );
+            assert_log_intact(
+                &read(&log_path),
+                apis,
+                &alpha_apis,
+                &format!("round {round}, {what}"),
+            );
+            // Scratch directories are private to a run and removed after it.
+            let scratch = s.out_dir.join("sslprobe-scratch");
+            // (Only this round's: a failed run of an earlier test session may have left some.)
+            let left: Vec<_> = std::fs::read_dir(&scratch)
+                .map(|d| {
+                    d.filter_map(|e| e.ok())
+                        .filter(|e| {
+                            e.metadata()
+                                .and_then(|m| m.modified())
+                                .is_ok_and(|t| t >= start)
+                        })
+                        .map(|e| e.path())
+                        .collect()
+                })
+                .unwrap_or_default();
+            assert!(
+                left.is_empty(),
+                "{what}: scratch files left behind: {left:?}"
+            );
+        }
+        assert_eq!(
+            a.cfgs,
+            baseline().cfgs,
+            "alpha (the whole catalog) matches the baseline"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The real downstream crate
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn downstream_crate_sees_the_engine_results() {
+    baseline();
+    let f = fx();
+    let dir = f.root.join("downstream");
+    make_downstream(&dir, "hostile-downstream", Path::new(REPO));
+    let _g = lock();
+    let b = cargo(&dir, &[], &[]);
+    b.expect_ok("downstream crate");
+    let s = b.script("sslprobe").expect("sslprobe's build script");
+    let log = read(&s.out_dir.join("sslprobe.log"));
+    assert_eq!(result_lines(&log), baseline().results);
+    let out = Command::new(f.target_dir.join(&f.host).join("debug/hostile-downstream"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    for line in &baseline().results {
+        let rest = &line["## result: ".len()..];
+        let name = rest.split(' ').next().unwrap();
+        let present = rest.contains(" present");
+        assert!(
+            text.contains(&format!("api {name} present={present} ")),
+            "{name}: {text}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Identifier hygiene: nothing from the environment or a downstream catalog reaches generated C
+// unless it is a valid C identifier (or a validated #include line).
+// ---------------------------------------------------------------------------------------------
+
+const HYGIENE_TOML: &str = r#"
+[[api]]
+name = "NAME"
+doc = "d"
+variants = [ { name = "VARIANT", kind = "function", rust = "()" } ]
+[api.db]
+openssl = { since = "1.1.1" }
+libressl = { since = "never" }
+boringssl = { since = "never" }
+awslc = { since = "never" }
+"#;
+
+fn hygiene_catalog(
+    name: &str,
+    variant: &str,
+    preamble: &str,
+) -> sslprobe_build::Result<sslprobe_build::Catalog> {
+    let toml = HYGIENE_TOML
+        .replace("NAME", name)
+        .replace("VARIANT", variant);
+    let file = format!("{}.c", name.to_ascii_lowercase());
+    let src = format!("{preamble}\nSSLPROBE_VARIANT({variant})\n{{ }}\n");
+    sslprobe_build::Catalog::from_sources(&toml, &[(file.as_str(), src.as_str())])
+}
+
+#[test]
+fn downstream_catalog_names_must_be_c_identifiers() {
+    let ok = "#include <openssl/ssl.h>";
+    assert!(hygiene_catalog("SSL_CTX_new", "fn", ok).is_ok());
+    for bad in [
+        "SSL_CTX_new(); system(\"x\")",
+        "SSL CTX",
+        "1SSL",
+        "SSL-CTX",
+        "SSL_CTX_new\n#include </etc/passwd>",
+        "",
+    ] {
+        assert!(
+            hygiene_catalog(bad, "fn", ok).is_err(),
+            "API name {bad:?} accepted"
+        );
+    }
+    for bad in ["f n", "fn;", "9", "u32\"", ""] {
+        assert!(
+            hygiene_catalog("SSL_CTX_new", bad, ok).is_err(),
+            "variant name {bad:?} accepted"
+        );
+    }
+}
+
+#[test]
+fn the_real_catalog_passes_the_include_check() {
+    let catalog = sslprobe_build::Catalog::load(&Path::new(REPO).join("probes"))
+        .unwrap()
+        .0;
+    for api in &catalog.apis {
+        assert!(
+            sslprobe_build::catalog::is_c_identifier(&api.name),
+            "{}",
+            api.name
+        );
+        for v in &api.variants {
+            assert!(
+                sslprobe_build::catalog::is_c_identifier(&v.name),
+                "{}: {}",
+                api.name,
+                v.name
+            );
+        }
+        for inc in &api.includes {
+            sslprobe_build::probe::validate_include(inc)
+                .unwrap_or_else(|e| panic!("{}: {e}", api.name));
+        }
+    }
+}
+
+#[test]
+fn downstream_catalog_include_lines_are_validated() {
+    for bad in [
+        "#include <openssl/ssl.h> int evil;",
+        "#include <../../etc/passwd>",
+        "#include_next <x.h>",
+        "#includes",
+    ] {
+        assert!(
+            hygiene_catalog("SSL_CTX_new", "fn", bad).is_err(),
+            "include line {bad:?} accepted"
+        );
+    }
+}
+
+#[test]
+fn prelude_and_define_names_are_validated() {
+    assert!(sslprobe_build::probe::validate_include("#include <openssl/ssl.h>\n#error x").is_err());
+    assert!(sslprobe_build::identify::identify_source(&[], &["SSL_OP_NO_TICKET"]).is_ok());
+    assert!(
+        sslprobe_build::identify::identify_source(&[], &["X\n#include </etc/passwd>"]).is_err()
+    );
+    assert!(sslprobe_build::identify::identify_source(&[], &["X Y"]).is_err());
+}
