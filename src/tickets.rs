@@ -74,6 +74,8 @@ impl fmt::Display for TicketsDisabled {
 ///
 /// # Safety
 /// `ctx` must be a valid `SSL_CTX`.
+// openssl-sys types SSL_OP_NO_TICKET per library; the cast is a no-op on some of them.
+#[allow(clippy::unnecessary_cast)]
 unsafe fn set_no_ticket(ctx: *mut SSL_CTX) {
     #[cfg(have_ssl_ctx_set_options = "u64")]
     crate::sys::SSL_CTX_set_options(ctx, openssl_sys::SSL_OP_NO_TICKET as u64);

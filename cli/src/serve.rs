@@ -206,6 +206,7 @@ mod tests {
             tls12: false,
             tls13: false,
             max_conns: None,
+            keylog: None,
         }
     }
 

@@ -83,168 +83,6 @@ use crate::catalog::{Api, Catalog, DbEntry};
 use crate::version::{Family, Version, VersionReq};
 use crate::{Error, Result};
 
-// ---------------------------------------------------------------------------------------------
-// Fallbacks
-// ---------------------------------------------------------------------------------------------
-
-/// What a guarded call should fall back to, per API name: the one table of fallbacks.
-///
-/// Every key is a catalog API (a unit test checks it). This belongs in the catalog as an
-/// optional `fallback = "..."` field of each `[[api]]`; until that field exists, it lives here.
-/// An API without an entry has no recorded fallback ([`fallback`] returns `None`).
-pub const FALLBACKS: &[(&str, &str)] = &[
-    (
-        "SSL_CTX_set_num_tickets",
-        "keep SSL_OP_NO_TICKET (it stops TLS 1.2 tickets everywhere); without the API there are \
-         no stateful TLS 1.3 tickets to stop",
-    ),
-    (
-        "SSL_set_num_tickets",
-        "set the count on the context with SSL_CTX_set_num_tickets where that exists, and keep \
-         SSL_OP_NO_TICKET; without either API there are no stateful TLS 1.3 tickets to stop",
-    ),
-    (
-        "SSL_CTX_get_num_tickets",
-        "remember the value passed to SSL_CTX_set_num_tickets instead of reading it back",
-    ),
-    (
-        "SSL_CTX_set_keylog_callback",
-        "none: report key logging as unavailable (never pretend it is on)",
-    ),
-    (
-        "SSL_CTX_set_options",
-        "SSL_CTX_ctrl(ctx, SSL_CTRL_OPTIONS, op, NULL), which is what the macro form expands to",
-    ),
-    (
-        "SSL_CTX_get_options",
-        "SSL_CTX_ctrl(ctx, SSL_CTRL_OPTIONS, 0, NULL), which is what the macro form expands to",
-    ),
-    (
-        "SSL_OP_NO_TICKET",
-        "none: the library has no switch for session tickets; report them as not disableable",
-    ),
-    (
-        "SSL_CTX_set_ciphersuites",
-        "none: the TLS 1.3 cipher suites stay at the library's default; \
-         SSL_CTX_set_cipher_list still configures TLS 1.2 and below",
-    ),
-    (
-        "SSL_CTX_set_min_proto_version",
-        "set SSL_OP_NO_SSLv3 / SSL_OP_NO_TLSv1 / SSL_OP_NO_TLSv1_1 ... with SSL_CTX_set_options \
-         for every protocol version below the minimum",
-    ),
-    (
-        "SSL_CTX_set_max_proto_version",
-        "set SSL_OP_NO_TLSv1_2 / SSL_OP_NO_TLSv1_3 (where defined) with SSL_CTX_set_options for \
-         every protocol version above the maximum",
-    ),
-    (
-        "SSL_CTX_get_min_proto_version",
-        "remember the minimum you set (with SSL_CTX_set_min_proto_version or SSL_OP_NO_* \
-         options) instead of reading it back",
-    ),
-    (
-        "SSL_CTX_set_cert_cb",
-        "none with the same power: choose the certificate before the handshake (servers) or use \
-         SSL_CTX_set_client_cert_cb (clients)",
-    ),
-    (
-        "X509_get_signature_info",
-        "X509_get_signature_nid + OBJ_find_sigid_algs for the digest and key type (no security \
-         bits, no flags)",
-    ),
-    (
-        "X509_get_signature_nid",
-        "OBJ_obj2nid(cert->sig_alg->algorithm) where the X509 struct is not opaque; otherwise \
-         report the signature algorithm as unknown",
-    ),
-    (
-        "SSL_CTX_set_post_handshake_auth",
-        "none: request the client certificate in the initial handshake (SSL_VERIFY_PEER)",
-    ),
-    (
-        "SSL_CTX_set_session_ticket_cb",
-        "none: keep per-session application data on the server (session cache) instead of in \
-         the ticket",
-    ),
-    (
-        "SSL_CTX_set1_groups_list",
-        "SSL_CTX_set1_curves_list, the older name with the same syntax",
-    ),
-    (
-        "SSL_CTX_set_security_level",
-        "none: restrict cipher suites, groups and key sizes explicitly",
-    ),
-    (
-        "OPENSSL_init_ssl",
-        "SSL_library_init() and SSL_load_error_strings()",
-    ),
-    (
-        "BIO_get_data",
-        "read bio->ptr directly where the BIO struct is not opaque",
-    ),
-    (
-        "BIO_meth_new",
-        "a static BIO_METHOD filled in directly where the struct is not opaque",
-    ),
-    (
-        "SSL_get1_peer_certificate",
-        "SSL_get_peer_certificate, which also returns a new reference (free it with X509_free)",
-    ),
-    (
-        "SSL_get_peer_certificate",
-        "SSL_get1_peer_certificate, which has the same semantics (a new reference)",
-    ),
-    (
-        "SSL_CTX_load_verify_dir",
-        "SSL_CTX_load_verify_locations(ctx, NULL, dir)",
-    ),
-    (
-        "SSL_CTX_set_allow_early_data_cb",
-        "none: early data cannot be vetoed per connection; leave the early-data limit at 0 so \
-         none is accepted",
-    ),
-    (
-        "SSL_CTX_set_max_early_data",
-        "BoringSSL and AWS-LC: SSL_CTX_set_early_data_enabled; elsewhere none, and no early \
-         data (0-RTT) is accepted",
-    ),
-    (
-        "SSL_CTX_set_client_hello_cb",
-        "SSL_CTX_set_tlsext_servername_callback for SNI-based decisions (called later, with \
-         less of the ClientHello); BoringSSL: SSL_CTX_set_select_certificate_cb",
-    ),
-    (
-        "SSL_CTX_set_dh_auto",
-        "SSL_CTX_set_tmp_dh with a fixed RFC 7919 group (ffdhe2048), or ECDHE-only cipher \
-         suites",
-    ),
-    (
-        "SSL_CTX_set0_tmp_dh_pkey",
-        "SSL_CTX_set_tmp_dh with a DH * (deprecated since OpenSSL 3.0)",
-    ),
-    (
-        "SSL_CTX_set_tlsext_ticket_key_evp_cb",
-        "SSL_CTX_set_tlsext_ticket_key_cb, the HMAC_CTX-based callback (deprecated since \
-         OpenSSL 3.0)",
-    ),
-    (
-        "SSL_CTX_set_stateless_cookie_generate_cb",
-        "none: no stateless TLS 1.3 HelloRetryRequest cookies; the server keeps the handshake \
-         state",
-    ),
-];
-
-/// The recorded fallback for a guarded call to `api`, from [`FALLBACKS`].
-///
-/// ```
-/// let text = sslprobe_build::backpatch::fallback("SSL_CTX_set_num_tickets").unwrap();
-/// assert!(text.starts_with("keep SSL_OP_NO_TICKET"));
-/// assert_eq!(sslprobe_build::backpatch::fallback("SSL_nonexistent"), None);
-/// ```
-pub fn fallback(api: &str) -> Option<&'static str> {
-    FALLBACKS.iter().find(|(n, _)| *n == api).map(|(_, f)| *f)
-}
 
 // ---------------------------------------------------------------------------------------------
 // Version ranges
@@ -930,7 +768,7 @@ pub struct ApiAdvice {
     pub missing_in: Vec<FamilyRange>,
     /// Supported versions where the API exists but has no effect, per the DB.
     pub no_effect_in: Vec<FamilyRange>,
-    /// What a guarded call should fall back to ([`FALLBACKS`]); `None` unless the verdict is
+    /// What a guarded call should fall back to (the catalog's `fallback`); `None` unless the verdict is
     /// [`Verdict::Guard`] and a fallback is recorded.
     pub fallback: Option<String>,
     /// DB notes (`family: note`) of the families named in `missing_in` / `no_effect_in`.
@@ -986,7 +824,7 @@ pub fn advise_api(api: &Api, spec: &SupportSpec, coverage: &Coverage) -> ApiAdvi
         Verdict::Always
     };
     let fallback = match verdict {
-        Verdict::Guard => fallback(&api.name).map(str::to_string),
+        Verdict::Guard => api.fallback.clone(),
         _ => None,
     };
     ApiAdvice {
@@ -1021,6 +859,7 @@ mod tests {
 [[api]]
 name = "SSL_CTX_set_num_tickets"
 doc = "tickets"
+fallback = "keep SSL_OP_NO_TICKET (stops TLS 1.2 tickets)"
 variants = [ { name = "fn", kind = "function", rust = "() -> c_int" } ]
 [api.db]
 openssl = { since = "1.1.1" }
@@ -1061,6 +900,7 @@ awslc = { since = "never" }
 [[api]]
 name = "SSL_CTX_set_security_level"
 doc = "no-op in awslc"
+fallback = "skip the call"
 variants = [ { name = "fn", kind = "function", rust = "() -> c_int" } ]
 [api.db]
 openssl = { since = "1.1.0" }
@@ -1259,12 +1099,13 @@ awslc = { since = "1.15.0", effective = false, note = "no-op" }
         assert_eq!(strings(&a.no_effect_in), ["awslc >=1.15.0"]);
         assert_eq!(
             a.fallback.as_deref(),
-            fallback("SSL_CTX_set_security_level")
+            catalog().get("SSL_CTX_set_security_level").unwrap().fallback.as_deref()
         );
         // An API without a recorded fallback: the advice says so with `None`.
         let c = catalog();
         let mut unrecorded = c.get("SSL_CTX_set_security_level").unwrap().clone();
         unrecorded.name = "SSL_CTX_unrecorded".into();
+        unrecorded.fallback = None;
         let spec = SupportSpec::parse("awslc>=1.2").unwrap();
         let a = advise_api(&unrecorded, &spec, &Coverage::of(&c));
         assert_eq!(a.verdict, Verdict::Guard);
@@ -1491,25 +1332,14 @@ awslc = { since = "1.15.0", effective = false, note = "no-op" }
     }
 
     #[test]
-    fn every_fallback_key_is_a_catalog_api() {
+    fn every_catalog_api_records_a_fallback() {
         let c = real_catalog();
-        for (name, text) in FALLBACKS {
-            assert!(
-                c.get(name).is_some(),
-                "FALLBACKS names {name}, which is not in probes/catalog.toml"
-            );
-            assert!(!text.trim().is_empty(), "{name}: empty fallback");
+        for api in &c.apis {
+            let f = api.fallback.as_deref().unwrap_or("");
+            assert!(!f.trim().is_empty(), "{}: no `fallback` in probes/catalog.toml", api.name);
         }
-        let mut names: Vec<&str> = FALLBACKS.iter().map(|(n, _)| *n).collect();
-        names.sort_unstable();
-        names.dedup();
         assert_eq!(
-            names.len(),
-            FALLBACKS.len(),
-            "a fallback key is listed twice"
-        );
-        assert_eq!(
-            fallback("SSL_CTX_set_num_tickets"),
+            c.get("SSL_CTX_set_num_tickets").unwrap().fallback.as_deref(),
             Some(
                 "keep SSL_OP_NO_TICKET (it stops TLS 1.2 tickets everywhere); without the API \
                  there are no stateful TLS 1.3 tickets to stop"
@@ -1534,7 +1364,7 @@ awslc = { since = "1.15.0", effective = false, note = "no-op" }
             ["openssl >=1.0.2, <1.1.1", "libressl >=2.0.0, <3.5.0"]
         );
         assert_eq!(strings(&a.no_effect_in), ["libressl >=3.5.0"]);
-        assert_eq!(a.fallback.as_deref(), fallback("SSL_CTX_set_num_tickets"));
+        assert_eq!(a.fallback.as_deref(), c.get("SSL_CTX_set_num_tickets").unwrap().fallback.as_deref());
         assert_eq!(
             run("SSL_CTX_set_num_tickets", "openssl>=1.1.1").verdict,
             Verdict::Always

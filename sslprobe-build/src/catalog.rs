@@ -134,6 +134,9 @@ pub struct Api {
     pub name: String,
     /// One-line description.
     pub doc: String,
+    /// What a call guarded by this API's cfg should fall back to where the API is absent
+    /// (used by the backpatch advisor).
+    pub fallback: Option<String>,
     /// Ways it can exist, in probe preference order.
     pub variants: Vec<Variant>,
     /// Knowledge DB, one entry per family (all four are always present).
@@ -227,6 +230,8 @@ struct RawCatalog {
 struct RawApi {
     name: String,
     doc: String,
+    #[serde(default)]
+    fallback: Option<String>,
     variants: Vec<RawVariant>,
     db: BTreeMap<String, RawDb>,
 }
@@ -377,7 +382,7 @@ impl Catalog {
                     )));
                 }
             }
-            apis.push(Api { name, doc: r.doc, variants, db, file, includes });
+            apis.push(Api { name, doc: r.doc, fallback: r.fallback, variants, db, file, includes });
         }
         Ok(Catalog { apis })
     }

@@ -294,6 +294,12 @@ const MAIN_LABEL: &str = "sslprobe-main";
 /// that sank it.
 type Outcomes = BTreeMap<usize, std::result::Result<(), String>>;
 
+/// A task of [`Prober::parallel`]: its result, and the tasks it spawns (bisection halves).
+type Work<'a, T, R> = dyn Fn(T, &mut Log) -> (R, Vec<T>) + Sync + 'a;
+
+/// One compiled unit of a batch round: its blocks and what the compiler said.
+type Unit = (Vec<usize>, Attempt);
+
 /// What probing all blocks produced.
 #[derive(Default)]
 struct Probed {
@@ -590,7 +596,7 @@ impl Prober {
             } else {
                 vec![need]
             };
-            let work = |set: Vec<usize>, l: &mut Log| -> (Result<(Vec<usize>, Attempt)>, Vec<Vec<usize>>) {
+            let work = |set: Vec<usize>, l: &mut Log| -> (Result<Unit>, Vec<Vec<usize>>) {
                 let mut with_sanity = vec![SANITY];
                 with_sanity.extend_from_slice(&set);
                 let what = format!("batch {round}: {} probes", set.len());
@@ -720,7 +726,7 @@ impl Prober {
     /// Runs `work` over `tasks` (and the tasks it spawns) on up to `jobs` threads: this one,
     /// which needs no token, and helpers that each hold a jobserver token while they compile.
     /// Returns `(sequence number, result, log)` per task.
-    fn parallel<T, R>(&self, tasks: Vec<T>, work: &(dyn Fn(T, &mut Log) -> (R, Vec<T>) + Sync)) -> Vec<(usize, R, Log)>
+    fn parallel<T, R>(&self, tasks: Vec<T>, work: &Work<'_, T, R>) -> Vec<(usize, R, Log)>
     where
         T: Send,
         R: Send,
