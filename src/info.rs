@@ -16,10 +16,12 @@ pub enum Family {
     BoringSsl,
     /// AWS-LC.
     AwsLc,
+    /// wolfSSL's OpenSSL compatibility layer (identified by `sslprobe probe`; no DB rows).
+    WolfSsl,
 }
 
 impl Family {
-    /// `openssl`, `libressl`, `boringssl` or `awslc`.
+    /// `openssl`, `libressl`, `boringssl`, `awslc` (or `wolfssl`).
     ///
     /// ```
     /// assert_eq!(sslprobe::Family::AwsLc.as_str(), "awslc");
@@ -30,6 +32,7 @@ impl Family {
             Family::LibreSsl => "libressl",
             Family::BoringSsl => "boringssl",
             Family::AwsLc => "awslc",
+            Family::WolfSsl => "wolfssl",
         }
     }
 
@@ -40,6 +43,7 @@ impl Family {
             Family::LibreSsl => "LibreSSL",
             Family::BoringSsl => "BoringSSL",
             Family::AwsLc => "AWS-LC",
+            Family::WolfSsl => "wolfSSL",
         }
     }
 }

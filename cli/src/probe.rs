@@ -46,6 +46,10 @@ pub struct Args {
     /// Directory holding libssl and libcrypto (needs --include-dir).
     #[arg(long, value_name = "DIR", requires = "include_dir")]
     lib_dir: Option<PathBuf>,
+    /// Libraries to link instead of ssl and crypto, colon-separated like OPENSSL_LIBS (e.g.
+    /// `wolfssl` for wolfSSL's compatibility layer; needs --include-dir/--lib-dir).
+    #[arg(long, value_name = "NAMES", requires = "lib_dir")]
+    libs: Option<std::ffi::OsString>,
     /// Link libssl and libcrypto statically (their .a files must exist). Without a directory
     /// option this acts like OPENSSL_STATIC=1.
     #[arg(long = "static")]
@@ -96,7 +100,10 @@ fn location(args: &Args) -> Result<Location, Error> {
     let want_static = args.link_static.then_some(true);
     match (&args.openssl_dir, &args.include_dir, &args.lib_dir) {
         (Some(dir), _, _) => locate::from_prefix(dir, want_static),
-        (None, Some(inc), Some(lib)) => locate::from_dirs(inc, lib, want_static),
+        (None, Some(inc), Some(lib)) => match &args.libs {
+            Some(names) => locate::from_dirs_with_libs(inc, lib, want_static, names),
+            None => locate::from_dirs(inc, lib, want_static),
+        },
         _ if args.link_static => locate::locate(&StaticEnv(ProcessEnv::new()), TARGET),
         _ => locate::locate(&ProcessEnv::new(), TARGET),
     }
@@ -260,7 +267,13 @@ fn table(r: &Results, location: &str, elapsed_ms: u64) -> String {
     for a in &r.apis {
         let kind = a.kind.map_or("-", |k| k.as_str());
         let variant = a.variant.as_deref().unwrap_or("-");
-        let db = if a.db_agrees { "agrees" } else { "DISAGREES" };
+        let db = if r.library.family == sslprobe_build::Family::WolfSsl {
+            "n/a (no DB rows)"
+        } else if a.db_agrees {
+            "agrees"
+        } else {
+            "DISAGREES"
+        };
         let _ = writeln!(
             o,
             "{:<w$}  {:<7}  {:<9}  {:<8}  {:<13}  {db}",

@@ -172,15 +172,23 @@ impl Api {
         self.variants.iter().find(|v| v.name == name)
     }
 
-    /// The DB entry for a family.
+    /// The DB entry for a family of [`Family::ALL`] (validated at load time: each has one).
+    ///
+    /// # Panics
+    /// For [`Family::WolfSsl`], which the DB does not cover; use [`Api::db_get`] where the family
+    /// comes from an identified library.
     pub fn db_for(&self, family: Family) -> &DbEntry {
-        // Validated at load time: every family has an entry.
-        &self.db[&family]
+        self.db_get(family).unwrap_or_else(|| panic!("the knowledge DB has no rows for {family}"))
+    }
+
+    /// The DB entry for a family, `None` for families the DB does not cover (wolfSSL).
+    pub fn db_get(&self, family: Family) -> Option<&DbEntry> {
+        self.db.get(&family)
     }
 
     /// The kind of the DB-expected variant at a version, if the DB knows it.
     pub fn db_kind_at(&self, family: Family, version: &Version) -> Option<Kind> {
-        let entry = self.db_for(family);
+        let entry = self.db_get(family)?;
         if !entry.has(version) {
             return None;
         }
@@ -411,7 +419,7 @@ impl Catalog {
 
     /// Every `cargo:rustc-check-cfg` argument the catalog can produce (APIs and families).
     pub fn check_cfgs(&self) -> Vec<String> {
-        let mut v: Vec<String> = Family::ALL.iter().map(|f| format!("cfg({})", f.cfg())).collect();
+        let mut v: Vec<String> = Family::EVERY.iter().map(|f| format!("cfg({})", f.cfg())).collect();
         v.extend(self.apis.iter().map(Api::check_cfg));
         v
     }

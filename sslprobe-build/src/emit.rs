@@ -60,6 +60,7 @@ fn family(f: Family) -> &'static str {
         Family::LibreSsl => "Family::LibreSsl",
         Family::BoringSsl => "Family::BoringSsl",
         Family::AwsLc => "Family::AwsLc",
+        Family::WolfSsl => "Family::WolfSsl",
     }
 }
 

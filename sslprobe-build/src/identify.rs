@@ -176,13 +176,12 @@ pub fn parse_expansion(out: &str) -> Result<Library> {
     let num = |k: &str| m.get(k).and_then(|v| parse_int(v));
     let text = m.get("ossl_text").and_then(|v| parse_string_literal(v));
 
-    if m.contains_key("wolfssl_version") {
-        return Err(fail(
-            "these are wolfSSL's OpenSSL compatibility headers; wolfSSL is not an OpenSSL-family \
-             library sslprobe can identify (its names are macros over wolfSSL_* functions)",
-        ));
-    }
-    let (family, version, api_version) = if m.contains_key("is_awslc") {
+    let (family, version, api_version) = if let Some(v) = m.get("wolfssl_version") {
+        // wolfSSL's OpenSSL compatibility layer also defines OPENSSL_VERSION_NUMBER: check first.
+        let v = parse_string_literal(v).ok_or_else(|| fail("LIBWOLFSSL_VERSION_STRING is not a string literal"))?;
+        let version = Version::parse(&v).map_err(|e| fail(&format!("LIBWOLFSSL_VERSION_STRING: {e}")))?;
+        (Family::WolfSsl, version, None)
+    } else if m.contains_key("is_awslc") {
         let v = m
             .get("awslc_version")
             .and_then(|v| parse_string_literal(v))
@@ -208,7 +207,9 @@ pub fn parse_expansion(out: &str) -> Result<Library> {
              OPENSSL_IS_AWSLC is defined after #include <openssl/ssl.h>",
         ));
     };
-    let version_text = if family == Family::AwsLc {
+    let version_text = if family == Family::WolfSsl {
+        m.get("wolfssl_version").and_then(|v| parse_string_literal(v)).map(|v| format!("wolfSSL {v}"))
+    } else if family == Family::AwsLc {
         m.get("awslc_version").and_then(|v| parse_string_literal(v)).map(|v| format!("AWS-LC {v}"))
     } else {
         text
@@ -268,7 +269,9 @@ mod tests {
     #[test]
     fn refuses_unknown() {
         assert!(parse_expansion("").is_err());
-        assert!(parse_expansion("\"sslprobe:wolfssl_version\" \"5.5.4\"\n\"sslprobe:ossl_number\" 0x10100000L").is_err());
+        let w = parse_expansion("\"sslprobe:wolfssl_version\" \"5.5.4\"\n\"sslprobe:ossl_number\" 0x10100000L").unwrap();
+        assert_eq!((w.family, w.version.to_string()), (Family::WolfSsl, "5.5.4".into()));
+        assert!(parse_expansion("\"sslprobe:wolfssl_version\" 5\n").is_err());
         assert!(parse_expansion("\"sslprobe:ossl_number\" 0x30000000L").is_err());
         assert!(parse_expansion("\"sslprobe:is_boringssl\" \n").is_err());
     }

@@ -369,7 +369,7 @@ pub fn from_prefix(dir: &Path, link_static: Option<bool>) -> Result<Location> {
             hint: "pass the installation prefix, or use --include-dir and --lib-dir".into(),
         });
     }
-    explicit(dir.join("include"), lib_dirs, link_static, Some(dir))
+    explicit(dir.join("include"), lib_dirs, link_static, Some(dir), None)
 }
 
 /// Explicit include and lib dirs (CLI `--include-dir/--lib-dir`), same validation.
@@ -386,7 +386,26 @@ pub fn from_dirs(include: &Path, lib: &Path, link_static: Option<bool>) -> Resul
             hint: "pass the directory holding libssl and libcrypto".into(),
         });
     }
-    explicit(include, vec![lib], link_static, None)
+    explicit(include, vec![lib], link_static, None, None)
+}
+
+/// Like [`from_dirs`], linking the libraries named in `libs` (colon-separated, as
+/// `OPENSSL_LIBS`: e.g. `wolfssl` for wolfSSL's compatibility layer) instead of ssl and crypto.
+pub fn from_dirs_with_libs(include: &Path, lib: &Path, link_static: Option<bool>, libs: &OsStr) -> Result<Location> {
+    let names = parse_libs("--libs", libs)?;
+    if names.is_empty() {
+        return Err(Error::invalid("--libs", libs.to_string_lossy(), "name at least one library"));
+    }
+    let include = absolute(include)?;
+    let lib = absolute(lib)?;
+    if !lib.is_dir() {
+        return Err(Error::NotFound {
+            what: "library directory (--lib-dir)".into(),
+            searched: vec![lib],
+            hint: "pass the directory holding the libraries named by --libs".into(),
+        });
+    }
+    explicit(include, vec![lib], link_static, None, Some(names))
 }
 
 /// Compare with the include directory `openssl-sys` exported (`DEP_OPENSSL_INCLUDE`); the
@@ -923,10 +942,11 @@ fn explicit(
     lib_dirs: Vec<PathBuf>,
     link_static: Option<bool>,
     prefix: Option<PathBuf>,
+    libs: Option<Vec<String>>,
 ) -> Result<Location> {
     check_headers("the explicit include directory", &include)?;
     let files = lib_files(&lib_dirs)?;
-    let libs = default_libs(cfg!(target_env = "msvc"));
+    let libs = libs.unwrap_or_else(|| default_libs(cfg!(target_env = "msvc")));
     let (can_static, can_dylib) = availability(&files, &libs);
     let link_static = match link_static {
         Some(true) if can_static => true,

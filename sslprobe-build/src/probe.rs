@@ -98,6 +98,22 @@ impl Log {
         self.append(&s);
     }
 
+    /// Appends a log written elsewhere (by a parallel compile), numbering its entries as if
+    /// they had been written here.
+    fn absorb(&mut self, other: &Log) {
+        let mut s = String::with_capacity(other.text.len());
+        for line in other.text.split_inclusive('\n') {
+            match line.strip_prefix("==== [").and_then(|r| r.split_once("] ")) {
+                Some((n, rest)) if n.parse::<usize>().is_ok() => {
+                    self.entries += 1;
+                    let _ = write!(s, "==== [{}] {rest}", self.entries);
+                }
+                _ => s.push_str(line),
+            }
+        }
+        self.append(&s);
+    }
+
     fn append(&mut self, s: &str) {
         self.text.push_str(s);
         if let Some(p) = &self.path {
@@ -220,10 +236,26 @@ impl Results {
 
     /// Builds an [`ApiResult`] for `api` against the DB for `library`.
     pub fn classify(api: &Api, library: &Library, found: Option<(&str, Kind)>, source: Source, failure: Option<String>) -> ApiResult {
-        let db = api.db_for(library.family);
-        let db_expected = db.has(&library.version);
         let present = found.is_some();
         let kind = found.map(|(_, k)| k);
+        let Some(db) = api.db_get(library.family) else {
+            // A family the DB does not cover (wolfSSL): nothing to agree or disagree with.
+            return ApiResult {
+                name: api.name.clone(),
+                cfg: api.cfg(),
+                present,
+                kind,
+                variant: found.map(|(v, _)| v.to_string()),
+                effective: present,
+                db_expected: present,
+                db_agrees: true,
+                note: Some(format!("the knowledge DB has no rows for {}", library.family.display_name())),
+                source,
+                failure: if present { None } else { failure },
+                value: if kind == Some(Kind::Define) { library.defines.get(&api.name).cloned() } else { None },
+            };
+        };
+        let db_expected = db.has(&library.version);
         let kind_agrees = match (kind, api.db_kind_at(library.family, &library.version)) {
             (Some(k), Some(dk)) => k == dk,
             _ => true,
@@ -532,7 +564,10 @@ impl Prober {
             func: "sslprobe_sanity__SSL_CTX_new".into(),
             file: "sslprobe_sanity.c".into(),
             line: 2,
-            body: "{\n    SSL_CTX *(*volatile p)(const SSL_METHOD *) = SSL_CTX_new;\n    (void)p;\n}\n".into(),
+            // A typed call, not an address: every library declares SSL_CTX_new, but wolfSSL's
+            // compatibility layer makes it a function-like macro. Undeclared is still an error
+            // (-Werror=implicit-function-declaration) and a missing symbol a link error.
+            body: "{\n    const SSL_METHOD *volatile m = 0;\n    SSL_CTX *volatile c = SSL_CTX_new(m);\n    (void)c;\n}\n".into(),
             includes: vec!["#include <openssl/ssl.h>".into()],
         }];
         let mut ids = vec![(usize::MAX, usize::MAX)];
@@ -606,7 +641,7 @@ impl Prober {
             done.sort_by_key(|(k, _, _)| *k);
             let mut unreadable: Vec<usize> = Vec::new();
             for (_, r, l) in done {
-                log.append(l.text());
+                log.absorb(&l);
                 let (set, a) = r?;
                 if a.ok {
                     probed.outcomes.extend(set.iter().map(|i| (*i, Ok(()))));
@@ -706,7 +741,7 @@ impl Prober {
         let mut probed = Probed::default();
         let mut first_err = None;
         for (_, r, l) in done {
-            log.append(l.text());
+            log.absorb(&l);
             match r {
                 Ok(p) => {
                     probed.outcomes.extend(p.outcomes);
@@ -875,7 +910,9 @@ fn expected_winners(catalog: &Catalog, library: &Library) -> Vec<Expect> {
         .apis
         .iter()
         .map(|api| {
-            let db = api.db_for(library.family);
+            let Some(db) = api.db_get(library.family) else {
+                return Expect::Unknown;
+            };
             if !db.has(&library.version) {
                 return Expect::Absent;
             }
@@ -1279,6 +1316,17 @@ mod tests {
             parse_depfile(d, src),
             ["/usr/include/openssl/ssl.h", "/usr/include/my dir/x.h", "/p/$x.h", "/usr/include/stdio.h"].map(PathBuf::from)
         );
+    }
+
+    #[test]
+    fn absorbed_logs_are_renumbered() {
+        let mut a = Log::in_memory();
+        a.entry("first", "int x;", "cc x.c", Some(0), "");
+        let mut b = Log::in_memory();
+        b.entry("second", "==== [7] not a header", "cc y.c", Some(1), "y.c:1:1: error: e");
+        a.absorb(&b);
+        assert!(a.text().contains("==== [1] first\n") && a.text().contains("==== [2] second\n"), "{}", a.text());
+        assert!(a.text().contains("==== [7] not a header"), "source lines are kept: {}", a.text());
     }
 
     #[test]

@@ -68,10 +68,23 @@ pub enum Family {
     /// AWS-LC (<https://github.com/aws/aws-lc>).
     #[serde(rename = "awslc")]
     AwsLc,
+    /// wolfSSL's OpenSSL compatibility layer: identified and probed (`sslprobe probe`), but the
+    /// knowledge DB has no rows for it and openssl-sys cannot link it. Not in [`Family::ALL`].
+    #[serde(rename = "wolfssl")]
+    WolfSsl,
 }
 
 impl Family {
-    /// Every family, in declaration order.
+    /// Every family that emits a cfg (`sslprobe_<name>`): [`Family::ALL`] plus wolfSSL.
+    pub const EVERY: [Family; 5] = [
+        Family::OpenSsl,
+        Family::LibreSsl,
+        Family::BoringSsl,
+        Family::AwsLc,
+        Family::WolfSsl,
+    ];
+
+    /// The four OpenSSL-family libraries the knowledge DB covers, in declaration order.
     pub const ALL: [Family; 4] = [
         Family::OpenSsl,
         Family::LibreSsl,
@@ -88,6 +101,7 @@ impl Family {
             Family::LibreSsl => "libressl",
             Family::BoringSsl => "boringssl",
             Family::AwsLc => "awslc",
+            Family::WolfSsl => "wolfssl",
         }
     }
 
@@ -98,6 +112,7 @@ impl Family {
             Family::LibreSsl => "LibreSSL",
             Family::BoringSsl => "BoringSSL",
             Family::AwsLc => "AWS-LC",
+            Family::WolfSsl => "wolfSSL",
         }
     }
 

@@ -35,7 +35,9 @@ pub fn parse_macros(dump: &str) -> BTreeMap<String, String> {
         .filter_map(|line| line.strip_prefix("#define "))
         .filter_map(|rest| {
             let (name, value) = rest.split_once(' ').unwrap_or((rest, ""));
-            is_identifying(name).then(|| (name.to_string(), value.trim().to_string()))
+            // function-like macros (`AWSLC_CONCAT(a,b)`) identify nothing
+            (is_identifying(name) && !name.contains('('))
+                .then(|| (name.to_string(), value.trim().to_string()))
         })
         .collect()
 }
@@ -151,6 +153,7 @@ mod tests {
     fn macros_are_filtered() {
         let dump = "#define OPENSSL_VERSION_NUMBER 0x1010117fL\n#define SSL_OP_ALL 0x1\n\
                     #define AWSLC_API_VERSION 37\n#define OPENSSL_IS_BORINGSSL\n\
+                    #define AWSLC_CONCAT(left,right) left ##right\n\
                     #define OPENSSL_VERSION_TEXT \"OpenSSL 1.1.1w  11 Sep 2023\"\n";
         let m = parse_macros(dump);
         assert_eq!(m["OPENSSL_VERSION_NUMBER"], "0x1010117fL");
@@ -158,6 +161,7 @@ mod tests {
         assert_eq!(m["OPENSSL_IS_BORINGSSL"], "");
         assert_eq!(m["OPENSSL_VERSION_TEXT"], "\"OpenSSL 1.1.1w  11 Sep 2023\"");
         assert!(!m.contains_key("SSL_OP_ALL"));
+        assert!(!m.keys().any(|k| k.contains("CONCAT")), "{m:?}");
     }
 
     #[test]
