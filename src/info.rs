@@ -5,74 +5,11 @@
 
 use std::fmt;
 
-/// The four OpenSSL-family libraries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Family {
-    /// OpenSSL.
-    OpenSsl,
-    /// LibreSSL.
-    LibreSsl,
-    /// BoringSSL.
-    BoringSsl,
-    /// AWS-LC.
-    AwsLc,
-    /// wolfSSL's OpenSSL compatibility layer (identified by `sslprobe probe`; no DB rows).
-    WolfSsl,
-}
-
-impl Family {
-    /// `openssl`, `libressl`, `boringssl`, `awslc` (or `wolfssl`).
-    ///
-    /// ```
-    /// assert_eq!(sslprobe::Family::AwsLc.as_str(), "awslc");
-    /// ```
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Family::OpenSsl => "openssl",
-            Family::LibreSsl => "libressl",
-            Family::BoringSsl => "boringssl",
-            Family::AwsLc => "awslc",
-            Family::WolfSsl => "wolfssl",
-        }
-    }
-
-    /// `OpenSSL`, `LibreSSL`, `BoringSSL` or `AWS-LC`.
-    pub fn display_name(self) -> &'static str {
-        match self {
-            Family::OpenSsl => "OpenSSL",
-            Family::LibreSsl => "LibreSSL",
-            Family::BoringSsl => "BoringSSL",
-            Family::AwsLc => "AWS-LC",
-            Family::WolfSsl => "wolfSSL",
-        }
-    }
-}
+pub use generated::{Family, Kind};
 
 impl fmt::Display for Family {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-/// How an API exists in the library.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Kind {
-    /// An exported function.
-    Function,
-    /// A function-like macro (no symbol).
-    Macro,
-    /// A preprocessor constant.
-    Define,
-}
-
-impl Kind {
-    /// `function`, `macro` or `define`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Function => "function",
-            Kind::Macro => "macro",
-            Kind::Define => "define",
-        }
     }
 }
 
@@ -201,7 +138,8 @@ pub struct DbApi {
 }
 
 mod generated {
-    use super::*;
+    #![allow(clippy::all)]
+    use super::{ApiInfo, BuildInfo, DbApi, DbFamily};
     include!(concat!(env!("OUT_DIR"), "/build_info.rs"));
 }
 
