@@ -288,6 +288,24 @@ pub struct Prefix {
 }
 
 impl Prefix {
+    /// The environment a user sets for `openssl-sys` to build against this
+    /// library: `OPENSSL_DIR` (when there is a prefix), `OPENSSL_LIB_DIR`,
+    /// `OPENSSL_INCLUDE_DIR`, and `OPENSSL_STATIC=1` for static builds (left
+    /// unset for shared ones). Shared libraries outside the default search path
+    /// also need [`Prefix::lib_dir`] on `LD_LIBRARY_PATH` (or an rpath) at run time.
+    pub fn openssl_sys_env(&self) -> Vec<(&'static str, PathBuf)> {
+        let mut env = Vec::new();
+        if let Some(p) = &self.prefix {
+            env.push(("OPENSSL_DIR", p.clone()));
+        }
+        env.push(("OPENSSL_LIB_DIR", self.lib_dir.clone()));
+        env.push(("OPENSSL_INCLUDE_DIR", self.include_dir.clone()));
+        if self.linkage == Linkage::Static {
+            env.push(("OPENSSL_STATIC", PathBuf::from("1")));
+        }
+        env
+    }
+
     /// Rewrites every path below `old` to lie below `new` (the cache moved).
     fn rebase(&mut self, old: &Path, new: &Path) {
         let fix = |p: &mut PathBuf| {
