@@ -25,7 +25,10 @@ fn workspace_root() -> PathBuf {
 /// `opensslconf.h` and `configuration.h` there) and its library directory.
 fn system_openssl() -> Option<(PathBuf, Option<PathBuf>, PathBuf)> {
     let var = |v: &str| -> Option<PathBuf> {
-        let o = Command::new("pkg-config").args([&format!("--variable={v}"), "openssl"]).output().ok()?;
+        let o = Command::new("pkg-config")
+            .args([&format!("--variable={v}"), "openssl"])
+            .output()
+            .ok()?;
         let s = String::from_utf8_lossy(&o.stdout).trim().to_string();
         (o.status.success() && !s.is_empty()).then(|| PathBuf::from(s))
     };
@@ -141,7 +144,11 @@ impl Scratch {
             c.env(k, v);
         }
         let out = c.output().expect("run cargo");
-        let output = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let output = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(out.status.success(), "scratch build failed:\n{output}");
         let ran = output.lines().any(is_sslprobe_build_script_run);
         Build { output, ran }
@@ -154,14 +161,21 @@ impl Scratch {
             .ok()?
             .filter_map(|e| e.ok().map(|e| e.path().join("out/sslprobe.log")))
             .filter(|p| p.is_file() && build_dir_is_sslprobe(p.parent().and_then(Path::parent)))
-            .max_by_key(|p| p.metadata().and_then(|m| m.modified()).unwrap_or(SystemTime::UNIX_EPOCH))
+            .max_by_key(|p| {
+                p.metadata()
+                    .and_then(|m| m.modified())
+                    .unwrap_or(SystemTime::UNIX_EPOCH)
+            })
     }
 }
 
 fn build_dir_is_sslprobe(dir: Option<&Path>) -> bool {
-    dir.and_then(Path::file_name).map(|n| n.to_string_lossy().into_owned()).is_some_and(|n| {
-        n.strip_prefix("sslprobe-").is_some_and(|h| h.len() == 16 && h.chars().all(|c| c.is_ascii_hexdigit()))
-    })
+    dir.and_then(Path::file_name)
+        .map(|n| n.to_string_lossy().into_owned())
+        .is_some_and(|n| {
+            n.strip_prefix("sslprobe-")
+                .is_some_and(|h| h.len() == 16 && h.chars().all(|c| c.is_ascii_hexdigit()))
+        })
 }
 
 /// `     Running `…/build/sslprobe-0123456789abcdef/build-script-build`` (the run, not the
@@ -171,12 +185,15 @@ fn is_sslprobe_build_script_run(line: &str) -> bool {
     line.starts_with("Running ")
         && line.split(['`', ' ']).any(|w| {
             let p = Path::new(w);
-            p.file_name().is_some_and(|f| f == "build-script-build") && build_dir_is_sslprobe(p.parent())
+            p.file_name().is_some_and(|f| f == "build-script-build")
+                && build_dir_is_sslprobe(p.parent())
         })
 }
 
 fn mtime(p: &Path) -> SystemTime {
-    p.metadata().and_then(|m| m.modified()).unwrap_or(SystemTime::UNIX_EPOCH)
+    p.metadata()
+        .and_then(|m| m.modified())
+        .unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
 #[test]
@@ -188,7 +205,9 @@ fn run_detection_reads_cargo_output() {
         "     Running `CARGO=/x OUT_DIR=/o /t/debug/build/sslprobe-0123456789abcdef/build-script-build`"
     ));
     // The build script of another package, and the compile of sslprobe's own build script.
-    assert!(!is_sslprobe_build_script_run("     Running `/t/debug/build/openssl-sys-0123456789abcdef/build-script-build`"));
+    assert!(!is_sslprobe_build_script_run(
+        "     Running `/t/debug/build/openssl-sys-0123456789abcdef/build-script-build`"
+    ));
     assert!(!is_sslprobe_build_script_run(
         "     Running `rustc --crate-name build_script_build --out-dir /t/debug/build/sslprobe-0123456789abcdef`"
     ));
@@ -201,9 +220,22 @@ fn no_op_rebuild_probes_nothing_and_header_or_env_changes_reprobe() {
         return;
     };
     let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sslprobe-rerun");
-    let prefix = symlink_prefix(&base.join("prefix"), &headers, multiarch.as_deref(), &libdir);
-    let other_prefix = symlink_prefix(&base.join("prefix-2"), &headers, multiarch.as_deref(), &libdir);
-    let scratch = Scratch { krate: base.join("crate"), target: base.join("target") };
+    let prefix = symlink_prefix(
+        &base.join("prefix"),
+        &headers,
+        multiarch.as_deref(),
+        &libdir,
+    );
+    let other_prefix = symlink_prefix(
+        &base.join("prefix-2"),
+        &headers,
+        multiarch.as_deref(),
+        &libdir,
+    );
+    let scratch = Scratch {
+        krate: base.join("crate"),
+        target: base.join("target"),
+    };
     let _ = std::fs::remove_dir_all(&scratch.krate);
     write_scratch_crate(&scratch.krate);
     let dir = prefix.to_string_lossy().into_owned();
@@ -211,43 +243,100 @@ fn no_op_rebuild_probes_nothing_and_header_or_env_changes_reprobe() {
 
     // 1. Whatever state the target directory is in, this build leaves it up to date.
     let first = scratch.build(&env);
-    let log = scratch.log().unwrap_or_else(|| panic!("no sslprobe.log after the first build:\n{}", first.output));
+    let log = scratch
+        .log()
+        .unwrap_or_else(|| panic!("no sslprobe.log after the first build:\n{}", first.output));
     let header = prefix.join("include/openssl/ssl.h");
     let log_text = std::fs::read_to_string(&log).unwrap();
-    assert!(log_text.contains(&prefix.join("include").display().to_string()), "the probes did not use the symlink prefix:\n{log_text}");
+    assert!(
+        log_text.contains(&prefix.join("include").display().to_string()),
+        "the probes did not use the symlink prefix:\n{log_text}"
+    );
     let build_dir = log.parent().and_then(Path::parent).unwrap();
     let printed = std::fs::read_to_string(build_dir.join("output")).unwrap();
     assert!(
         printed.contains(&format!("cargo:rerun-if-changed={}", header.display())),
         "the build script must print rerun-if-changed for the header it probed:\n{printed}"
     );
-    assert!(printed.contains("cargo:rerun-if-env-changed=OPENSSL_DIR"), "{printed}");
-    assert!(printed.contains("cargo:rerun-if-env-changed=CFLAGS"), "{printed}");
+    assert!(
+        printed.contains("cargo:rerun-if-env-changed=OPENSSL_DIR"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("cargo:rerun-if-env-changed=CFLAGS"),
+        "{printed}"
+    );
 
     // 2. Nothing changed: no probe runs.
     let before = mtime(&log);
     let again = scratch.build(&env);
-    assert!(!again.ran, "a no-op rebuild re-ran sslprobe's build script:\n{}", again.output);
-    assert!(again.output.contains("Fresh sslprobe v"), "sslprobe should be fresh:\n{}", again.output);
-    assert_eq!(mtime(&log), before, "the probe log was rewritten by a no-op rebuild");
+    assert!(
+        !again.ran,
+        "a no-op rebuild re-ran sslprobe's build script:\n{}",
+        again.output
+    );
+    assert!(
+        again.output.contains("Fresh sslprobe v"),
+        "sslprobe should be fresh:\n{}",
+        again.output
+    );
+    assert_eq!(
+        mtime(&log),
+        before,
+        "the probe log was rewritten by a no-op rebuild"
+    );
 
     // 3. Touch the copied header: the probes run again (and only because of it).
     let later = SystemTime::now();
-    std::fs::File::options().append(true).open(&header).unwrap().set_modified(later).unwrap();
+    std::fs::File::options()
+        .append(true)
+        .open(&header)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
     let touched = scratch.build(&env);
-    assert!(touched.ran, "touching {} did not re-run the probes:\n{}", header.display(), touched.output);
-    assert!(mtime(&scratch.log().unwrap()) > before, "the probe log was not rewritten");
+    assert!(
+        touched.ran,
+        "touching {} did not re-run the probes:\n{}",
+        header.display(),
+        touched.output
+    );
+    assert!(
+        mtime(&scratch.log().unwrap()) > before,
+        "the probe log was not rewritten"
+    );
     let still = scratch.build(&env);
-    assert!(!still.ran, "the rebuild after the re-probe was not a no-op:\n{}", still.output);
+    assert!(
+        !still.ran,
+        "the rebuild after the re-probe was not a no-op:\n{}",
+        still.output
+    );
 
     // 4. A relevant variable changes: CFLAGS (through the cc crate), then OPENSSL_DIR.
     let cflags = scratch.build(&[env[0], ("CFLAGS", "-DSSLPROBE_RERUN_TEST=1")]);
-    assert!(cflags.ran, "changing CFLAGS did not re-run the probes:\n{}", cflags.output);
+    assert!(
+        cflags.ran,
+        "changing CFLAGS did not re-run the probes:\n{}",
+        cflags.output
+    );
     let other = other_prefix.to_string_lossy().into_owned();
-    let moved = scratch.build(&[("OPENSSL_DIR", other.as_str()), ("CFLAGS", "-DSSLPROBE_RERUN_TEST=1")]);
-    assert!(moved.ran, "changing OPENSSL_DIR did not re-run the probes:\n{}", moved.output);
+    let moved = scratch.build(&[
+        ("OPENSSL_DIR", other.as_str()),
+        ("CFLAGS", "-DSSLPROBE_RERUN_TEST=1"),
+    ]);
+    assert!(
+        moved.ran,
+        "changing OPENSSL_DIR did not re-run the probes:\n{}",
+        moved.output
+    );
     let log_text = std::fs::read_to_string(scratch.log().unwrap()).unwrap();
-    assert!(log_text.contains(&other_prefix.join("include").display().to_string()), "{log_text}");
-    let settled = scratch.build(&[("OPENSSL_DIR", other.as_str()), ("CFLAGS", "-DSSLPROBE_RERUN_TEST=1")]);
+    assert!(
+        log_text.contains(&other_prefix.join("include").display().to_string()),
+        "{log_text}"
+    );
+    let settled = scratch.build(&[
+        ("OPENSSL_DIR", other.as_str()),
+        ("CFLAGS", "-DSSLPROBE_RERUN_TEST=1"),
+    ]);
     assert!(!settled.ran, "{}", settled.output);
 }

@@ -33,7 +33,7 @@
 //! every header the probes really included: a build script prints `cargo:rerun-if-changed` for
 //! each and re-probes exactly when one of them changes.
 
-use crate::catalog::{Api, Catalog, Kind};
+use crate::catalog::{is_c_identifier, Api, Catalog, Kind};
 use crate::compiler::{render_command, Compiler};
 use crate::identify::{self, Library};
 use crate::locate::Location;
@@ -60,7 +60,11 @@ impl Log {
     /// A log that also appends to `path` (truncated first).
     pub fn to_file(path: &Path) -> Result<Log> {
         std::fs::write(path, b"").map_err(|e| Error::io(path, e))?;
-        Ok(Log { path: Some(path.to_path_buf()), text: String::new(), entries: 0 })
+        Ok(Log {
+            path: Some(path.to_path_buf()),
+            text: String::new(),
+            entries: 0,
+        })
     }
 
     /// An in-memory log.
@@ -84,7 +88,14 @@ impl Log {
     }
 
     /// Appends one compiler run.
-    pub fn entry(&mut self, what: &str, source: &str, command: &str, status: Option<i32>, output: &str) {
+    pub fn entry(
+        &mut self,
+        what: &str,
+        source: &str,
+        command: &str,
+        status: Option<i32>,
+        output: &str,
+    ) {
         self.entries += 1;
         let mut s = String::new();
         let _ = writeln!(s, "==== [{}] {what}", self.entries);
@@ -93,8 +104,20 @@ impl Log {
             let _ = writeln!(s, "{:5} | {l}", i + 1);
         }
         let _ = writeln!(s, "---- command\n{command}");
-        let _ = writeln!(s, "---- exit status: {}", status.map_or("killed by a signal".to_string(), |c| c.to_string()));
-        let _ = writeln!(s, "---- output\n{}", if output.trim().is_empty() { "(none)" } else { output.trim_end() });
+        let _ = writeln!(
+            s,
+            "---- exit status: {}",
+            status.map_or("killed by a signal".to_string(), |c| c.to_string())
+        );
+        let _ = writeln!(
+            s,
+            "---- output\n{}",
+            if output.trim().is_empty() {
+                "(none)"
+            } else {
+                output.trim_end()
+            }
+        );
         self.append(&s);
     }
 
@@ -235,7 +258,13 @@ impl Results {
     }
 
     /// Builds an [`ApiResult`] for `api` against the DB for `library`.
-    pub fn classify(api: &Api, library: &Library, found: Option<(&str, Kind)>, source: Source, failure: Option<String>) -> ApiResult {
+    pub fn classify(
+        api: &Api,
+        library: &Library,
+        found: Option<(&str, Kind)>,
+        source: Source,
+        failure: Option<String>,
+    ) -> ApiResult {
         let present = found.is_some();
         let kind = found.map(|(_, k)| k);
         let Some(db) = api.db_get(library.family) else {
@@ -249,10 +278,17 @@ impl Results {
                 effective: present,
                 db_expected: present,
                 db_agrees: true,
-                note: Some(format!("the knowledge DB has no rows for {}", library.family.display_name())),
+                note: Some(format!(
+                    "the knowledge DB has no rows for {}",
+                    library.family.display_name()
+                )),
                 source,
                 failure: if present { None } else { failure },
-                value: if kind == Some(Kind::Define) { library.defines.get(&api.name).cloned() } else { None },
+                value: if kind == Some(Kind::Define) {
+                    library.defines.get(&api.name).cloned()
+                } else {
+                    None
+                },
             };
         };
         let db_expected = db.has(&library.version);
@@ -272,7 +308,11 @@ impl Results {
             note: db.note.clone(),
             source,
             failure: if present { None } else { failure },
-            value: if kind == Some(Kind::Define) { library.defines.get(&api.name).cloned() } else { None },
+            value: if kind == Some(Kind::Define) {
+                library.defines.get(&api.name).cloned()
+            } else {
+                None
+            },
         }
     }
 }
@@ -280,6 +320,8 @@ impl Results {
 /// One probe block: a catalog variant or the sanity probe.
 #[derive(Debug, Clone)]
 struct Block {
+    /// The API probed (empty for the sanity probe).
+    api: String,
     /// The C function the block becomes (unique in a translation unit).
     func: String,
     /// The file name diagnostics name (`probes/<api>.c`), set with `#line`.
@@ -292,9 +334,12 @@ struct Block {
 
 impl Block {
     /// Lines of `file` that belong to the block: the marker line (the function header) and the
-    /// body.
+    /// body, inclusive.
     fn line_range(&self) -> (usize, usize) {
-        (self.line.saturating_sub(1), self.line + self.body.lines().count())
+        (
+            self.line.saturating_sub(1),
+            (self.line + self.body.lines().count()).saturating_sub(1),
+        )
     }
 }
 
@@ -314,13 +359,33 @@ fn include_label(include: &str) -> String {
         .trim_start_matches("#include")
         .trim()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "<>_-./+ ".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "<>_-./+ ".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("sslprobe-include {clean}")
 }
 
 const PRELUDE_LABEL: &str = "sslprobe-prelude";
 const MAIN_LABEL: &str = "sslprobe-main";
+const WRAPPER_LABEL: &str = "sslprobe-wrapper";
+
+/// Cuts the compiler's spelling suggestion (`; did you mean 'X'?`) from a diagnostic: in a batch
+/// it names the decoy [`Prober::source`] plants, and elsewhere it depends on what else the unit
+/// declares, so failure excerpts read the same in every mode without it.
+fn without_suggestion(line: &str) -> String {
+    match line.find("; did you mean ") {
+        Some(i) => match line[i..].find('?') {
+            Some(j) => format!("{}{}", &line[..i], &line[i + j + 1..]),
+            None => line[..i].to_string(),
+        },
+        None => line.to_string(),
+    }
+}
 
 /// Per-block outcome: `Ok` when it compiled and linked, `Err(excerpt)` with the diagnostics
 /// that sank it.
@@ -362,6 +427,8 @@ pub struct Prober {
     jobs: usize,
     force_bisect: bool,
     runs: AtomicUsize,
+    /// Extra compiler runs that may start now (`jobs - 1` at the start of a run).
+    slots: AtomicUsize,
 }
 
 /// Validates an extra include line (`#include <x/y.h>` or `#include "x.h"`).
@@ -369,10 +436,24 @@ pub fn validate_include(line: &str) -> Result<()> {
     let inner = line
         .strip_prefix("#include <")
         .and_then(|r| r.strip_suffix('>'))
-        .or_else(|| line.strip_prefix("#include \"").and_then(|r| r.strip_suffix('"')));
+        .or_else(|| {
+            line.strip_prefix("#include \"")
+                .and_then(|r| r.strip_suffix('"'))
+        });
     match inner {
-        Some(h) if !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || "_-./+".contains(c)) && !h.contains("..") => Ok(()),
-        _ => Err(Error::invalid("prelude include", line, "expected `#include <dir/header.h>` with a plain relative header name")),
+        Some(h)
+            if !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-./+".contains(c))
+                && !h.contains("..") =>
+        {
+            Ok(())
+        }
+        _ => Err(Error::invalid(
+            "prelude include",
+            line,
+            "expected `#include <dir/header.h>` with a plain relative header name",
+        )),
     }
 }
 
@@ -404,32 +485,27 @@ fn cargo_jobserver() -> Option<&'static jobserver::Client> {
         .as_ref()
 }
 
-/// Permission to run one more compiler beside the one this process implicitly may run.
-enum Token {
-    /// A jobserver token, released on drop.
-    Jobserver(#[allow(dead_code)] jobserver::Acquired),
-    /// No jobserver: bounded by the jobs count alone.
-    Local,
+/// Permission to run one more compiler beside the one this process implicitly may run: one of
+/// the prober's `jobs - 1` extra slots, plus a token from Cargo's jobserver when there is one.
+/// Both are given back on drop.
+struct Token<'a> {
+    slot: &'a AtomicUsize,
+    _jobserver: Option<jobserver::Acquired>,
+}
+
+impl Drop for Token<'_> {
+    fn drop(&mut self) {
+        self.slot.fetch_add(1, Ordering::AcqRel);
+    }
 }
 
 /// Whether another compiler may start now.
-enum TokenState {
-    Got(Token),
+enum TokenState<'a> {
+    Got(Token<'a>),
     NotNow,
-    /// The jobserver cannot be polled on this platform: run sequentially rather than risk
-    /// blocking on a token when the work is already done.
+    /// No parallelism: one job, or a jobserver that cannot be polled on this platform (run
+    /// sequentially rather than risk blocking on a token when the work is already done).
     Never,
-}
-
-fn try_token() -> TokenState {
-    match cargo_jobserver() {
-        None => TokenState::Got(Token::Local),
-        Some(c) => match c.try_acquire() {
-            Ok(Some(a)) => TokenState::Got(Token::Jobserver(a)),
-            Ok(None) => TokenState::NotNow,
-            Err(_) => TokenState::Never,
-        },
-    }
 }
 
 impl Prober {
@@ -437,7 +513,10 @@ impl Prober {
     /// (a private per-run subdirectory is created there, so concurrent runs never collide).
     pub fn new(cc: Compiler, loc: Location, scratch: &Path) -> Result<Prober> {
         let n = RUN_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
         let dir = scratch.join(format!("run-{}-{n}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         Ok(Prober {
@@ -449,6 +528,7 @@ impl Prober {
             jobs: default_jobs(),
             force_bisect: false,
             runs: AtomicUsize::new(0),
+            slots: AtomicUsize::new(0),
         })
     }
 
@@ -482,6 +562,39 @@ impl Prober {
         self
     }
 
+    fn try_token(&self) -> TokenState<'_> {
+        if self.jobs <= 1 {
+            return TokenState::Never;
+        }
+        if self
+            .slots
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+            .is_err()
+        {
+            return TokenState::NotNow;
+        }
+        let token = |js| {
+            TokenState::Got(Token {
+                slot: &self.slots,
+                _jobserver: js,
+            })
+        };
+        match cargo_jobserver() {
+            None => token(None),
+            Some(c) => match c.try_acquire() {
+                Ok(Some(a)) => token(Some(a)),
+                Ok(None) => {
+                    self.slots.fetch_add(1, Ordering::AcqRel);
+                    TokenState::NotNow
+                }
+                Err(_) => {
+                    self.slots.fetch_add(1, Ordering::AcqRel);
+                    TokenState::Never
+                }
+            },
+        }
+    }
+
     /// The location probed.
     pub fn location(&self) -> &Location {
         &self.loc
@@ -497,7 +610,14 @@ impl Prober {
             .collect();
         self.runs.fetch_add(1, Ordering::Relaxed);
         std::fs::create_dir_all(&self.scratch).map_err(|e| Error::io(&self.scratch, e))?;
-        identify::identify(&self.cc, &self.loc, &self.prelude, &defines, &self.scratch, log)
+        identify::identify(
+            &self.cc,
+            &self.loc,
+            &self.prelude,
+            &defines,
+            &self.scratch,
+            log,
+        )
     }
 
     /// Identify, then probe every API of the catalog.
@@ -510,15 +630,23 @@ impl Prober {
             "sslprobe: probing {} APIs ({:?} mode{}) with {}",
             catalog.apis.len(),
             self.mode,
-            if self.force_bisect { ", forced bisection" } else { "" },
+            if self.force_bisect {
+                ", forced bisection"
+            } else {
+                ""
+            },
             self.cc.path().display()
         ));
         let result = self.identify_and_probe(catalog, log);
         let _ = std::fs::remove_dir_all(&self.scratch);
         let (library, probed) = result?;
         let (_, ids) = self.blocks(catalog);
-        let passed: BTreeMap<(usize, usize), std::result::Result<(), String>> =
-            probed.outcomes.into_iter().filter(|(i, _)| *i != SANITY).map(|(i, r)| (ids[i], r)).collect();
+        let passed: BTreeMap<(usize, usize), std::result::Result<(), String>> = probed
+            .outcomes
+            .into_iter()
+            .filter(|(i, _)| *i != SANITY)
+            .map(|(i, r)| (ids[i], r))
+            .collect();
         let mut apis = Vec::new();
         for (ai, api) in catalog.apis.iter().enumerate() {
             let mut found = None;
@@ -529,14 +657,37 @@ impl Prober {
                         found = Some((v.name.as_str(), v.kind));
                         break;
                     }
-                    Some(Err(why)) => failure = Some(why.clone()),
+                    // Keep every variant's diagnostics: a link failure of one variant (the
+                    // header/library mismatch check looks for those) must not be hidden by a
+                    // prototype mismatch of the next.
+                    Some(Err(why)) => {
+                        let line = if api.variants.len() > 1 {
+                            format!("[{}] {why}", v.name)
+                        } else {
+                            why.clone()
+                        };
+                        failure = Some(match failure {
+                            Some(prev) => format!("{prev}\n{line}"),
+                            None => line,
+                        });
+                    }
                     None => {}
                 }
             }
-            apis.push(Results::classify(api, &library, found, Source::Probe, failure));
+            apis.push(Results::classify(
+                api,
+                &library,
+                found,
+                Source::Probe,
+                failure,
+            ));
         }
         let elapsed = start.elapsed();
-        log.note(&format!("done: {} compiler runs in {} ms", self.runs.load(Ordering::Relaxed), elapsed.as_millis()));
+        log.note(&format!(
+            "done: {} compiler runs in {} ms",
+            self.runs.load(Ordering::Relaxed),
+            elapsed.as_millis()
+        ));
         Ok(Results {
             library,
             location: self.loc.clone(),
@@ -549,18 +700,66 @@ impl Prober {
     }
 
     fn identify_and_probe(&self, catalog: &Catalog, log: &mut Log) -> Result<(Library, Probed)> {
-        let library = self.identify(catalog, log)?;
-        log.note(&format!("identified {}", library.describe()));
+        self.slots
+            .store(self.jobs.saturating_sub(1), Ordering::Release);
         let (blocks, ids) = self.blocks(catalog);
-        let probed = match self.mode {
-            Mode::Batched => self.batched(&blocks, &ids, &expected_winners(catalog, &library), log)?,
-            Mode::OneAtATime => self.one_at_a_time(&blocks, log)?,
+        // The batch plan needs to know the library. The preprocessor says which it is (identify);
+        // a look at the version header's text guesses the same in microseconds, so the first
+        // round can start beside identification. The guess only plans: a wrong one costs a
+        // round, and everything reported comes from the preprocessor and the compiler.
+        let guess = if self.mode == Mode::Batched {
+            guess_library(&self.loc, &self.prelude)
+        } else {
+            None
         };
-        Ok((library, probed))
+        let token = match guess {
+            Some(_) => match self.try_token() {
+                TokenState::Got(t) => Some(t),
+                TokenState::NotNow | TokenState::Never => None,
+            },
+            None => None,
+        };
+        let (Some(guess), Some(token)) = (guess, token) else {
+            let library = self.identify(catalog, log)?;
+            log.note(&format!("identified {}", library.describe()));
+            let probed = match self.mode {
+                Mode::Batched => {
+                    self.batched(&blocks, &ids, &expected_winners(catalog, &library), log)?
+                }
+                Mode::OneAtATime => self.one_at_a_time(&blocks, log)?,
+            };
+            return Ok((library, probed));
+        };
+        log.note(&format!(
+            "planning from the version header: {} (identification runs beside the first round)",
+            guess.describe()
+        ));
+        let (identified, probed) = std::thread::scope(|s| {
+            let handle = s.spawn(move || {
+                let _token = token;
+                let mut l = Log::in_memory();
+                let r = self.identify(catalog, &mut l);
+                (r, l)
+            });
+            let probed = self.batched(&blocks, &ids, &expected_winners(catalog, &guess), log);
+            (handle.join(), probed)
+        });
+        let (library, id_log) = identified.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        log.absorb(&id_log);
+        let library = library?;
+        log.note(&format!("identified {}", library.describe()));
+        if (library.family, &library.version) != (guess.family, &guess.version) {
+            log.note(&format!(
+                "the version header suggested {}: the first round was planned for it (results are unaffected)",
+                guess.describe()
+            ));
+        }
+        Ok((library, probed?))
     }
 
     fn blocks(&self, catalog: &Catalog) -> (Vec<Block>, Vec<(usize, usize)>) {
         let mut blocks = vec![Block {
+            api: String::new(),
             func: "sslprobe_sanity__SSL_CTX_new".into(),
             file: "sslprobe_sanity.c".into(),
             line: 2,
@@ -574,6 +773,7 @@ impl Prober {
         for (ai, api) in catalog.apis.iter().enumerate() {
             for (vi, v) in api.variants.iter().enumerate() {
                 blocks.push(Block {
+                    api: api.name.clone(),
                     func: format!("sslprobe_{}__{}", api.name.to_ascii_lowercase(), v.name),
                     file: format!("probes/{}", api.file),
                     line: v.line,
@@ -611,7 +811,13 @@ impl Prober {
     /// The plan only orders the work: every result still comes from a compiler run, and a wrong
     /// plan costs one more round, never a wrong answer. Later rounds retry what is still needed
     /// in one unit. A unit whose failure cannot be attributed is bisected.
-    fn batched(&self, blocks: &[Block], ids: &[(usize, usize)], expected: &[Expect], log: &mut Log) -> Result<Probed> {
+    fn batched(
+        &self,
+        blocks: &[Block],
+        ids: &[(usize, usize)],
+        expected: &[Expect],
+        log: &mut Log,
+    ) -> Result<Probed> {
         let mut probed = Probed::default();
         let mut sanity_checked = false;
         for round in 1.. {
@@ -627,7 +833,10 @@ impl Prober {
                     likely_fail.len(),
                     need.len() - likely_pass.len() - likely_fail.len()
                 ));
-                [likely_pass, likely_fail].into_iter().filter(|g| !g.is_empty()).collect()
+                [likely_pass, likely_fail]
+                    .into_iter()
+                    .filter(|g| !g.is_empty())
+                    .collect()
             } else {
                 vec![need]
             };
@@ -635,7 +844,11 @@ impl Prober {
                 let mut with_sanity = vec![SANITY];
                 with_sanity.extend_from_slice(&set);
                 let what = format!("batch {round}: {} probes", set.len());
-                (self.attempt(blocks, &with_sanity, &what, l).map(|a| (set, a)), Vec::new())
+                (
+                    self.attempt(blocks, &with_sanity, &what, l)
+                        .map(|a| (set, a)),
+                    Vec::new(),
+                )
             };
             let mut done = self.parallel(groups, &work);
             done.sort_by_key(|(k, _, _)| *k);
@@ -648,8 +861,15 @@ impl Prober {
                     probed.headers.extend(a.deps);
                     continue;
                 }
-                let culprits: BTreeSet<usize> =
-                    if self.force_bisect { BTreeSet::new() } else { a.culprits.iter().copied().filter(|c| set.contains(c)).collect() };
+                let culprits: BTreeSet<usize> = if self.force_bisect {
+                    BTreeSet::new()
+                } else {
+                    a.culprits
+                        .iter()
+                        .copied()
+                        .filter(|c| set.contains(c))
+                        .collect()
+                };
                 if culprits.is_empty() || a.culprits.contains(&SANITY) || round >= MAX_ROUNDS {
                     unreadable.extend(set);
                     continue;
@@ -657,10 +877,21 @@ impl Prober {
                 log.note(&format!(
                     "attributed {} failure(s): {}",
                     culprits.len(),
-                    culprits.iter().map(|c| blocks[*c].func.as_str()).collect::<Vec<_>>().join(", ")
+                    culprits
+                        .iter()
+                        .map(|c| blocks[*c].func.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
                 for c in culprits {
-                    probed.outcomes.insert(c, Err(a.excerpts.get(&c).cloned().unwrap_or_else(|| first_errors(&a.output))));
+                    probed.outcomes.insert(
+                        c,
+                        Err(a
+                            .excerpts
+                            .get(&c)
+                            .cloned()
+                            .unwrap_or_else(|| first_errors(&a.output))),
+                    );
                 }
             }
             if !unreadable.is_empty() {
@@ -693,7 +924,12 @@ impl Prober {
         let work = |set: Vec<usize>, l: &mut Log| -> (Result<Probed>, Vec<Vec<usize>>) {
             let mut with_sanity = vec![SANITY];
             with_sanity.extend_from_slice(&set);
-            let a = match self.attempt(blocks, &with_sanity, &format!("bisect: {} probes", set.len()), l) {
+            let a = match self.attempt(
+                blocks,
+                &with_sanity,
+                &format!("bisect: {} probes", set.len()),
+                l,
+            ) {
                 Ok(a) => a,
                 Err(e) => return (Err(e), Vec::new()),
             };
@@ -704,7 +940,10 @@ impl Prober {
                 return (Ok(p), Vec::new());
             }
             if set.len() == 1 {
-                p.outcomes.insert(set[0], Err(failure_text(blocks, &with_sanity, set[0], &a.output)));
+                p.outcomes.insert(
+                    set[0],
+                    Err(failure_text(blocks, &with_sanity, set[0], &a.output)),
+                );
                 return (Ok(p), Vec::new());
             }
             let (left, right) = set.split_at(set.len() / 2);
@@ -716,16 +955,19 @@ impl Prober {
     fn one_at_a_time(&self, blocks: &[Block], log: &mut Log) -> Result<Probed> {
         self.sanity_alone(blocks, log)?;
         let work = |i: usize, l: &mut Log| -> (Result<Probed>, Vec<usize>) {
-            let r = self.attempt(blocks, &[i], &format!("probe {}", blocks[i].func), l).map(|a| {
-                let mut p = Probed::default();
-                if a.ok {
-                    p.outcomes.insert(i, Ok(()));
-                    p.headers.extend(a.deps);
-                } else {
-                    p.outcomes.insert(i, Err(failure_text(blocks, &[i], i, &a.output)));
-                }
-                p
-            });
+            let r = self
+                .attempt(blocks, &[i], &format!("probe {}", blocks[i].func), l)
+                .map(|a| {
+                    let mut p = Probed::default();
+                    if a.ok {
+                        p.outcomes.insert(i, Ok(()));
+                        p.headers.extend(a.deps);
+                    } else {
+                        p.outcomes
+                            .insert(i, Err(failure_text(blocks, &[i], i, &a.output)));
+                    }
+                    p
+                });
             (r, Vec::new())
         };
         let mut probed = self.merge(self.parallel((1..blocks.len()).collect(), &work), log)?;
@@ -771,8 +1013,25 @@ impl Prober {
             busy: usize,
             next_seq: usize,
         }
+        struct Finished<'a, T> {
+            queue: &'a Mutex<Queue<T>>,
+            wake: &'a Condvar,
+        }
+        impl<T> Drop for Finished<'_, T> {
+            fn drop(&mut self) {
+                self.queue
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .busy -= 1;
+                self.wake.notify_all();
+            }
+        }
         let n = tasks.len();
-        let queue = Mutex::new(Queue { tasks: tasks.into_iter().enumerate().collect(), busy: 0, next_seq: n });
+        let queue = Mutex::new(Queue {
+            tasks: tasks.into_iter().enumerate().collect(),
+            busy: 0,
+            next_seq: n,
+        });
         let wake = Condvar::new();
         let out = Mutex::new(Vec::new());
         let lock = || queue.lock().unwrap_or_else(PoisonError::into_inner);
@@ -786,7 +1045,7 @@ impl Prober {
             }
             let _token = if helper {
                 drop(q);
-                match try_token() {
+                match self.try_token() {
                     TokenState::Got(t) => {
                         q = lock();
                         if q.tasks.is_empty() {
@@ -803,21 +1062,30 @@ impl Prober {
             } else {
                 None
             };
-            let Some((seq, task)) = q.tasks.pop_front() else { continue };
+            let Some((seq, task)) = q.tasks.pop_front() else {
+                continue;
+            };
             q.busy += 1;
             drop(q);
+            // Marks the task finished even if `work` panics, so that no other worker waits for
+            // it forever (the panic then surfaces when the scope joins).
+            let finished = Finished {
+                queue: &queue,
+                wake: &wake,
+            };
             let mut l = Log::in_memory();
             let (r, children) = work(task, &mut l);
-            out.lock().unwrap_or_else(PoisonError::into_inner).push((seq, r, l));
+            out.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push((seq, r, l));
             let mut q = lock();
             for c in children {
                 let s = q.next_seq;
                 q.next_seq += 1;
                 q.tasks.push_back((s, c));
             }
-            q.busy -= 1;
             drop(q);
-            wake.notify_all();
+            drop(finished);
         };
         let helpers = self.jobs.saturating_sub(1).min(64);
         std::thread::scope(|s| {
@@ -829,9 +1097,12 @@ impl Prober {
         out.into_inner().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Generates the translation unit for `set` (indices into `blocks`).
-    fn source(&self, blocks: &[Block], set: &[usize]) -> String {
-        let mut s = String::from("/* generated by sslprobe: one function per probe; compiled and linked, never run */\n");
+    /// Generates the translation unit for `set` (indices into `blocks`); `decoys`: see the
+    /// comment in the loop (batches use them; one-at-a-time mode, the reference, does not).
+    fn source(&self, blocks: &[Block], set: &[usize], decoys: bool) -> String {
+        let mut s = String::from(
+            "/* generated by sslprobe: one function per probe; compiled and linked, never run */\n",
+        );
         if !self.prelude.is_empty() {
             let _ = writeln!(s, "#line 1 \"{PRELUDE_LABEL}\"");
             for p in &self.prelude {
@@ -850,47 +1121,169 @@ impl Prober {
         for &i in set {
             let b = &blocks[i];
             // The definition line gets the number of the marker line, the body its own lines.
-            let _ = writeln!(s, "void {}(void);\n#line {} \"{}\"\nvoid {}(void)", b.func, b.line.saturating_sub(1).max(1), b.file, b.func);
+            let _ = write!(
+                s,
+                "void {}(void);\n#line {} \"{}\"\nvoid {}(void)",
+                b.func,
+                b.line.saturating_sub(1).max(1),
+                b.file,
+                b.func
+            );
+            let decoy = decoys && is_c_identifier(&b.api);
+            if decoy {
+                // A function-pointer variable one letter away from the API name, in a scope of
+                // its own around the body. When the API is undeclared, the compiler's "did you
+                // mean" search over every identifier of the headers (gcc: ~14 ms per undeclared
+                // name with <openssl/ssl.h>) finds it first and skips almost everything else.
+                // Nothing refers to it; the suggestion is cut from the failure excerpts.
+                let _ = write!(s, " {{ void (*{0}Q)(void) = 0; (void){0}Q;", b.api);
+            }
+            s.push('\n');
             s.push_str(&b.body);
             if !b.body.ends_with('\n') {
                 s.push('\n');
             }
+            if decoy {
+                let _ = writeln!(s, "#line 1 \"{WRAPPER_LABEL}\"\n}}");
+            }
         }
-        let _ = writeln!(s, "#line 1 \"{MAIN_LABEL}\"\nint main(void) {{ return 0; }}");
+        let _ = writeln!(
+            s,
+            "#line 1 \"{MAIN_LABEL}\"\nint main(void) {{ return 0; }}"
+        );
         s
     }
 
-    fn attempt(&self, blocks: &[Block], set: &[usize], what: &str, log: &mut Log) -> Result<Attempt> {
+    fn attempt(
+        &self,
+        blocks: &[Block],
+        set: &[usize],
+        what: &str,
+        log: &mut Log,
+    ) -> Result<Attempt> {
         let n = self.runs.fetch_add(1, Ordering::Relaxed);
         let src_path = self.scratch.join(format!("probe{n}.c"));
         let exe = self.scratch.join(format!("probe{n}"));
         let dep = self.scratch.join(format!("probe{n}.d"));
-        let src = self.source(blocks, set);
+        let src = self.source(blocks, set, self.mode == Mode::Batched);
         std::fs::write(&src_path, &src).map_err(|e| Error::io(&src_path, e))?;
         let mut cmd = self.cc.compile_link_command(&self.loc, &src_path, &exe)?;
         // The header list for rerun-if-changed comes from the compiles that succeed.
-        cmd.arg("-MD").arg("-MF").arg(&dep).arg("-MT").arg("sslprobe");
+        cmd.arg("-MD")
+            .arg("-MF")
+            .arg(&dep)
+            .arg("-MT")
+            .arg("sslprobe");
         // Diagnostics in English and plain quotes: they are parsed.
         cmd.env("LC_ALL", "C");
         let command = render_command(&cmd);
         let started = Instant::now();
         let out = cmd.output().map_err(|e| Error::Toolchain {
-            message: format!("could not run the C compiler {}: {e}\n  command: {command}", self.cc.path().display()),
+            message: format!(
+                "could not run the C compiler {}: {e}\n  command: {command}",
+                self.cc.path().display()
+            ),
         })?;
         let ok = out.status.success();
         let deps = if ok {
-            std::fs::read_to_string(&dep).map(|t| parse_depfile(&t, &src_path)).unwrap_or_default()
+            std::fs::read_to_string(&dep)
+                .map(|t| parse_depfile(&t, &src_path))
+                .unwrap_or_default()
         } else {
             Vec::new()
         };
         for p in [&exe, &src_path, &dep] {
             let _ = std::fs::remove_file(p);
         }
-        let output = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        log.entry(&format!("{what} ({} ms)", started.elapsed().as_millis()), &src, &command, out.status.code(), &output);
-        let (culprits, excerpts) = if ok { Default::default() } else { attribute(blocks, set, &output) };
-        Ok(Attempt { ok, output, command, culprits, excerpts, deps })
+        let output = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        log.entry(
+            &format!("{what} ({} ms)", started.elapsed().as_millis()),
+            &src,
+            &command,
+            out.status.code(),
+            &output,
+        );
+        let (culprits, excerpts) = if ok {
+            Default::default()
+        } else {
+            attribute(blocks, set, &output)
+        };
+        Ok(Attempt {
+            ok,
+            output,
+            command,
+            culprits,
+            excerpts,
+            deps,
+        })
     }
+}
+
+/// Guesses the library from the `#define`s in its version headers, read as text: no compiler,
+/// no preprocessor, conditionals ignored. The headers are those beside the `openssl/ssl.h` the
+/// compiler would find first (`openssl/opensslv.h`, and `openssl/base.h` for BoringSSL and
+/// AWS-LC), plus `wolfssl/version.h` when the prelude names wolfSSL. Only for planning the
+/// first batch round; `None` when nothing usable is found.
+fn guess_library(loc: &Location, prelude: &[String]) -> Option<Library> {
+    const KEYS: &[(&str, &str)] = &[
+        ("OPENSSL_VERSION_NUMBER", "ossl_number"),
+        ("OPENSSL_VERSION_MAJOR", "ossl_major"),
+        ("OPENSSL_VERSION_MINOR", "ossl_minor"),
+        ("OPENSSL_VERSION_PATCH", "ossl_patch"),
+        ("LIBRESSL_VERSION_NUMBER", "libressl_number"),
+        ("OPENSSL_IS_BORINGSSL", "is_boringssl"),
+        ("BORINGSSL_API_VERSION", "boringssl_api"),
+        ("OPENSSL_IS_AWSLC", "is_awslc"),
+        ("AWSLC_VERSION_NUMBER_STRING", "awslc_version"),
+        ("AWSLC_API_VERSION", "awslc_api"),
+        ("LIBWOLFSSL_VERSION_STRING", "wolfssl_version"),
+    ];
+    let mut dirs = loc.include_dirs.clone();
+    dirs.extend(["/usr/local/include", "/usr/include"].map(PathBuf::from));
+    let dir = dirs.iter().find(|d| d.join("openssl/ssl.h").is_file())?;
+    let mut files: Vec<PathBuf> = ["openssl/opensslv.h", "openssl/base.h"]
+        .iter()
+        .map(|f| dir.join(f))
+        .collect();
+    if prelude.iter().any(|p| p.contains("wolfssl")) {
+        files.extend(dirs.iter().map(|d| d.join("wolfssl/version.h")));
+    }
+    let mut seen = BTreeSet::new();
+    let mut text = String::new();
+    for f in &files {
+        {
+            let Ok(src) = std::fs::read_to_string(f) else {
+                continue;
+            };
+            for line in src.lines() {
+                let Some(rest) = line.trim_start().strip_prefix('#') else {
+                    continue;
+                };
+                let Some(rest) = rest.trim_start().strip_prefix("define") else {
+                    continue;
+                };
+                let mut parts = rest.trim().splitn(2, char::is_whitespace);
+                let (Some(name), value) = (parts.next(), parts.next().unwrap_or("").trim()) else {
+                    continue;
+                };
+                let value = value.split("/*").next().unwrap_or("").trim();
+                if let Some((_, key)) = KEYS.iter().find(|(n, _)| *n == name) {
+                    if seen.insert(*key) {
+                        let _ = writeln!(
+                            text,
+                            "\"sslprobe:{key}\" {}",
+                            if value.is_empty() { "1" } else { value }
+                        );
+                    }
+                }
+            }
+        }
+    }
+    identify::parse_expansion(&text).ok()
 }
 
 /// What the knowledge DB expects of one API in the identified library: only used to plan the
@@ -917,7 +1310,11 @@ fn expected_winners(catalog: &Catalog, library: &Library) -> Vec<Expect> {
                 return Expect::Absent;
             }
             match db.variant_at(&library.version) {
-                Some(v) => api.variants.iter().position(|x| x.name == v).map_or(Expect::Unknown, Expect::Variant),
+                Some(v) => api
+                    .variants
+                    .iter()
+                    .position(|x| x.name == v)
+                    .map_or(Expect::Unknown, Expect::Variant),
                 None if api.variants.len() == 1 => Expect::Variant(0),
                 None => Expect::Unknown,
             }
@@ -1007,13 +1404,21 @@ fn parse_depfile(text: &str, source: &Path) -> Vec<PathBuf> {
     flush(&mut cur, &mut out);
     out.retain(|p| p != source && !p.ends_with(source.file_name().unwrap_or_default()));
     out.into_iter()
-        .map(|p| if p.is_relative() { std::path::absolute(&p).unwrap_or(p) } else { p })
+        .map(|p| {
+            if p.is_relative() {
+                std::path::absolute(&p).unwrap_or(p)
+            } else {
+                p
+            }
+        })
         .collect()
 }
 
 /// Parses `file:line[:col]: [fatal ]error: …` into `(file, line)`.
 fn error_location(line: &str) -> Option<(&str, usize)> {
-    let idx = line.find(": fatal error: ").or_else(|| line.find(": error: "))?;
+    let idx = line
+        .find(": fatal error: ")
+        .or_else(|| line.find(": error: "))?;
     let head = &line[..idx];
     let (rest, last) = head.rsplit_once(':')?;
     let last: usize = last.trim().parse().ok()?;
@@ -1028,16 +1433,23 @@ fn error_location(line: &str) -> Option<(&str, usize)> {
 }
 
 fn identifiers(s: &str) -> impl Iterator<Item = &str> {
-    s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|t| !t.is_empty())
+    s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|t| !t.is_empty())
 }
 
 /// The undefined symbol a linker line names, and the linker's own phrase from `undefined` on
 /// (free of object-file names and section offsets, so it reads the same in every batch).
 fn undefined_symbol(line: &str) -> Option<(String, String)> {
     let quotes: &[char] = &['`', '\'', '"', '‘', '’'];
-    if let Some(i) = line.find("undefined reference to ").or_else(|| line.find("undefined symbol: ")) {
+    if let Some(i) = line
+        .find("undefined reference to ")
+        .or_else(|| line.find("undefined symbol: "))
+    {
         let phrase = line[i..].trim_end().to_string();
-        let after = &phrase[phrase.find(['`', '\'', '‘', ':']).map(|k| k + 1).unwrap_or(0)..];
+        let after = &phrase[phrase
+            .find(['`', '\'', '‘', ':'])
+            .map(|k| k + 1)
+            .unwrap_or(0)..];
         let sym: String = after
             .trim_start_matches(|c: char| c.is_whitespace() || quotes.contains(&c))
             .chars()
@@ -1057,7 +1469,11 @@ fn undefined_symbol(line: &str) -> Option<(String, String)> {
 
 /// Maps compiler and linker diagnostics to the blocks of `set` that caused them; returns the
 /// culprits and up to three lines of diagnostics each.
-fn attribute(blocks: &[Block], set: &[usize], output: &str) -> (BTreeSet<usize>, BTreeMap<usize, String>) {
+fn attribute(
+    blocks: &[Block],
+    set: &[usize],
+    output: &str,
+) -> (BTreeSet<usize>, BTreeMap<usize, String>) {
     let mut culprits = BTreeSet::new();
     let mut excerpts: BTreeMap<usize, String> = BTreeMap::new();
     let mut add = |i: usize, line: &str, culprits: &mut BTreeSet<usize>| {
@@ -1079,8 +1495,12 @@ fn attribute(blocks: &[Block], set: &[usize], output: &str) -> (BTreeSet<usize>,
     }
     let mut compile_errors = false;
     for line in output.lines() {
-        let Some((file, l)) = error_location(line) else { continue };
+        let Some((file, l)) = error_location(line) else {
+            continue;
+        };
         compile_errors = true;
+        let line = without_suggestion(line);
+        let line = line.as_str();
         if let Some(users) = by_label.get(file) {
             for &i in users {
                 add(i, line, &mut culprits);
@@ -1100,9 +1520,17 @@ fn attribute(blocks: &[Block], set: &[usize], output: &str) -> (BTreeSet<usize>,
     // Link errors. The function is named by GNU ld on a preceding `in function` line, by gold
     // on the same line, by lld/mold on following `>>>` lines, by ld64 on following indented
     // lines; otherwise the undefined symbol is looked up in the block bodies.
-    let by_func: BTreeMap<&str, usize> = set.iter().map(|&i| (blocks[i].func.as_str(), i)).collect();
+    let by_func: BTreeMap<&str, usize> =
+        set.iter().map(|&i| (blocks[i].func.as_str(), i)).collect();
     let ours = |text: &str| -> Vec<usize> {
-        identifiers(text).filter_map(|t| by_func.get(t).or_else(|| by_func.get(t.strip_prefix('_')?)).copied()).collect()
+        identifiers(text)
+            .filter_map(|t| {
+                by_func
+                    .get(t)
+                    .or_else(|| by_func.get(t.strip_prefix('_')?))
+                    .copied()
+            })
+            .collect()
     };
     let lines: Vec<&str> = output.lines().collect();
     let mut context: Option<usize> = None;
@@ -1115,7 +1543,9 @@ fn attribute(blocks: &[Block], set: &[usize], output: &str) -> (BTreeSet<usize>,
             context = ours(line).first().copied();
             continue;
         }
-        let Some((sym, phrase)) = undefined else { continue };
+        let Some((sym, phrase)) = undefined else {
+            continue;
+        };
         let mut hits = ours(line.split("undefined").next().unwrap_or(""));
         if hits.is_empty() {
             for next in &lines[k + 1..] {
@@ -1153,7 +1583,10 @@ fn attribute(blocks: &[Block], set: &[usize], output: &str) -> (BTreeSet<usize>,
 /// diagnostics, which read the same as in a batch, else the first error lines.
 fn failure_text(blocks: &[Block], set: &[usize], block: usize, output: &str) -> String {
     let (_, excerpts) = attribute(blocks, set, output);
-    excerpts.get(&block).cloned().unwrap_or_else(|| first_errors(output))
+    excerpts
+        .get(&block)
+        .cloned()
+        .unwrap_or_else(|| first_errors(output))
 }
 
 fn first_errors(output: &str) -> String {
@@ -1175,11 +1608,15 @@ fn diagnose(output: &str) -> String {
     let o = output.to_ascii_lowercase();
     if o.contains("openssl/ssl.h") && (o.contains("no such file") || o.contains("not found")) {
         "the compiler cannot find <openssl/ssl.h>: the include directory is wrong or the headers are not installed (Debian: apt install libssl-dev)".into()
-    } else if o.contains("cannot find -lssl") || o.contains("cannot find -lcrypto") || o.contains("unable to find library") {
+    } else if o.contains("cannot find -lssl")
+        || o.contains("cannot find -lcrypto")
+        || o.contains("unable to find library")
+    {
         "the linker cannot find libssl/libcrypto in the library directories".into()
     } else if o.contains("undefined reference") || o.contains("undefined symbol") {
         "libssl was found but does not export SSL_CTX_new, or its dependencies are missing (static builds may need extra system libraries): the headers and the library may not belong together".into()
-    } else if o.contains("unrecognized") || o.contains("unknown argument") || o.contains("invalid") {
+    } else if o.contains("unrecognized") || o.contains("unknown argument") || o.contains("invalid")
+    {
         "the compiler rejected a flag (check CFLAGS / the compiler given by CC)".into()
     } else if output.trim().is_empty() {
         "the compiler failed without printing anything (is CC a real C compiler?)".into()
@@ -1194,16 +1631,36 @@ mod tests {
 
     #[test]
     fn parses_error_locations() {
-        assert_eq!(error_location("probes/a.c:12:5: error: foo"), Some(("probes/a.c", 12)));
-        assert_eq!(error_location("probes/a.c:12: error: foo"), Some(("probes/a.c", 12)));
-        assert_eq!(error_location("/x/y:z.c:3:1: fatal error: x.h: No such file"), Some(("/x/y:z.c", 3)));
+        assert_eq!(
+            error_location("probes/a.c:12:5: error: foo"),
+            Some(("probes/a.c", 12))
+        );
+        assert_eq!(
+            error_location("probes/a.c:12: error: foo"),
+            Some(("probes/a.c", 12))
+        );
+        assert_eq!(
+            error_location("/x/y:z.c:3:1: fatal error: x.h: No such file"),
+            Some(("/x/y:z.c", 3))
+        );
         assert_eq!(
             error_location("sslprobe-include <openssl/quic.h>:1:10: fatal error: openssl/quic.h: No such file or directory"),
             Some(("sslprobe-include <openssl/quic.h>", 1))
         );
-        assert_eq!(error_location("collect2: error: ld returned 1 exit status"), None);
-        assert_eq!(error_location("cc1: error: unrecognized command-line option '-fnope'"), None);
-        assert_eq!(error_location("/tmp/a.o:probe3.c:function sslprobe_a__fn: error: undefined reference to 'X'"), None);
+        assert_eq!(
+            error_location("collect2: error: ld returned 1 exit status"),
+            None
+        );
+        assert_eq!(
+            error_location("cc1: error: unrecognized command-line option '-fnope'"),
+            None
+        );
+        assert_eq!(
+            error_location(
+                "/tmp/a.o:probe3.c:function sslprobe_a__fn: error: undefined reference to 'X'"
+            ),
+            None
+        );
         assert_eq!(error_location("note: something"), None);
     }
 
@@ -1211,19 +1668,36 @@ mod tests {
     fn validates_prelude() {
         assert!(validate_include("#include <wolfssl/options.h>").is_ok());
         assert!(validate_include("#include \"x.h\"").is_ok());
-        for bad in ["#include <../etc/passwd>", "#define X 1", "#include <a>\n#error", "#include <>"] {
+        for bad in [
+            "#include <../etc/passwd>",
+            "#define X 1",
+            "#include <a>\n#error",
+            "#include <>",
+        ] {
             assert!(validate_include(bad).is_err(), "{bad}");
         }
     }
 
     fn block(func: &str, file: &str, line: usize, body: &str) -> Block {
-        Block { func: func.into(), file: file.into(), line, body: body.into(), includes: vec!["#include <openssl/ssl.h>".into()] }
+        Block {
+            api: String::new(),
+            func: func.into(),
+            file: file.into(),
+            line,
+            body: body.into(),
+            includes: vec!["#include <openssl/ssl.h>".into()],
+        }
     }
 
     /// Three blocks: `a` references A1 and A2, `b` references B, `c` references nothing missing.
     fn abc() -> Vec<Block> {
         vec![
-            block("sslprobe_a__fn", "probes/a.c", 5, "{\n    p = A1;\n    q = A2;\n}\n"),
+            block(
+                "sslprobe_a__fn",
+                "probes/a.c",
+                5,
+                "{\n    p = A1;\n    q = A2;\n}\n",
+            ),
             block("sslprobe_b__fn", "probes/b.c", 5, "{\n    p = B;\n}\n"),
             block("sslprobe_c__fn", "probes/c.c", 5, "{\n    p = C;\n}\n"),
         ]
@@ -1248,13 +1722,17 @@ mod tests {
                    collect2: error: ld returned 1 exit status\n";
         let (c, e) = culprits_of(out);
         assert_eq!(c, ["a", "b"]);
-        assert_eq!(e[&0], "undefined reference to `A1'\nundefined reference to `A2'");
+        assert_eq!(
+            e[&0],
+            "undefined reference to `A1'\nundefined reference to `A2'"
+        );
         assert_eq!(e[&1], "undefined reference to `B'");
     }
 
     #[test]
     fn gold_names_the_function_on_the_line() {
-        let out = "/tmp/ccX.o:probe3.c:function sslprobe_b__fn: error: undefined reference to 'B'\n\
+        let out =
+            "/tmp/ccX.o:probe3.c:function sslprobe_b__fn: error: undefined reference to 'B'\n\
                    collect2: error: ld returned 1 exit status\n";
         assert_eq!(culprits_of(out).0, ["b"]);
     }
@@ -1288,10 +1766,15 @@ mod tests {
 
     #[test]
     fn unknown_linker_falls_back_to_the_symbol_then_to_nothing() {
-        assert_eq!(culprits_of("somelinker: undefined symbol: A2 (somewhere)\n").0, ["a"]);
+        assert_eq!(
+            culprits_of("somelinker: undefined symbol: A2 (somewhere)\n").0,
+            ["a"]
+        );
         // A symbol no block names (a static library's own dependency): nothing attributed.
         assert!(culprits_of("/usr/bin/ld: libcrypto.a(dso.o): in function `dlfcn_load':\n(.text+0x1): undefined reference to `dlopen'\n").0.is_empty());
-        assert!(culprits_of("ld: fatal: something we have never seen\n").0.is_empty());
+        assert!(culprits_of("ld: fatal: something we have never seen\n")
+            .0
+            .is_empty());
     }
 
     #[test]
@@ -1302,10 +1785,107 @@ mod tests {
                    probes/c.c:4: error: on the marker line\n";
         let (c, e) = attribute(&blocks, &[0, 1, 2], out);
         assert_eq!(c.into_iter().collect::<Vec<_>>(), [1, 2]);
-        assert_eq!(e[&1], "probes/b.c:6:9: error: 'B' undeclared (first use in this function)");
+        assert_eq!(
+            e[&1],
+            "probes/b.c:6:9: error: 'B' undeclared (first use in this function)"
+        );
         let out = "sslprobe-include <openssl/ssl.h>:1:10: fatal error: openssl/ssl.h: No such file or directory\n";
         let (c, _) = attribute(&blocks, &[1, 2], out);
         assert_eq!(c.into_iter().collect::<Vec<_>>(), [1, 2]);
+    }
+
+    #[test]
+    fn suggestions_are_cut() {
+        assert_eq!(
+            without_suggestion("p.c:5:36: error: 'SSL_x' undeclared (first use in this function); did you mean 'SSL_xQ'?"),
+            "p.c:5:36: error: 'SSL_x' undeclared (first use in this function)"
+        );
+        assert_eq!(
+            without_suggestion("p.c:5:3: error: implicit declaration of function 'f'; did you mean 'fQ'? [-Werror=implicit-function-declaration]"),
+            "p.c:5:3: error: implicit declaration of function 'f' [-Werror=implicit-function-declaration]"
+        );
+        assert_eq!(
+            without_suggestion("p.c:1:1: error: plain"),
+            "p.c:1:1: error: plain"
+        );
+    }
+
+    fn loc_with(files: &[(&str, &str)]) -> (tempfile::TempDir, Location) {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("openssl")).unwrap();
+        std::fs::write(
+            d.path().join("openssl/ssl.h"),
+            "/* the header the compiler finds */\n",
+        )
+        .unwrap();
+        for (f, text) in files {
+            let p = d.path().join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let loc = Location {
+            include_dirs: vec![d.path().to_path_buf()],
+            lib_dirs: vec![],
+            libs: vec![],
+            system_libs: vec![],
+            link_static: false,
+            found_by: crate::locate::FoundBy::Explicit,
+            prefix: None,
+        };
+        (d, loc)
+    }
+
+    #[test]
+    fn guesses_the_library_from_version_headers() {
+        use crate::version::Family;
+        let (_d, l) = loc_with(&[(
+            "openssl/opensslv.h",
+            "# define OPENSSL_VERSION_NUMBER  0x1010009fL\n",
+        )]);
+        let g = guess_library(&l, &[]).unwrap();
+        assert_eq!(
+            (g.family, g.version.to_string()),
+            (Family::OpenSsl, "1.1.0i".to_string())
+        );
+        let (_d, l) = loc_with(&[(
+            "openssl/opensslv.h",
+            "# define OPENSSL_VERSION_MAJOR  3\n# define OPENSSL_VERSION_MINOR  0\n# define OPENSSL_VERSION_PATCH  19 /* p */\n\
+             # define OPENSSL_VERSION_NUMBER (OPENSSL_VERSION_MAJOR << 28)\n",
+        )]);
+        assert_eq!(
+            guess_library(&l, &[]).unwrap().version.to_string(),
+            "3.0.19"
+        );
+        let (_d, l) = loc_with(&[
+            ("openssl/opensslv.h", "#define LIBRESSL_VERSION_NUMBER 0x3080200fL\n#define OPENSSL_VERSION_NUMBER 0x20000000L\n"),
+        ]);
+        assert_eq!(guess_library(&l, &[]).unwrap().family, Family::LibreSsl);
+        let (_d, l) = loc_with(&[(
+            "openssl/base.h",
+            "#define OPENSSL_IS_BORINGSSL\n#define BORINGSSL_API_VERSION 19\n",
+        )]);
+        let g = guess_library(&l, &[]).unwrap();
+        assert_eq!((g.family, g.api_version), (Family::BoringSsl, Some(19)));
+        let (_d, l) = loc_with(&[("openssl/ssl.h", "/* nothing to go by */\n")]);
+        assert!(guess_library(&l, &[]).is_none());
+        // wolfSSL's version header counts only when the prelude includes wolfSSL.
+        let (_d, l) = loc_with(&[
+            (
+                "openssl/opensslv.h",
+                "#define OPENSSL_VERSION_NUMBER 0x10100000L\n",
+            ),
+            (
+                "wolfssl/version.h",
+                "#define LIBWOLFSSL_VERSION_STRING \"5.5.4\"\n",
+            ),
+        ]);
+        assert_eq!(guess_library(&l, &[]).unwrap().family, Family::OpenSsl);
+        assert_eq!(
+            guess_library(&l, &["#include <wolfssl/options.h>".into()])
+                .unwrap()
+                .family,
+            Family::WolfSsl
+        );
     }
 
     #[test]
@@ -1314,7 +1894,13 @@ mod tests {
         let d = "sslprobe: /s/probe1.c /usr/include/openssl/ssl.h \\\n /usr/include/my\\ dir/x.h /p/$$x.h \\\n  /usr/include/stdio.h\n";
         assert_eq!(
             parse_depfile(d, src),
-            ["/usr/include/openssl/ssl.h", "/usr/include/my dir/x.h", "/p/$x.h", "/usr/include/stdio.h"].map(PathBuf::from)
+            [
+                "/usr/include/openssl/ssl.h",
+                "/usr/include/my dir/x.h",
+                "/p/$x.h",
+                "/usr/include/stdio.h"
+            ]
+            .map(PathBuf::from)
         );
     }
 
@@ -1323,15 +1909,35 @@ mod tests {
         let mut a = Log::in_memory();
         a.entry("first", "int x;", "cc x.c", Some(0), "");
         let mut b = Log::in_memory();
-        b.entry("second", "==== [7] not a header", "cc y.c", Some(1), "y.c:1:1: error: e");
+        b.entry(
+            "second",
+            "==== [7] not a header",
+            "cc y.c",
+            Some(1),
+            "y.c:1:1: error: e",
+        );
         a.absorb(&b);
-        assert!(a.text().contains("==== [1] first\n") && a.text().contains("==== [2] second\n"), "{}", a.text());
-        assert!(a.text().contains("==== [7] not a header"), "source lines are kept: {}", a.text());
+        assert!(
+            a.text().contains("==== [1] first\n") && a.text().contains("==== [2] second\n"),
+            "{}",
+            a.text()
+        );
+        assert!(
+            a.text().contains("==== [7] not a header"),
+            "source lines are kept: {}",
+            a.text()
+        );
     }
 
     #[test]
     fn include_labels_are_plain() {
-        assert_eq!(include_label("#include <openssl/ssl.h>"), "sslprobe-include <openssl/ssl.h>");
-        assert_eq!(include_label("#include \"x\\\".h\""), "sslprobe-include _x__.h_");
+        assert_eq!(
+            include_label("#include <openssl/ssl.h>"),
+            "sslprobe-include <openssl/ssl.h>"
+        );
+        assert_eq!(
+            include_label("#include \"x\\\".h\""),
+            "sslprobe-include _x__.h_"
+        );
     }
 }

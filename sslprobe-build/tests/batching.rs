@@ -19,7 +19,10 @@ fn host_triple() -> &'static str {
     static HOST: OnceLock<String> = OnceLock::new();
     HOST.get_or_init(|| {
         let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
-        let out = Command::new(rustc).arg("-vV").output().expect("run rustc -vV");
+        let out = Command::new(rustc)
+            .arg("-vV")
+            .output()
+            .expect("run rustc -vV");
         String::from_utf8_lossy(&out.stdout)
             .lines()
             .find_map(|l| l.strip_prefix("host: "))
@@ -30,19 +33,24 @@ fn host_triple() -> &'static str {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("batching").join(name);
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("batching")
+        .join(name);
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).expect("create scratch dir");
     d
 }
 
 fn real_catalog() -> Catalog {
-    Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../probes")).expect("load probes/").0
+    Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../probes"))
+        .expect("load probes/")
+        .0
 }
 
 /// The system OpenSSL, located exactly as a build script with no OPENSSL_* variables would.
 fn system_location() -> Location {
-    locate::locate(&MapEnv::new(), host_triple()).expect("locate the system OpenSSL (Debian: libssl-dev)")
+    locate::locate(&MapEnv::new(), host_triple())
+        .expect("locate the system OpenSSL (Debian: libssl-dev)")
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -57,7 +65,13 @@ fn probe(catalog: &Catalog, loc: &Location, how: How, name: &str) -> (Results, S
     probe_with(cc, catalog, loc, how, name)
 }
 
-fn probe_with(cc: Compiler, catalog: &Catalog, loc: &Location, how: How, name: &str) -> (Results, String) {
+fn probe_with(
+    cc: Compiler,
+    catalog: &Catalog,
+    loc: &Location,
+    how: How,
+    name: &str,
+) -> (Results, String) {
     let dir = scratch(&format!("{name}-{how:?}"));
     let prober = Prober::new(cc, loc.clone(), &dir).expect("prober");
     let prober = match how {
@@ -66,7 +80,9 @@ fn probe_with(cc: Compiler, catalog: &Catalog, loc: &Location, how: How, name: &
         How::Bisect => prober.mode(Mode::Batched).force_bisect(true),
     };
     let mut log = Log::in_memory();
-    let r = prober.run(catalog, &mut log).unwrap_or_else(|e| panic!("{name} {how:?}: {e}\n--- log:\n{}", log.text()));
+    let r = prober
+        .run(catalog, &mut log)
+        .unwrap_or_else(|e| panic!("{name} {how:?}: {e}\n--- log:\n{}", log.text()));
     let _ = std::fs::remove_dir_all(&dir);
     (r, log.text().to_string())
 }
@@ -78,9 +94,16 @@ fn assert_all_modes_agree(catalog: &Catalog, loc: &Location, name: &str) -> (Res
     let (single, _) = probe(catalog, loc, How::OneAtATime, name);
     let (bisect, xlog) = probe(catalog, loc, How::Bisect, name);
     for (other, what) in [(&single, "one at a time"), (&bisect, "forced bisection")] {
-        assert_eq!(batched.library, other.library, "{name}: identification differs ({what})");
+        assert_eq!(
+            batched.library, other.library,
+            "{name}: identification differs ({what})"
+        );
         for (b, o) in batched.apis.iter().zip(&other.apis) {
-            assert_eq!(b, o, "{name}: batched and {what} disagree on {}\n--- batched log:\n{blog}", b.name);
+            assert_eq!(
+                b, o,
+                "{name}: batched and {what} disagree on {}\n--- batched log:\n{blog}",
+                b.name
+            );
         }
         assert_eq!(batched.apis.len(), other.apis.len());
     }
@@ -90,7 +113,10 @@ fn assert_all_modes_agree(catalog: &Catalog, loc: &Location, name: &str) -> (Res
         "{name}: one at a time must compile every variant on its own ({} runs for {variants} variants)",
         single.compiler_runs
     );
-    assert!(xlog.contains("bisect: "), "{name}: forced bisection did not bisect:\n{xlog}");
+    assert!(
+        xlog.contains("bisect: "),
+        "{name}: forced bisection did not bisect:\n{xlog}"
+    );
     (batched, blog)
 }
 
@@ -101,8 +127,16 @@ fn assert_headers(r: &Results) {
         r.headers
     );
     for h in &r.headers {
-        assert!(h.is_absolute() && h.is_file(), "header {} is not an existing absolute path", h.display());
-        assert!(!h.to_string_lossy().contains("sslprobe-scratch"), "a scratch file leaked into headers: {}", h.display());
+        assert!(
+            h.is_absolute() && h.is_file(),
+            "header {} is not an existing absolute path",
+            h.display()
+        );
+        assert!(
+            !h.to_string_lossy().contains("sslprobe-scratch"),
+            "a scratch file leaked into headers: {}",
+            h.display()
+        );
     }
 }
 
@@ -114,12 +148,30 @@ fn real_catalog_system_openssl_all_modes_agree() {
     // The catalog has multi-variant APIs, so some variants fail even on the newest library:
     // the attributing path is exercised, not just the all-pass one.
     let variants: usize = catalog.apis.iter().map(|a| a.variants.len()).sum();
-    assert!(variants > catalog.apis.len(), "the catalog should have APIs with several variants");
-    assert!(r.apis.iter().any(|a| a.present), "nothing present in the system OpenSSL?\n{log}");
+    assert!(
+        variants > catalog.apis.len(),
+        "the catalog should have APIs with several variants"
+    );
+    assert!(
+        r.apis.iter().any(|a| a.present),
+        "nothing present in the system OpenSSL?\n{log}"
+    );
     // identify + one round of two units (the expected winners, the expected failures), maybe a
     // second if the DB is wrong somewhere: never one run per probe.
-    assert!(r.compiler_runs <= 4, "batched probing took {} compiler runs:\n{log}", r.compiler_runs);
-    assert!(!log.contains("bisecting"), "the system toolchain's output must be attributed, not bisected:\n{log}");
+    assert!(
+        r.compiler_runs <= 4,
+        "batched probing took {} compiler runs:\n{log}",
+        r.compiler_runs
+    );
+    assert!(
+        !log.contains("bisecting"),
+        "the system toolchain's output must be attributed, not bisected:\n{log}"
+    );
+    assert!(log.contains("planning from the version header"), "{log}");
+    assert!(
+        !log.contains("the version header suggested"),
+        "the header text guess should match identification:\n{log}"
+    );
     assert_headers(&r);
 }
 
@@ -134,13 +186,18 @@ fn synthetic(name: &str, apis: &[SynApi], db_knows: bool) -> Catalog {
     let dir = scratch(&format!("catalog-{name}"));
     let mut toml = String::new();
     for (api, variants, file, db) in apis {
-        let db = if db_knows { db } else { "{ since = \"1.0.2\" }" };
+        let db = if db_knows {
+            db
+        } else {
+            "{ since = \"1.0.2\" }"
+        };
         toml.push_str(&format!(
             "[[api]]\nname = \"{api}\"\ndoc = \"test\"\nvariants = [ {variants} ]\n[api.db]\n\
              openssl = {db}\nlibressl = {{ since = \"never\" }}\n\
              boringssl = {{ since = \"never\" }}\nawslc = {{ since = \"never\" }}\n\n"
         ));
-        std::fs::write(dir.join(format!("{}.c", api.to_ascii_lowercase())), file).expect("write probe");
+        std::fs::write(dir.join(format!("{}.c", api.to_ascii_lowercase())), file)
+            .expect("write probe");
     }
     std::fs::write(dir.join("catalog.toml"), toml).expect("write catalog");
     Catalog::load(&dir).expect("load synthetic catalog").0
@@ -223,13 +280,19 @@ fn header_failure() -> Vec<SynApi> {
 fn failure_of<'a>(r: &'a Results, api: &str) -> &'a str {
     let a = r.get(api).unwrap_or_else(|| panic!("{api} not in results"));
     assert!(!a.present, "{api} should be absent");
-    a.failure.as_deref().unwrap_or_else(|| panic!("{api} has no failure excerpt"))
+    a.failure
+        .as_deref()
+        .unwrap_or_else(|| panic!("{api} has no failure excerpt"))
 }
 
 fn assert_verify_depth_right(r: &Results) {
     let a = r.get("SSL_CTX_set_verify_depth").expect("present api");
     assert!(a.present, "SSL_CTX_set_verify_depth must be present");
-    assert_eq!(a.variant.as_deref(), Some("right"), "the wrong prototype must not win");
+    assert_eq!(
+        a.variant.as_deref(),
+        Some("right"),
+        "the wrong prototype must not win"
+    );
 }
 
 #[test]
@@ -242,9 +305,15 @@ fn compile_failures_are_attributed_in_one_round() {
     assert_verify_depth_right(&r);
     // The diagnostic points into the probe file (line 5, column 36: the name), via `#line`.
     let missing = failure_of(&r, "SSL_CTX_definitely_missing");
-    assert!(missing.starts_with("probes/ssl_ctx_definitely_missing.c:5:36: error:"), "{missing}");
+    assert!(
+        missing.starts_with("probes/ssl_ctx_definitely_missing.c:5:36: error:"),
+        "{missing}"
+    );
     assert!(failure_of(&r, "SSLPROBE_NOT_A_MACRO").contains("#error"));
-    assert!(log.contains("incompatible pointer type"), "the wrong prototype must fail by diagnostic:\n{log}");
+    assert!(
+        log.contains("incompatible pointer type"),
+        "the wrong prototype must fail by diagnostic:\n{log}"
+    );
     assert_headers(&r);
 }
 
@@ -254,9 +323,13 @@ fn link_failures_are_attributed_in_one_round() {
     let (r, log) = assert_all_modes_agree(&catalog, &system_location(), "link");
     assert_eq!(r.compiler_runs, 3, "{log}");
     assert!(r.get("SSL_CTX_new").is_some_and(|a| a.present));
-    assert!(failure_of(&r, "SSL_CTX_declared_missing").contains("undefined reference to `SSL_CTX_declared_missing'"));
+    assert!(failure_of(&r, "SSL_CTX_declared_missing")
+        .contains("undefined reference to `SSL_CTX_declared_missing'"));
     let two = failure_of(&r, "SSL_declared_missing_twice");
-    assert!(two.contains("SSL_missing_one") && two.contains("SSL_missing_two"), "{two}");
+    assert!(
+        two.contains("SSL_missing_one") && two.contains("SSL_missing_two"),
+        "{two}"
+    );
 }
 
 #[test]
@@ -288,21 +361,41 @@ fn every_failure_kind_at_once_with_a_wrong_db() {
 /// compiler (through the `cc` crate) then links with that linker. A child process, because the
 /// environment is process-wide and the other tests run in parallel.
 fn with_linker(linker: &str, program: &str) {
-    let found = Command::new("sh").arg("-c").arg(format!("command -v {program}")).output().map(|o| o.status.success());
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {program}"))
+        .output()
+        .map(|o| o.status.success());
     if !matches!(found, Ok(true)) {
-        eprintln!("skipped: {program} is not installed (Debian: apt install {})", if linker == "gold" { "binutils" } else { linker });
+        eprintln!(
+            "skipped: {program} is not installed (Debian: apt install {})",
+            if linker == "gold" { "binutils" } else { linker }
+        );
         return;
     }
     let exe = std::env::current_exe().expect("current test binary");
     let out = Command::new(exe)
-        .args(["--exact", "linker_child", "--include-ignored", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "linker_child",
+            "--include-ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("CFLAGS", format!("-fuse-ld={linker}"))
         .env("SSLPROBE_TEST_LINKER", linker)
         .output()
         .expect("run the child test");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.status.success(), "linker {linker}:\n{text}");
-    assert!(text.contains("1 passed"), "the child test did not run:\n{text}");
+    assert!(
+        text.contains("1 passed"),
+        "the child test did not run:\n{text}"
+    );
 }
 
 #[test]
@@ -310,8 +403,12 @@ fn with_linker(linker: &str, program: &str) {
 fn linker_child() {
     let linker = std::env::var("SSLPROBE_TEST_LINKER").expect("set by the parent test");
     let catalog = synthetic(&format!("linker-{linker}"), &link_failures(), true);
-    let (r, log) = assert_all_modes_agree(&catalog, &system_location(), &format!("linker-{linker}"));
-    assert!(log.contains(&format!("-fuse-ld={linker}")), "CFLAGS did not reach the compiler:\n{log}");
+    let (r, log) =
+        assert_all_modes_agree(&catalog, &system_location(), &format!("linker-{linker}"));
+    assert!(
+        log.contains(&format!("-fuse-ld={linker}")),
+        "CFLAGS did not reach the compiler:\n{log}"
+    );
     assert_eq!(r.compiler_runs, 3, "{log}");
     assert!(failure_of(&r, "SSL_CTX_declared_missing").contains("SSL_CTX_declared_missing"));
 }
@@ -340,7 +437,10 @@ fn old_library() -> Option<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&cache)
         .ok()?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().contains("1.1.0i")))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().contains("1.1.0i"))
+        })
         .map(|p| p.join("prefix"))
         .filter(|p| p.join("include/openssl/ssl.h").is_file())
         .collect();
@@ -363,9 +463,16 @@ fn real_catalog_openssl_1_1_0i_all_modes_agree() {
     assert_eq!(r.library.version.to_string(), "1.1.0i", "{log}");
     let absent = r.apis.iter().filter(|a| !a.present).count();
     assert!(absent > 0, "1.1.0i lacks the TLS 1.3 APIs:\n{log}");
-    assert!(!r.get("SSL_CTX_set_num_tickets").is_some_and(|a| a.present), "SSL_CTX_set_num_tickets is 1.1.1+");
+    assert!(
+        !r.get("SSL_CTX_set_num_tickets").is_some_and(|a| a.present),
+        "SSL_CTX_set_num_tickets is 1.1.1+"
+    );
     assert!(r.compiler_runs <= 5, "{} runs:\n{log}", r.compiler_runs);
     assert!(!log.contains("bisecting"), "{log}");
     assert_headers(&r);
-    assert!(r.headers.iter().any(|h| h.starts_with(&prefix)), "headers must come from the prefix: {:?}", r.headers);
+    assert!(
+        r.headers.iter().any(|h| h.starts_with(&prefix)),
+        "headers must come from the prefix: {:?}",
+        r.headers
+    );
 }

@@ -7,3 +7,4 @@
 pub mod cli;
 pub mod libs;
 pub mod libs_cmd;
+pub mod matrix;

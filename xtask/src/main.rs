@@ -21,6 +21,16 @@ commands:
       --libs KEYS  comma-separated subset (default: all)
       --jobs N     parallel compile jobs per build (make/ninja -jN, default 2);
                    libraries are built one after another
+  matrix [--libs a,b] [--json FILE] [--list] [--readme] [--no-swap] [--jobs N]
+      Prove sslprobe against every library: build each (cached), build and
+      test sslprobe against it with OPENSSL_DIR as a user would, run the
+      catalog (build-time report + `sslprobe probe`), compare every API with
+      the knowledge DB and with `nm`, count tickets on loopback, and run the
+      1.1.1w -> 1.1.0i shared-library swap. Exit 1 on any disagreement or
+      failure. --json FILE writes the results; --readme rewrites README's
+      Tested-against section from them; --list shows the plan.
+  matrix --readme-from FILE
+      Rewrite README's Tested-against section from a matrix JSON file.
   bench [--runs N] [--json FILE] [--only ROWS] [--no-install]
       Time probing the catalog: sslprobe batched / one at a time, the
       single-probe floor, autoconf and meson (default target/bench.json).
@@ -37,6 +47,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("libs") => libs_cmd::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("matrix") => xtask::matrix::run(&args[1..]),
         Some("test") => test_cmd::run(&args[1..]),
         Some("help" | "-h" | "--help") | None => {
             print!("{USAGE}");

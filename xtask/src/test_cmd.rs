@@ -7,7 +7,7 @@
 use anyhow::{bail, Context, Result};
 use std::process::{Command, ExitCode};
 
-/// Debian packages the test suite needs.
+/// Debian packages the test suite needs (lld and mold: the linker-output attribution tests).
 pub const PACKAGES: &[&str] = &[
     "libssl-dev",
     "pkg-config",

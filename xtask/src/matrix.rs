@@ -1,0 +1,1444 @@
+//! `cargo xtask matrix`: sslprobe proved against every library of [`crate::libs::LIBS`].
+//!
+//! For each library (built into the cache first, see [`crate::libs`]):
+//!
+//! 1. **The user's build.** `cargo build -p sslprobe-cli` and `cargo test -p sslprobe --test
+//!    wire` / `--test keylog` (plus `--test runtime_detect --features runtime-detect` for shared
+//!    libraries) with `OPENSSL_DIR` (or `OPENSSL_INCLUDE_DIR`/`OPENSSL_LIB_DIR`) and, for static
+//!    builds, `OPENSSL_STATIC=1` — exactly what a user sets — in a cargo target directory of the
+//!    library's own (`<target>/matrix/<key>`), so a warm run rebuilds nothing. BoringSSL and
+//!    AWS-LC need `openssl-sys`'s bindings generated (`--features openssl/bindgen`, libclang).
+//!    Shared libraries run with `LD_LIBRARY_PATH` set to their directory. When `openssl-sys`
+//!    itself cannot be built against a library (it rejects LibreSSL < 3.5; its bindgen wrapper
+//!    includes headers old BoringSSL lacks), the library is `probe-only`, with that reason;
+//!    any other build failure is a failure.
+//! 2. **The catalog, twice.** The per-library CLI's `sslprobe report --json` (the build-time
+//!    probe, plus live loopback ticket counts) and, for every library, `sslprobe probe --json`
+//!    from a CLI built once against the system OpenSSL (the run-time engine). Both must find
+//!    exactly the same per API (presence, kind, variant, effect).
+//! 3. **Two second opinions per API**: the knowledge DB (`db_agrees`) and the symbols the
+//!    library really exports (`nm_agrees`; see [`nm`] for the rule, including wolfSSL's macro
+//!    aliases).
+//! 4. **The run-time library swap** (`examples/swap.rs`, built against shared 1.1.1w and
+//!    started on shared 1.1.0i; see [`swap`]).
+//!
+//! Output: progress lines with elapsed seconds, the library × API table, the per-library table
+//! (ticket counts, tests, seconds), the swap section, every disagreement and failure; `--json
+//! FILE` writes the [`model::Matrix`]; `--readme` rewrites README's "Tested against" section
+//! from it. Exit status 1 on any disagreement or failure.
+
+pub mod cmd;
+pub mod model;
+pub mod nm;
+pub mod reason;
+pub mod render;
+pub mod swap;
+
+use std::collections::BTreeSet;
+use std::ffi::{OsStr, OsString};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use sslprobe_build::{Catalog, Kind};
+
+use crate::cli::{parse_jobs, Args};
+use crate::libs::{self, Family, Lib, Linkage, Options, Prefix, LIBS};
+use model::{
+    ApiRow, LibraryResult, Matrix, ProtoTickets, Seconds, TestRun, Tickets, MODE_FAILED,
+    MODE_FULL, MODE_PROBE_ONLY,
+};
+
+/// Time limit for one `cargo build`/`cargo test` (cold builds with bindgen included).
+const CARGO_LIMIT: Duration = Duration::from_secs(30 * 60);
+/// Time limit for `sslprobe report` / `sslprobe probe`.
+const RUN_LIMIT: Duration = Duration::from_secs(5 * 60);
+/// Lines of a failed step's log shown on the console.
+const TAIL_LINES: usize = 25;
+
+/// The cargo feature that makes `openssl-sys` generate its bindings (BoringSSL, AWS-LC).
+const BINDGEN_FEATURE: &str = "openssl/bindgen";
+
+/// The families with rows in the knowledge DB (others get `db_agrees: null`).
+const DB_FAMILIES: [&str; 4] = ["openssl", "libressl", "boringssl", "awslc"];
+
+/// How the matrix treats a library's user build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// Must build and pass: any failure is a failure.
+    Full,
+    /// Attempted; if `openssl-sys`'s own build script cannot handle the library the row becomes
+    /// probe-only with the build's reason (any other failure is still a failure).
+    Attempt,
+    /// Not attempted, for the stated reason: probe-only.
+    ProbeOnly(&'static str),
+}
+
+/// The plan for a library: OpenSSL, BoringSSL (the new one, built from source) and AWS-LC must
+/// work as a user would build them; wolfSSL is probe-only (openssl-sys links `-lssl -lcrypto`,
+/// which wolfSSL does not have); the rest is attempted.
+pub fn plan(lib: &Lib) -> Plan {
+    match lib.family {
+        Family::OpenSsl | Family::AwsLc => Plan::Full,
+        Family::BoringSsl if !lib.is_apt() && lib.key == "boringssl-new" => Plan::Full,
+        Family::WolfSsl => Plan::ProbeOnly(
+            "openssl-sys links libssl and libcrypto; wolfSSL ships only libwolfssl, whose OpenSSL \
+             compatibility layer it cannot link",
+        ),
+        _ => Plan::Attempt,
+    }
+}
+
+/// The `--features` a user needs for `openssl-sys` to accept the library.
+pub fn features_for(family: Family) -> Option<&'static str> {
+    matches!(family, Family::BoringSsl | Family::AwsLc).then_some(BINDGEN_FEATURE)
+}
+
+/// The environment a user sets to build against `prefix` (and run, for shared libraries).
+pub fn user_vars(prefix: &Prefix) -> Vec<(String, OsString)> {
+    let mut v: Vec<(String, OsString)> = Vec::new();
+    match &prefix.prefix {
+        Some(p) => v.push(("OPENSSL_DIR".into(), p.clone().into_os_string())),
+        None => {
+            v.push((
+                "OPENSSL_INCLUDE_DIR".into(),
+                prefix.include_dir.clone().into_os_string(),
+            ));
+            v.push((
+                "OPENSSL_LIB_DIR".into(),
+                prefix.lib_dir.clone().into_os_string(),
+            ));
+        }
+    }
+    match prefix.linkage {
+        Linkage::Static => v.push(("OPENSSL_STATIC".into(), "1".into())),
+        Linkage::Shared => v.push((
+            "LD_LIBRARY_PATH".into(),
+            prefix.lib_dir.clone().into_os_string(),
+        )),
+    }
+    v
+}
+
+/// `sslprobe probe` arguments for `prefix` (`--json` included).
+pub fn engine_args(prefix: &Prefix) -> Vec<OsString> {
+    let mut a: Vec<OsString> = vec!["probe".into()];
+    let default_libs = prefix.link_libs == ["ssl", "crypto"];
+    match &prefix.prefix {
+        Some(p) if default_libs => {
+            a.push("--openssl-dir".into());
+            a.push(p.clone().into_os_string());
+        }
+        _ => {
+            a.push("--include-dir".into());
+            a.push(prefix.include_dir.clone().into_os_string());
+            a.push("--lib-dir".into());
+            a.push(prefix.lib_dir.clone().into_os_string());
+        }
+    }
+    if !default_libs {
+        a.push("--libs".into());
+        a.push(prefix.link_libs.join(":").into());
+    }
+    if prefix.linkage == Linkage::Static {
+        a.push("--static".into());
+    }
+    for h in &prefix.pre_includes {
+        a.push("--prelude".into());
+        a.push(format!("#include <{h}>").into());
+    }
+    a.push("--json".into());
+    a
+}
+
+/// An API as `sslprobe report --json` and `sslprobe probe --json` print it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct DocApi {
+    /// C name.
+    pub name: String,
+    /// Found.
+    pub present: bool,
+    /// Kind as found (`report` prints the DB's kind for absent APIs: ignored then).
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// Winning variant.
+    #[serde(default)]
+    pub variant: Option<String>,
+    /// Present and not a stub.
+    pub effective: bool,
+    /// DB expectation.
+    pub db_expected: bool,
+    /// Probe and DB agree.
+    pub db_agrees: bool,
+    /// Diagnostics excerpt when absent.
+    #[serde(default)]
+    pub failure: Option<String>,
+}
+
+/// The identity part of both documents.
+#[derive(Clone, Debug, Deserialize)]
+pub struct DocLibrary {
+    /// Family (`openssl`, ...).
+    pub family: String,
+    /// Version as identified.
+    pub version: String,
+}
+
+/// `sslprobe probe --json`.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ProbeDoc {
+    /// Identity.
+    pub library: DocLibrary,
+    /// One per catalog API.
+    pub apis: Vec<DocApi>,
+}
+
+/// `sslprobe report --json` (the parts the matrix reads).
+#[derive(Clone, Debug, Deserialize)]
+pub struct ReportDoc {
+    /// Identity at build time.
+    pub library: DocLibrary,
+    /// The library loaded at run time.
+    pub runtime: ReportRuntime,
+    /// Build-time probe results.
+    pub apis: Vec<DocApi>,
+    /// Live ticket counts.
+    pub tickets: ReportTickets,
+}
+
+/// `runtime` of the report.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ReportRuntime {
+    /// Version text.
+    pub text: String,
+    /// Matches the build.
+    pub matches: bool,
+    /// Why not.
+    #[serde(default)]
+    pub mismatch: Option<String>,
+}
+
+/// `tickets` of the report.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ReportTickets {
+    /// TLS 1.3.
+    pub tls13: ReportProto,
+    /// TLS 1.2.
+    pub tls12: ReportProto,
+}
+
+/// One protocol's counts in the report.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ReportProto {
+    /// SSL_OP_NO_TICKET only.
+    pub baseline: Option<u64>,
+    /// disable_session_tickets.
+    pub fixed: Option<u64>,
+    /// Measurement error.
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// Differences between the build-time and the run-time result for one API, as sentences
+/// (empty when identical). The kind is compared only for present APIs: `report` fills in the
+/// DB's kind for absent ones.
+pub fn build_time_differences(report: &DocApi, probe: &DocApi) -> Vec<String> {
+    let mut d = Vec::new();
+    if report.present != probe.present {
+        d.push(format!(
+            "present: build time {}, run time {}",
+            report.present, probe.present
+        ));
+    }
+    if report.present && probe.present && report.kind != probe.kind {
+        d.push(format!(
+            "kind: build time {:?}, run time {:?}",
+            report.kind, probe.kind
+        ));
+    }
+    if report.variant != probe.variant {
+        d.push(format!(
+            "variant: build time {:?}, run time {:?}",
+            report.variant, probe.variant
+        ));
+    }
+    if report.effective != probe.effective {
+        d.push(format!(
+            "effective: build time {}, run time {}",
+            report.effective, probe.effective
+        ));
+    }
+    d
+}
+
+fn describe_found(a: &DocApi) -> String {
+    if !a.present {
+        return "absent".into();
+    }
+    match (&a.kind, &a.variant) {
+        (Some(k), Some(v)) => format!("present ({k}, variant {v})"),
+        (Some(k), None) => format!("present ({k})"),
+        _ => "present".into(),
+    }
+}
+
+fn short_failure(f: &Option<String>) -> String {
+    match f {
+        Some(f) => {
+            let first: Vec<&str> = f.lines().take(2).collect();
+            format!("; probe said: {}", first.join(" / "))
+        }
+        None => String::new(),
+    }
+}
+
+/// Builds the rows for one library from the engine's results, the alias-resolved symbols, the
+/// exported symbols and (when built) the build-time results; returns the rows and one sentence
+/// per disagreement.
+pub fn compare(
+    key: &str,
+    family: &str,
+    probe: &[DocApi],
+    report: Option<&[DocApi]>,
+    function_apis: &BTreeSet<String>,
+    symbols: &std::collections::BTreeMap<String, Option<String>>,
+    exports: &BTreeSet<String>,
+    lib_files: &str,
+) -> (Vec<ApiRow>, Vec<String>) {
+    let has_db = DB_FAMILIES.contains(&family);
+    let mut rows = Vec::new();
+    let mut sentences = Vec::new();
+    for a in probe {
+        let symbol = symbols.get(&a.name).cloned().flatten();
+        let nm = nm::check(
+            function_apis.contains(&a.name),
+            a.present,
+            a.kind.as_deref(),
+            symbol.as_deref(),
+            exports,
+        );
+        let build_time = report.map(|r| match r.iter().find(|b| b.name == a.name) {
+            Some(b) => build_time_differences(b, a),
+            None => vec!["missing from the build-time report".to_string()],
+        });
+        let row = ApiRow {
+            name: a.name.clone(),
+            present: a.present,
+            kind: a.kind.clone(),
+            variant: a.variant.clone(),
+            effective: a.effective,
+            db_expected: has_db.then_some(a.db_expected),
+            db_agrees: has_db.then_some(a.db_agrees),
+            nm_agrees: nm.agrees,
+            symbol: nm.symbol.clone(),
+            exported: nm.exported,
+            build_time_agrees: build_time.as_ref().map(Vec::is_empty),
+            failure: a.failure.clone(),
+        };
+        if row.db_agrees == Some(false) {
+            sentences.push(format!(
+                "{key}: {}: the probe found it {} but the knowledge DB expects it {}{}",
+                a.name,
+                describe_found(a),
+                if a.db_expected { "present" } else { "absent" },
+                short_failure(&a.failure)
+            ));
+        }
+        if row.nm_agrees == Some(false) {
+            let sym = nm.symbol.as_deref().unwrap_or("?");
+            let alias = if sym == a.name {
+                String::new()
+            } else {
+                format!(" (what {} expands to)", a.name)
+            };
+            sentences.push(if a.present {
+                format!(
+                    "{key}: {}: the probe found it {} but `{sym}`{alias} is not exported by {lib_files}",
+                    a.name,
+                    describe_found(a)
+                )
+            } else {
+                format!(
+                    "{key}: {}: the probe found it absent but {lib_files} exports `{sym}`{alias}{}",
+                    a.name,
+                    short_failure(&a.failure)
+                )
+            });
+        }
+        if let Some(diffs) = build_time.filter(|d| !d.is_empty()) {
+            sentences.push(format!(
+                "{key}: {}: the build-time probe (sslprobe report) and the run-time engine (sslprobe probe) differ: {}",
+                a.name,
+                diffs.join("; ")
+            ));
+        }
+        rows.push(row);
+    }
+    (rows, sentences)
+}
+
+/// Compares version strings from different sources: `API 44` and `44` are the same.
+fn same_version(a: &str, b: &str) -> bool {
+    let norm = |s: &str| s.trim().trim_start_matches("API ").trim().to_string();
+    norm(a) == norm(b)
+}
+
+/// Shared state of one matrix run.
+struct Ctx {
+    workspace: PathBuf,
+    matrix_dir: PathBuf,
+    cargo: OsString,
+    opts: Options,
+    function_apis: BTreeSet<String>,
+    includes: Vec<String>,
+    catalog_apis: usize,
+    engine: PathBuf,
+    start: Instant,
+}
+
+impl Ctx {
+    fn say(&self, tag: &str, msg: &str) {
+        println!("[{:>7.1} s] {tag} {msg}", self.start.elapsed().as_secs_f64());
+        let _ = std::io::stdout().flush();
+    }
+
+    fn log_path(&self, key: &str, step: &str) -> PathBuf {
+        self.matrix_dir
+            .join("logs")
+            .join(key)
+            .join(format!("{step}.log"))
+    }
+
+    /// Runs cargo with `args` and `vars` (in the workspace), logging to `log`.
+    fn cargo(
+        &self,
+        args: &[&str],
+        vars: &[(String, OsString)],
+        log: &Path,
+    ) -> Result<(cmd::Logged, String)> {
+        let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
+        let shown: Vec<(String, OsString)> = vars
+            .iter()
+            .filter(|(k, _)| k != "CARGO_TARGET_DIR")
+            .cloned()
+            .collect();
+        let line = cmd::render(&self.cargo, &args, &shown);
+        let mut c = cmd::command(&self.cargo, &args, vars);
+        c.current_dir(&self.workspace);
+        let logged = cmd::run_logged(c, &line, log, CARGO_LIMIT)?;
+        Ok((logged, line))
+    }
+
+    fn print_tail(&self, output: &str, log: &Path) {
+        println!("    --- last {TAIL_LINES} lines of {} ---", log.display());
+        for line in cmd::tail(output, TAIL_LINES).lines() {
+            println!("    | {line}");
+        }
+    }
+}
+
+/// Where the matrix keeps its cargo target directories and logs: `$CARGO_TARGET_DIR/matrix`
+/// or `<workspace>/target/matrix`.
+fn matrix_dir(workspace: &Path) -> Result<PathBuf> {
+    let base = match std::env::var_os("CARGO_TARGET_DIR").filter(|v| !v.is_empty()) {
+        Some(d) => {
+            let d = PathBuf::from(d);
+            if d.is_absolute() {
+                d
+            } else {
+                std::env::current_dir()?.join(d)
+            }
+        }
+        None => workspace.join("target"),
+    };
+    Ok(base.join("matrix"))
+}
+
+fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+fn new_result(lib: &Lib) -> LibraryResult {
+    LibraryResult {
+        name: lib.key.to_string(),
+        family: lib.family.as_str().to_string(),
+        version: lib.version.to_string(),
+        linkage: lib.linkage.as_str().to_string(),
+        source_package: lib.source_label(),
+        mode: MODE_FAILED.to_string(),
+        mode_reason: None,
+        apis: Vec::new(),
+        tickets: Tickets::default(),
+        tests_passed: None,
+        tests: Vec::new(),
+        runtime_library: None,
+        errors: Vec::new(),
+        disagreements: Vec::new(),
+        seconds: Seconds::default(),
+    }
+}
+
+/// `12 passed, 0 failed, 2 ignored` from cargo test output (sums every `test result:` line).
+pub fn test_summary(output: &str) -> Option<String> {
+    let mut totals = [0u64; 3];
+    let mut seen = false;
+    for line in output.lines() {
+        let Some(rest) = line.trim().strip_prefix("test result: ") else {
+            continue;
+        };
+        seen = true;
+        for part in rest.split(';') {
+            let mut words = part.split_whitespace().rev();
+            let (Some(what), Some(n)) = (words.next(), words.next()) else {
+                continue;
+            };
+            let Ok(n) = n.parse::<u64>() else { continue };
+            match what {
+                "passed" => totals[0] += n,
+                "failed" => totals[1] += n,
+                "ignored" => totals[2] += n,
+                _ => {}
+            }
+        }
+    }
+    seen.then(|| {
+        format!(
+            "{} passed, {} failed, {} ignored",
+            totals[0], totals[1], totals[2]
+        )
+    })
+}
+
+impl Ctx {
+    fn run_library(&self, i: usize, n: usize, lib: &'static Lib) -> LibraryResult {
+        let tag = format!("[{:>2}/{n}] {}:", i + 1, lib.key);
+        let t0 = Instant::now();
+        let mut r = new_result(lib);
+        let cached = !lib.is_apt()
+            && libs::load_cached(lib, &self.opts.cache_dir.join(lib.cache_dir_name())).is_some();
+        if !cached {
+            self.say(
+                &tag,
+                &format!(
+                    "library: {} {} ({}) ...",
+                    if lib.is_apt() { "checking" } else { "building" },
+                    lib.source_label(),
+                    lib.linkage
+                ),
+            );
+        }
+        let prefix = match libs::ensure_built_with(lib, &self.opts) {
+            Ok(p) => p,
+            Err(e) => {
+                let msg = format!("{e:#}");
+                self.say(&tag, &format!("library FAILED: {msg}"));
+                if let Some(f) = e.downcast_ref::<libs::BuildFailed>() {
+                    self.print_tail(&libs::log_tail(&f.log, TAIL_LINES), &f.log);
+                }
+                r.mode_reason = Some(format!("the library did not build: {msg}"));
+                r.errors
+                    .push(format!("{}: the library did not build: {msg}", lib.key));
+                r.seconds.total = t0.elapsed().as_secs_f64();
+                return r;
+            }
+        };
+        r.seconds.library = t0.elapsed().as_secs_f64();
+        r.seconds.library_build = prefix.build_seconds;
+        r.version = prefix.version.clone();
+        r.source_package = prefix.source_package.clone();
+        self.say(
+            &tag,
+            &format!(
+                "library {} {} ready ({:.1} s; {})",
+                prefix.family,
+                prefix.version,
+                r.seconds.library,
+                if prefix.from_cache {
+                    format!("cached, built in {:.1} s", prefix.build_seconds)
+                } else if lib.is_apt() {
+                    "installed package".to_string()
+                } else {
+                    "built now".to_string()
+                }
+            ),
+        );
+
+        let report = match plan(lib) {
+            Plan::ProbeOnly(reason) => {
+                r.mode = MODE_PROBE_ONLY.into();
+                r.mode_reason = Some(reason.into());
+                self.say(&tag, &format!("probe only: {reason}"));
+                None
+            }
+            p => self.user_build(&tag, lib, &prefix, p == Plan::Full, &mut r),
+        };
+        let t = Instant::now();
+        self.catalog(&tag, lib, &prefix, report.as_ref(), &mut r);
+        r.seconds.catalog += t.elapsed().as_secs_f64();
+        r.seconds.total = t0.elapsed().as_secs_f64();
+        let dis = r.disagreements.len();
+        self.say(
+            &tag,
+            &format!(
+                "done in {:.1} s: {}, {} API(s) present, {dis} disagreement(s), {} error(s)",
+                r.seconds.total,
+                r.mode,
+                r.apis.iter().filter(|a| a.present).count(),
+                r.errors.len()
+            ),
+        );
+        r
+    }
+
+    /// Step 1: the user's build, tests and report. Returns the report when the CLI built.
+    fn user_build(
+        &self,
+        tag: &str,
+        lib: &Lib,
+        prefix: &Prefix,
+        must: bool,
+        r: &mut LibraryResult,
+    ) -> Option<ReportDoc> {
+        let target_dir = self.matrix_dir.join(lib.key);
+        let mut vars = vec![(
+            "CARGO_TARGET_DIR".to_string(),
+            target_dir.clone().into_os_string(),
+        )];
+        vars.extend(user_vars(prefix));
+        let feature = features_for(prefix.family);
+
+        let mut args = vec!["build", "-p", "sslprobe-cli"];
+        if let Some(f) = feature {
+            args.extend(["--features", f]);
+        }
+        let log = self.log_path(lib.key, "build-cli");
+        let (out, line) = match self.cargo(&args, &vars, &log) {
+            Ok(x) => x,
+            Err(e) => {
+                r.errors.push(format!("{}: {e:#}", lib.key));
+                return None;
+            }
+        };
+        r.seconds.cli_build = out.finished.seconds;
+        if !out.finished.success() {
+            let f = reason::analyze(&out.output);
+            let upstream = !must && f.build_script_of.as_deref() == Some("openssl-sys");
+            r.mode = MODE_PROBE_ONLY.into();
+            r.mode_reason = Some(if upstream {
+                format!("openssl-sys cannot be built against it: {}", f.reason)
+            } else {
+                f.reason.clone()
+            });
+            if upstream {
+                self.say(
+                    tag,
+                    &format!(
+                        "`{line}` fails in openssl-sys ({:.1} s): probe only",
+                        out.finished.seconds
+                    ),
+                );
+            } else {
+                self.say(
+                    tag,
+                    &format!(
+                        "`{line}` FAILED ({:.1} s): {}",
+                        out.finished.seconds, f.reason
+                    ),
+                );
+                self.print_tail(&out.output, &out.log);
+                r.errors.push(format!(
+                    "{}: sslprobe-cli does not build with `{line}`: {} (log: {})",
+                    lib.key,
+                    f.reason,
+                    out.log.display()
+                ));
+            }
+            return None;
+        }
+        r.mode = MODE_FULL.into();
+        self.say(
+            tag,
+            &format!("`{line}` ok ({:.1} s)", out.finished.seconds),
+        );
+
+        // The test suites.
+        let mut suites: Vec<(&str, Vec<&str>)> = vec![("wire", vec![]), ("keylog", vec![])];
+        if prefix.linkage == Linkage::Shared {
+            suites.push(("runtime_detect", vec!["runtime-detect"]));
+        }
+        let t = Instant::now();
+        for (name, mut feats) in suites {
+            feats.extend(feature);
+            let joined = feats.join(",");
+            let mut args = vec!["test", "-p", "sslprobe", "--test", name];
+            if !joined.is_empty() {
+                args.extend(["--features", joined.as_str()]);
+            }
+            let log = self.log_path(lib.key, &format!("test-{name}"));
+            let run = match self.cargo(&args, &vars, &log) {
+                Ok((out, line)) => {
+                    let passed = out.finished.success();
+                    let summary = test_summary(&out.output).unwrap_or_else(|| {
+                        reason::analyze(&out.output).reason
+                    });
+                    self.say(
+                        tag,
+                        &format!(
+                            "`{line}`: {} ({summary}; {:.1} s)",
+                            if passed { "ok" } else { "FAILED" },
+                            out.finished.seconds
+                        ),
+                    );
+                    if !passed {
+                        self.print_tail(&out.output, &out.log);
+                        r.errors.push(format!(
+                            "{}: `{line}` failed: {summary} (log: {})",
+                            lib.key,
+                            out.log.display()
+                        ));
+                    }
+                    TestRun {
+                        name: name.into(),
+                        command: line,
+                        passed,
+                        summary,
+                        seconds: out.finished.seconds,
+                        log: out.log.display().to_string(),
+                    }
+                }
+                Err(e) => {
+                    r.errors.push(format!("{}: test {name}: {e:#}", lib.key));
+                    TestRun {
+                        name: name.into(),
+                        command: String::new(),
+                        passed: false,
+                        summary: format!("{e:#}"),
+                        seconds: 0.0,
+                        log: String::new(),
+                    }
+                }
+            };
+            r.tests.push(run);
+        }
+        r.seconds.tests = t.elapsed().as_secs_f64();
+        r.tests_passed = Some(r.tests.iter().all(|t| t.passed));
+
+        // The per-library CLI's report: build-time probe results and live ticket counts.
+        let t = Instant::now();
+        let report = self.report(tag, lib, prefix, &target_dir, r);
+        r.seconds.catalog += t.elapsed().as_secs_f64();
+        report
+    }
+
+    fn report(
+        &self,
+        tag: &str,
+        lib: &Lib,
+        prefix: &Prefix,
+        target_dir: &Path,
+        r: &mut LibraryResult,
+    ) -> Option<ReportDoc> {
+        let cli = target_dir.join("debug").join("sslprobe");
+        let run_vars: Vec<(String, OsString)> = user_vars(prefix)
+            .into_iter()
+            .filter(|(k, _)| k == "LD_LIBRARY_PATH")
+            .collect();
+        let args = [OsStr::new("report"), OsStr::new("--json")];
+        let line = cmd::render(cli.as_os_str(), &args, &run_vars);
+        let c = cmd::command(cli.as_os_str(), &args, &run_vars);
+        let cap = match cmd::run_captured(c, &line, RUN_LIMIT) {
+            Ok(c) => c,
+            Err(e) => {
+                r.errors.push(format!("{}: `{line}`: {e:#}", lib.key));
+                return None;
+            }
+        };
+        let doc: ReportDoc = match serde_json::from_str(&cap.stdout) {
+            Ok(d) => d,
+            Err(e) => {
+                r.errors.push(format!(
+                    "{}: `{line}` printed no readable JSON ({e}); stderr: {}",
+                    lib.key,
+                    cmd::tail(&cap.stderr, 5)
+                ));
+                return None;
+            }
+        };
+        if !cap.finished.success() {
+            r.errors.push(format!(
+                "{}: `{line}` exited with {:?}: {}",
+                lib.key,
+                cap.finished.status.and_then(|s| s.code()),
+                cmd::tail(cap.stderr.trim(), 3)
+            ));
+        }
+        if !doc.runtime.matches {
+            r.errors.push(format!(
+                "{}: the run-time library differs from the build-time one: {}",
+                lib.key,
+                doc.runtime.mismatch.as_deref().unwrap_or(&doc.runtime.text)
+            ));
+        }
+        r.runtime_library = Some(doc.runtime.text.clone());
+        let proto = |p: &ReportProto| ProtoTickets {
+            baseline: p.baseline,
+            fixed: p.fixed,
+        };
+        r.tickets = Tickets {
+            tls13: proto(&doc.tickets.tls13),
+            tls12: proto(&doc.tickets.tls12),
+        };
+        for (name, p) in [
+            ("TLS 1.3", &doc.tickets.tls13),
+            ("TLS 1.2", &doc.tickets.tls12),
+        ] {
+            if let Some(e) = &p.error {
+                r.errors.push(format!(
+                    "{}: the {name} loopback measurement failed: {e}",
+                    lib.key
+                ));
+            } else if p.fixed != Some(0) {
+                r.errors.push(format!(
+                    "{}: {name} with disable_session_tickets: {:?} tickets received, expected 0",
+                    lib.key, p.fixed
+                ));
+            }
+        }
+        self.say(
+            tag,
+            &format!(
+                "sslprobe report: {} at run time; tickets TLS 1.3 {}/{}, TLS 1.2 {}/{} (baseline/fixed)",
+                doc.runtime.text,
+                fmt_opt(doc.tickets.tls13.baseline),
+                fmt_opt(doc.tickets.tls13.fixed),
+                fmt_opt(doc.tickets.tls12.baseline),
+                fmt_opt(doc.tickets.tls12.fixed)
+            ),
+        );
+        if !same_version(&doc.library.version, &prefix.version)
+            || doc.library.family != prefix.family.as_str()
+        {
+            r.errors.push(format!(
+                "{}: sslprobe's build script identified {} {}, the library is {} {}",
+                lib.key, doc.library.family, doc.library.version, prefix.family, prefix.version
+            ));
+        }
+        Some(doc)
+    }
+
+    /// Steps 2 and 3: the run-time engine, `nm`, the comparisons.
+    fn catalog(
+        &self,
+        tag: &str,
+        lib: &Lib,
+        prefix: &Prefix,
+        report: Option<&ReportDoc>,
+        r: &mut LibraryResult,
+    ) {
+        let args = engine_args(prefix);
+        let arg_refs: Vec<&OsStr> = args.iter().map(OsString::as_os_str).collect();
+        let line = cmd::render(self.engine.as_os_str(), &arg_refs, &[]);
+        let c = cmd::command(self.engine.as_os_str(), &arg_refs, &[]);
+        let cap = match cmd::run_captured(c, &line, RUN_LIMIT) {
+            Ok(c) => c,
+            Err(e) => {
+                r.errors.push(format!("{}: `{line}`: {e:#}", lib.key));
+                return;
+            }
+        };
+        let doc: Option<ProbeDoc> = if cap.finished.success() {
+            serde_json::from_str(&cap.stdout).ok()
+        } else {
+            None
+        };
+        let Some(doc) = doc else {
+            let why = cmd::tail(cap.stderr.trim(), 12);
+            self.say(tag, &format!("`sslprobe probe` FAILED:\n{why}"));
+            r.errors.push(format!(
+                "{}: the run-time engine failed: `{line}`: {}",
+                lib.key,
+                why.lines().next().unwrap_or("no output")
+            ));
+            if r.mode != MODE_FULL {
+                r.mode = MODE_FAILED.into();
+            }
+            return;
+        };
+        if doc.library.family != prefix.family.as_str()
+            || !same_version(&doc.library.version, &prefix.version)
+        {
+            r.errors.push(format!(
+                "{}: the engine identified {} {}, the library is {} {}",
+                lib.key, doc.library.family, doc.library.version, prefix.family, prefix.version
+            ));
+        }
+        // What the library exports, and what each name resolves to.
+        let mut exports = BTreeSet::new();
+        let mut files = Vec::new();
+        for f in [&prefix.ssl_lib, &prefix.crypto_lib] {
+            let name = f
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if files.contains(&name) {
+                continue;
+            }
+            match libs::defined_symbols(f, prefix.linkage) {
+                Ok(s) => exports.extend(s),
+                Err(e) => r.errors.push(format!("{}: nm: {e:#}", lib.key)),
+            }
+            files.push(name);
+        }
+        let names: Vec<&str> = self.function_apis.iter().map(String::as_str).collect();
+        let symbols = match nm::resolve_aliases(
+            &prefix.include_dir,
+            &prefix.pre_includes,
+            &self.includes,
+            &names,
+        ) {
+            Ok(s) => s,
+            Err(e) => {
+                r.errors
+                    .push(format!("{}: resolving aliases: {e:#}", lib.key));
+                Default::default()
+            }
+        };
+        let (rows, sentences) = compare(
+            lib.key,
+            &doc.library.family,
+            &doc.apis,
+            report.map(|d| d.apis.as_slice()),
+            &self.function_apis,
+            &symbols,
+            &exports,
+            &files.join(" + "),
+        );
+        let nm_checked = rows.iter().filter(|a| a.nm_agrees.is_some()).count();
+        let aliased = rows
+            .iter()
+            .filter(|a| a.symbol.as_deref().is_some_and(|s| s != a.name))
+            .count();
+        self.say(
+            tag,
+            &format!(
+                "sslprobe probe: {} {}: {}/{} present; nm checked {nm_checked} function(s) ({aliased} via a macro alias); {} disagreement(s)",
+                doc.library.family,
+                doc.library.version,
+                rows.iter().filter(|a| a.present).count(),
+                rows.len(),
+                sentences.len()
+            ),
+        );
+        for s in &sentences {
+            println!("    ! {s}");
+        }
+        r.apis = rows;
+        r.disagreements = sentences;
+    }
+}
+
+fn fmt_opt(v: Option<u64>) -> String {
+    v.map_or_else(|| "-".into(), |n| n.to_string())
+}
+
+/// The catalog's API names that have a `function` variant, and the union of the probes'
+/// include lines (in first-seen order).
+fn catalog_facts(catalog: &Catalog) -> (BTreeSet<String>, Vec<String>) {
+    let functions = catalog
+        .apis
+        .iter()
+        .filter(|a| a.variants.iter().any(|v| v.kind == Kind::Function))
+        .map(|a| a.name.clone())
+        .collect();
+    let mut includes: Vec<String> = Vec::new();
+    for a in &catalog.apis {
+        for i in &a.includes {
+            if !includes.contains(i) {
+                includes.push(i.clone());
+            }
+        }
+    }
+    (functions, includes)
+}
+
+fn print_list(selected: &[&'static Lib], opts: &Options, matrix_dir: &Path) {
+    println!("cache: {}", opts.cache_dir.display());
+    println!("cargo target directories: {}/<key>", matrix_dir.display());
+    println!(
+        "{:<26} {:<10} {:<8} {:<7} {:<13} plan",
+        "key", "family", "version", "linkage", "cache"
+    );
+    for lib in selected {
+        let state = if lib.is_apt() {
+            "apt".to_string()
+        } else if libs::load_cached(lib, &opts.cache_dir.join(lib.cache_dir_name())).is_some() {
+            "built".to_string()
+        } else {
+            "not built".to_string()
+        };
+        let plan = match plan(lib) {
+            Plan::Full => "build + test + probe".to_string(),
+            Plan::Attempt => "attempt build + test; probe".to_string(),
+            Plan::ProbeOnly(why) => format!("probe only: {why}"),
+        };
+        let version = if lib.version.is_empty() {
+            "(apt)"
+        } else {
+            lib.version
+        };
+        println!(
+            "{:<26} {:<10} {:<8} {:<7} {:<13} {plan}",
+            lib.key, lib.family, version, lib.linkage, state
+        );
+    }
+}
+
+fn write_readme(workspace: &Path, m: &Matrix, source: &str) -> Result<PathBuf> {
+    let path = workspace.join("README.md");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let new = render::replace_readme_section(&text, &render::readme_section(m, source))
+        .with_context(|| format!("updating {}", path.display()))?;
+    if new != text {
+        std::fs::write(&path, new).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(path)
+}
+
+const USAGE: &str = "usage: cargo xtask matrix [--libs a,b] [--json FILE] [--list] [--readme] [--no-swap] [--jobs N]
+       cargo xtask matrix --readme-from FILE";
+
+/// Runs `cargo xtask matrix`.
+pub fn run(args: &[String]) -> Result<ExitCode> {
+    let mut a = Args::new(args);
+    let list = a.flag("--list");
+    let readme = a.flag("--readme");
+    let no_swap = a.flag("--no-swap");
+    let spec = a.value("--libs")?;
+    let json = a.value("--json")?;
+    let readme_from = a.value("--readme-from")?;
+    let jobs = a.value("--jobs")?.map(|j| parse_jobs(&j)).transpose()?;
+    a.finish().map_err(|e| anyhow::anyhow!("{e}\n{USAGE}"))?;
+    let workspace = workspace_root();
+
+    if let Some(file) = readme_from {
+        let text =
+            std::fs::read_to_string(&file).with_context(|| format!("reading {file}"))?;
+        let m: Matrix = serde_json::from_str(&text)
+            .with_context(|| format!("{file} is not a matrix JSON document"))?;
+        let path = write_readme(&workspace, &m, &file)?;
+        println!("{}: \"Tested against\" section rewritten from {file}", path.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let selected: Vec<&'static Lib> = match &spec {
+        Some(spec) => libs::parse_keys(spec)?,
+        None => LIBS.iter().collect(),
+    };
+    let mut opts = Options::from_env()?;
+    if let Some(j) = jobs {
+        opts.jobs = j;
+    }
+    let matrix_dir = matrix_dir(&workspace)?;
+    if list {
+        print_list(&selected, &opts, &matrix_dir);
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let start = Instant::now();
+    let (catalog, _) = Catalog::load(&workspace.join("probes"))
+        .map_err(|e| anyhow::anyhow!("loading probes/catalog.toml: {e}"))?;
+    let (function_apis, includes) = catalog_facts(&catalog);
+    let cargo = std::env::var_os("CARGO")
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "cargo".into());
+    let ctx = Ctx {
+        workspace: workspace.clone(),
+        matrix_dir: matrix_dir.clone(),
+        cargo,
+        opts,
+        function_apis,
+        includes,
+        catalog_apis: catalog.apis.len(),
+        engine: matrix_dir.join("system").join("debug").join("sslprobe"),
+        start,
+    };
+    println!(
+        "xtask matrix: {} librar{}, {} APIs; libraries cached in {}; cargo target dirs and logs in {}",
+        selected.len(),
+        if selected.len() == 1 { "y" } else { "ies" },
+        ctx.catalog_apis,
+        ctx.opts.cache_dir.display(),
+        matrix_dir.display()
+    );
+    libs::ensure_build_tools(&selected)?;
+
+    // The run-time engine: sslprobe-cli against the system OpenSSL, built once.
+    let engine_dir = matrix_dir.join("system");
+    ctx.say("[engine]", "cargo build -p sslprobe-cli (against the system OpenSSL) ...");
+    let vars = vec![(
+        "CARGO_TARGET_DIR".to_string(),
+        engine_dir.clone().into_os_string(),
+    )];
+    let log = ctx.log_path("system", "build-cli");
+    let (out, line) = ctx.cargo(&["build", "-p", "sslprobe-cli"], &vars, &log)?;
+    if !out.finished.success() {
+        ctx.print_tail(&out.output, &out.log);
+        bail!(
+            "the run-time engine does not build: `{line}`: {}",
+            reason::analyze(&out.output).reason
+        );
+    }
+    ctx.say(
+        "[engine]",
+        &format!("ok ({:.1} s): {}", out.finished.seconds, ctx.engine.display()),
+    );
+
+    let n = selected.len();
+    let results: Vec<LibraryResult> = selected
+        .iter()
+        .enumerate()
+        .map(|(i, lib)| ctx.run_library(i, n, lib))
+        .collect();
+
+    let want_swap = !no_swap
+        && (spec.is_none()
+            || selected
+                .iter()
+                .any(|l| l.key == swap::BUILT || l.key == swap::SWAPPED));
+    let swap = want_swap.then(|| swap::run(&ctx));
+
+    let mut disagreements = Vec::new();
+    let mut failures = Vec::new();
+    for r in &results {
+        disagreements.extend(r.disagreements.iter().cloned());
+        failures.extend(r.errors.iter().cloned());
+    }
+    if let Some(s) = &swap {
+        for (name, c) in [("direct", &s.direct), ("runtime-detect", &s.runtime_detect)] {
+            if !c.ok {
+                failures.push(format!("swap ({name}): {}", c.explanation));
+            }
+        }
+    }
+    let m = Matrix {
+        sslprobe_version: env!("CARGO_PKG_VERSION").to_string(),
+        catalog_apis: ctx.catalog_apis,
+        total_seconds: start.elapsed().as_secs_f64(),
+        ok: disagreements.is_empty() && failures.is_empty(),
+        disagreements,
+        failures,
+        libraries: results,
+        swap,
+    };
+    println!();
+    print!("{}", render::full_report(&m));
+    if let Some(file) = &json {
+        let path = Path::new(file);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        let text = serde_json::to_string_pretty(&m)?;
+        std::fs::write(path, text + "\n").with_context(|| format!("writing {file}"))?;
+        println!("wrote {file}");
+    }
+    if readme {
+        if spec.is_some() {
+            println!("note: --readme with --libs: the README table lists only the selected libraries");
+        }
+        let source = json.as_deref().unwrap_or("a `cargo xtask matrix` run");
+        let path = write_readme(&workspace, &m, source)?;
+        println!("rewrote the \"Tested against\" section of {}", path.display());
+    }
+    Ok(if m.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn api(name: &str, present: bool, kind: Option<&str>) -> DocApi {
+        DocApi {
+            name: name.into(),
+            present,
+            kind: kind.map(Into::into),
+            variant: present.then(|| "fn".into()),
+            effective: present,
+            db_expected: present,
+            db_agrees: true,
+            failure: (!present).then(|| "error: implicit declaration".into()),
+        }
+    }
+
+    fn prefix(family: Family, linkage: Linkage, apt: bool) -> Prefix {
+        let base = PathBuf::from("/c/lib/prefix");
+        Prefix {
+            name: "k".into(),
+            family,
+            version: "1".into(),
+            source_package: "s".into(),
+            prefix: (!apt).then(|| base.clone()),
+            include_dir: base.join("include"),
+            lib_dir: base.join("lib"),
+            linkage,
+            ssl_lib: base.join("lib/libssl.a"),
+            crypto_lib: base.join("lib/libcrypto.a"),
+            link_libs: if family == Family::WolfSsl {
+                vec!["wolfssl".into()]
+            } else {
+                vec!["ssl".into(), "crypto".into()]
+            },
+            pre_includes: if family == Family::WolfSsl {
+                vec!["wolfssl/options.h".into()]
+            } else {
+                vec![]
+            },
+            macros: BTreeMap::new(),
+            build_seconds: 0.0,
+            recipe_revision: libs::RECIPE_REVISION,
+            from_cache: false,
+        }
+    }
+
+    fn strs(v: &[OsString]) -> Vec<String> {
+        v.iter().map(|s| s.to_string_lossy().into_owned()).collect()
+    }
+
+    #[test]
+    fn user_environment_is_what_a_user_sets() {
+        let v = user_vars(&prefix(Family::OpenSsl, Linkage::Static, false));
+        let keys: Vec<&str> = v.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["OPENSSL_DIR", "OPENSSL_STATIC"]);
+        let v = user_vars(&prefix(Family::BoringSsl, Linkage::Shared, true));
+        let keys: Vec<&str> = v.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["OPENSSL_INCLUDE_DIR", "OPENSSL_LIB_DIR", "LD_LIBRARY_PATH"]);
+        assert_eq!(v[2].1, OsString::from("/c/lib/prefix/lib"));
+        assert_eq!(features_for(Family::AwsLc), Some(BINDGEN_FEATURE));
+        assert_eq!(features_for(Family::OpenSsl), None);
+    }
+
+    #[test]
+    fn engine_arguments() {
+        assert_eq!(
+            strs(&engine_args(&prefix(Family::OpenSsl, Linkage::Static, false))),
+            ["probe", "--openssl-dir", "/c/lib/prefix", "--static", "--json"]
+        );
+        assert_eq!(
+            strs(&engine_args(&prefix(Family::WolfSsl, Linkage::Shared, true))),
+            [
+                "probe",
+                "--include-dir",
+                "/c/lib/prefix/include",
+                "--lib-dir",
+                "/c/lib/prefix/lib",
+                "--libs",
+                "wolfssl",
+                "--prelude",
+                "#include <wolfssl/options.h>",
+                "--json"
+            ]
+        );
+    }
+
+    #[test]
+    fn plans() {
+        let p = |k: &str| plan(libs::find(k).unwrap());
+        assert_eq!(p("openssl-1.1.0i"), Plan::Full);
+        assert_eq!(p("openssl-1.1.1w-shared"), Plan::Full);
+        assert_eq!(p("awslc"), Plan::Full);
+        assert_eq!(p("boringssl-new"), Plan::Full);
+        assert_eq!(p("boringssl-old"), Plan::Attempt);
+        assert_eq!(p("libressl-3.1.0"), Plan::Attempt);
+        assert!(matches!(p("wolfssl-debian"), Plan::ProbeOnly(_)));
+    }
+
+    #[test]
+    fn test_summaries() {
+        let out = "running 12 tests\ntest result: ok. 12 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.02s\n\
+                   test result: FAILED. 3 passed; 1 failed; 2 ignored; 0 measured; 0 filtered out\n";
+        assert_eq!(
+            test_summary(out).as_deref(),
+            Some("15 passed, 1 failed, 2 ignored")
+        );
+        assert_eq!(test_summary("error: could not compile"), None);
+    }
+
+    #[test]
+    fn versions_compare_across_sources() {
+        assert!(same_version("API 44", "44"));
+        assert!(same_version("3.0.8", "3.0.8"));
+        assert!(!same_version("1.1.1w", "1.1.0i"));
+    }
+
+    #[test]
+    fn comparison_flags_each_kind_of_disagreement() {
+        let functions: BTreeSet<String> = ["SSL_CTX_set_num_tickets", "SSL_set_num_tickets", "X_missing"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let symbols: BTreeMap<String, Option<String>> = [
+            ("SSL_CTX_set_num_tickets", "wolfSSL_CTX_set_num_tickets"),
+            ("SSL_set_num_tickets", "SSL_set_num_tickets"),
+            ("X_missing", "X_missing"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), Some(b.to_string())))
+        .collect();
+        let exports: BTreeSet<String> = ["wolfSSL_CTX_set_num_tickets", "X_missing"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let mut db_wrong = api("SSL_OP_NO_TICKET", true, Some("define"));
+        db_wrong.db_expected = false;
+        db_wrong.db_agrees = false;
+        let probe = vec![
+            api("SSL_CTX_set_num_tickets", true, Some("function")),
+            api("SSL_set_num_tickets", false, None),
+            api("X_missing", false, None),
+            db_wrong,
+        ];
+        // wolfSSL: no DB rows → db null; the alias makes nm agree.
+        let (rows, sentences) = compare(
+            "wolfssl-debian",
+            "wolfssl",
+            &probe[..3],
+            None,
+            &functions,
+            &symbols,
+            &exports,
+            "libwolfssl.so",
+        );
+        assert_eq!(rows[0].db_agrees, None);
+        assert_eq!(rows[0].nm_agrees, Some(true));
+        assert_eq!(rows[0].symbol.as_deref(), Some("wolfSSL_CTX_set_num_tickets"));
+        assert_eq!(rows[1].nm_agrees, Some(true));
+        assert_eq!(rows[2].nm_agrees, Some(false), "absent but exported");
+        assert_eq!(rows[0].build_time_agrees, None);
+        assert_eq!(sentences.len(), 1, "{sentences:?}");
+        assert!(sentences[0].contains("X_missing: the probe found it absent but libwolfssl.so exports `X_missing`"));
+
+        // OpenSSL: DB disagreement and a build-time difference.
+        let mut report = probe.clone();
+        report[1].present = true;
+        report[1].variant = Some("fn".into());
+        let (rows, sentences) = compare(
+            "openssl-x",
+            "openssl",
+            &probe,
+            Some(&report),
+            &functions,
+            &symbols,
+            &exports,
+            "libssl.a + libcrypto.a",
+        );
+        assert_eq!(rows[3].db_agrees, Some(false));
+        assert_eq!(rows[3].nm_agrees, None, "a define has no symbol");
+        assert_eq!(rows[1].build_time_agrees, Some(false));
+        assert_eq!(rows[0].build_time_agrees, Some(true));
+        assert!(sentences.iter().any(|s| s.contains("SSL_OP_NO_TICKET: the probe found it present (define, variant fn) but the knowledge DB expects it absent")), "{sentences:?}");
+        assert!(sentences.iter().any(|s| s.contains("SSL_set_num_tickets: the build-time probe (sslprobe report) and the run-time engine (sslprobe probe) differ: present: build time true, run time false")), "{sentences:?}");
+        // the literal name is not exported: a present-as-function row whose symbol is missing
+        let (rows, _) = compare(
+            "k",
+            "openssl",
+            &probe[..1],
+            None,
+            &functions,
+            &BTreeMap::new(),
+            &exports,
+            "libssl.a",
+        );
+        assert_eq!(rows[0].nm_agrees, None, "unresolved name: not applicable");
+    }
+
+    #[test]
+    fn report_kind_of_absent_apis_is_ignored() {
+        let mut b = api("A", false, None);
+        b.kind = Some("function".into());
+        assert!(build_time_differences(&b, &api("A", false, None)).is_empty());
+        let mut b = api("A", true, Some("macro"));
+        b.variant = Some("macro".into());
+        let d = build_time_differences(&b, &api("A", true, Some("function")));
+        assert_eq!(d.len(), 2, "{d:?}");
+    }
+
+    #[test]
+    fn json_shape_has_the_documented_fields() {
+        let m = Matrix {
+            sslprobe_version: "0.1.0".into(),
+            catalog_apis: 1,
+            total_seconds: 1.0,
+            ok: true,
+            disagreements: vec![],
+            failures: vec![],
+            libraries: vec![LibraryResult {
+                apis: vec![ApiRow {
+                    name: "SSL_CTX_set_num_tickets".into(),
+                    present: true,
+                    kind: Some("function".into()),
+                    variant: Some("fn".into()),
+                    effective: true,
+                    db_expected: Some(true),
+                    db_agrees: Some(true),
+                    nm_agrees: Some(true),
+                    symbol: Some("SSL_CTX_set_num_tickets".into()),
+                    exported: Some(true),
+                    build_time_agrees: Some(true),
+                    failure: None,
+                }],
+                mode: MODE_FULL.into(),
+                tests_passed: Some(true),
+                tickets: Tickets {
+                    tls13: ProtoTickets {
+                        baseline: Some(2),
+                        fixed: Some(0),
+                    },
+                    tls12: ProtoTickets {
+                        baseline: Some(0),
+                        fixed: Some(0),
+                    },
+                },
+                ..new_result(libs::find("openssl-1.1.1w").unwrap())
+            }],
+            swap: None,
+        };
+        let v: serde_json::Value = serde_json::to_value(&m).unwrap();
+        let l = &v["libraries"][0];
+        for key in ["name", "family", "version", "mode", "mode_reason", "apis", "tickets", "tests_passed"] {
+            assert!(l.get(key).is_some(), "libraries[].{key}");
+        }
+        assert_eq!(l["name"], "openssl-1.1.1w");
+        assert_eq!(l["family"], "openssl");
+        assert_eq!(l["tickets"]["tls13"]["baseline"], 2);
+        assert_eq!(l["tickets"]["tls13"]["fixed"], 0);
+        assert_eq!(l["tickets"]["tls12"]["baseline"], 0);
+        assert_eq!(l["tickets"]["tls12"]["fixed"], 0);
+        assert_eq!(l["tests_passed"], true);
+        let a = &l["apis"][0];
+        for key in ["name", "present", "kind", "db_agrees", "nm_agrees"] {
+            assert!(a.get(key).is_some(), "apis[].{key}");
+        }
+        assert!(v.get("swap").is_some());
+        // round trip
+        let back: Matrix = serde_json::from_value(v).unwrap();
+        assert_eq!(back, m);
+    }
+
+    #[test]
+    fn catalog_facts_from_the_real_catalog() {
+        let (catalog, _) = Catalog::load(&workspace_root().join("probes")).unwrap();
+        let (functions, includes) = catalog_facts(&catalog);
+        assert!(functions.contains("SSL_CTX_set_num_tickets"));
+        assert!(!functions.contains("SSL_OP_NO_TICKET"), "a define");
+        assert!(includes.iter().any(|i| i.contains("openssl/ssl.h")), "{includes:?}");
+    }
+}

@@ -1,0 +1,247 @@
+//! Why a cargo build failed, in one line, from its output.
+
+/// What [`analyze`] read from a failed cargo build.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BuildFailure {
+    /// The package whose build script failed (`openssl-sys`, `sslprobe`), if that is what failed.
+    pub build_script_of: Option<String>,
+    /// The package that did not compile (`sslprobe`), if that is what failed.
+    pub compile_of: Option<String>,
+    /// One line: the most telling diagnostics.
+    pub reason: String,
+}
+
+fn backticked(line: &str) -> Option<&str> {
+    let start = line.find('`')? + 1;
+    let len = line[start..].find('`')?;
+    Some(&line[start..start + len])
+}
+
+fn package_name(spec: &str) -> String {
+    spec.split_whitespace().next().unwrap_or(spec).to_string()
+}
+
+/// Shortens `…/dir/file.h:67:10: fatal error: X` to `file.h:67:10: fatal error: X`.
+fn strip_dirs(line: &str) -> String {
+    let line = line.trim();
+    let cut = line.find(": ").unwrap_or(line.len());
+    match line[..cut].rfind('/') {
+        Some(slash) => line[slash + 1..].to_string(),
+        None => line.to_string(),
+    }
+}
+
+fn build_script_reason(section: &[&str]) -> String {
+    let trimmed: Vec<&str> = section.iter().map(|l| l.trim()).collect();
+    if let Some(i) = trimmed
+        .iter()
+        .position(|l| l.contains("only compatible with"))
+    {
+        let para: Vec<&str> = trimmed[i..]
+            .iter()
+            .take_while(|l| !l.is_empty())
+            .copied()
+            .collect();
+        return para.join(" ");
+    }
+    if let Some(l) = trimmed.iter().find(|l| l.contains("fatal error:")) {
+        return strip_dirs(l);
+    }
+    let interesting = |l: &&&str| {
+        !l.starts_with("cargo:")
+            && !l.starts_with("process didn't exit")
+            && !l.starts_with("note:")
+            && (l.starts_with("error") || l.contains(" error:") || l.contains("error: "))
+    };
+    if let Some(l) = trimmed.iter().find(interesting) {
+        return strip_dirs(l);
+    }
+    if let Some(i) = trimmed.iter().position(|l| l.contains("panicked at")) {
+        if let Some(next) = trimmed[i + 1..].iter().find(|l| !l.is_empty()) {
+            return next.to_string();
+        }
+    }
+    "the build script failed (see the log)".to_string()
+}
+
+/// Reads the output of a failed `cargo build`/`cargo test` and names what failed and why.
+pub fn analyze(output: &str) -> BuildFailure {
+    let lines: Vec<&str> = output.lines().collect();
+    if let Some(i) = lines
+        .iter()
+        .position(|l| l.starts_with("error: failed to run custom build command for `"))
+    {
+        let pkg = backticked(lines[i]).map(package_name);
+        let reason = build_script_reason(&lines[i + 1..]);
+        return BuildFailure {
+            reason: format!(
+                "the {} build script failed: {reason}",
+                pkg.as_deref().unwrap_or("?")
+            ),
+            build_script_of: pkg,
+            compile_of: None,
+        };
+    }
+    let compile_of = lines
+        .iter()
+        .find(|l| l.starts_with("error: could not compile `"))
+        .and_then(|l| backticked(l))
+        .map(package_name);
+    let mut errors = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        let is_error = (l.starts_with("error[") || l.starts_with("error:"))
+            && !l.starts_with("error: could not compile")
+            && !l.starts_with("error: aborting");
+        if !is_error {
+            continue;
+        }
+        let location = lines[i + 1..]
+            .iter()
+            .take(3)
+            .find_map(|n| n.trim().strip_prefix("--> "))
+            .map(|loc| format!(" ({})", loc.trim()))
+            .unwrap_or_default();
+        errors.push(format!("{}{location}", l.trim()));
+        if errors.len() == 3 {
+            break;
+        }
+    }
+    let reason = if errors.is_empty() {
+        let last: Vec<&str> = lines
+            .iter()
+            .rev()
+            .filter(|l| !l.trim().is_empty())
+            .take(3)
+            .copied()
+            .collect();
+        last.into_iter()
+            .rev()
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(" / ")
+    } else {
+        errors.join("; ")
+    };
+    BuildFailure {
+        reason: match &compile_of {
+            Some(p) => format!("{p} does not compile: {reason}"),
+            None => reason,
+        },
+        build_script_of: None,
+        compile_of,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIBRESSL: &str = "   Compiling openssl-sys v0.9.118
+error: failed to run custom build command for `openssl-sys v0.9.118`
+note: To improve backtraces for build dependencies, set the CARGO_PROFILE_DEV_BUILD_OVERRIDE_DEBUG=true environment variable to enable debug information generation.
+
+Caused by:
+  process didn't exit successfully: `/t/debug/build/openssl-sys-5e6e/build-script-main` (exit status: 101)
+  --- stdout
+  cargo:rustc-check-cfg=cfg(openssl)
+  --- stderr
+  thread 'main' (26261) panicked at /r/openssl-sys-0.9.118/build/main.rs:470:5:
+
+
+  This crate is only compatible with OpenSSL (version 1.1.0, 1.1.1, 3.x, or 4.x), or LibreSSL 3.5.0
+  through 4.4.x, but a different version of OpenSSL was found. The build is now aborting
+  due to this version mismatch.
+
+
+  stack backtrace:
+";
+
+    const BORING_OLD: &str = "error: failed to run custom build command for `openssl-sys v0.9.118`
+Caused by:
+  process didn't exit successfully: `/t/build-script-main` (exit status: 101)
+  --- stderr
+  /usr/include/openssl/macros.h:154:2: error: \"OPENSSL_API_COMPAT expresses an impossible API compatibility level\"
+  /t/debug/build/openssl-sys-3db5/out/boring_static_wrapper.h:67:10: fatal error: 'openssl/mldsa.h' file not found
+
+  thread 'main' (22136) panicked at /r/openssl-sys-0.9.118/build/run_bindgen.rs:218:10:
+";
+
+    const AWSLC: &str = "   Compiling sslprobe v0.1.0 (/work/main)
+error[E0425]: cannot find function, tuple struct or tuple variant `SSL_ctrl` in crate `openssl_sys`
+   --> src/loopback.rs:597:22
+    |
+597 |         openssl_sys::SSL_ctrl(
+    |                      ^^^^^^^^ not found in `openssl_sys`
+
+error[E0308]: mismatched types
+     --> src/keylog.rs:459:17
+      |
+Some errors have detailed explanations: E0308, E0425.
+error: could not compile `sslprobe` (lib) due to 2 previous errors
+warning: build failed, waiting for other jobs to finish...
+";
+
+    const SSLPROBE_SCRIPT: &str = "error: failed to run custom build command for `sslprobe v0.1.0 (/work/main)`
+Caused by:
+  process didn't exit successfully: `/t/build-script-build` (exit status: 1)
+  --- stdout
+  cargo:rerun-if-env-changed=OPENSSL_DIR
+  --- stderr
+  error: sslprobe: the sanity probe (SSL_CTX_new) does not link against BoringSSL: undefined reference to `__cxa_throw'
+      /usr/bin/ld: libssl.a(extensions.cc.o): in function `f':
+";
+
+    #[test]
+    fn openssl_sys_version_check() {
+        let f = analyze(LIBRESSL);
+        assert_eq!(f.build_script_of.as_deref(), Some("openssl-sys"));
+        assert_eq!(
+            f.reason,
+            "the openssl-sys build script failed: This crate is only compatible with OpenSSL (version \
+             1.1.0, 1.1.1, 3.x, or 4.x), or LibreSSL 3.5.0 through 4.4.x, but a different version of \
+             OpenSSL was found. The build is now aborting due to this version mismatch."
+        );
+    }
+
+    #[test]
+    fn bindgen_missing_header() {
+        let f = analyze(BORING_OLD);
+        assert_eq!(f.build_script_of.as_deref(), Some("openssl-sys"));
+        assert_eq!(
+            f.reason,
+            "the openssl-sys build script failed: boring_static_wrapper.h:67:10: fatal error: 'openssl/mldsa.h' file not found"
+        );
+    }
+
+    #[test]
+    fn rust_compile_errors() {
+        let f = analyze(AWSLC);
+        assert_eq!(f.build_script_of, None);
+        assert_eq!(f.compile_of.as_deref(), Some("sslprobe"));
+        assert_eq!(
+            f.reason,
+            "sslprobe does not compile: error[E0425]: cannot find function, tuple struct or tuple \
+             variant `SSL_ctrl` in crate `openssl_sys` (src/loopback.rs:597:22); error[E0308]: \
+             mismatched types (src/keylog.rs:459:17)"
+        );
+    }
+
+    #[test]
+    fn other_build_script() {
+        let f = analyze(SSLPROBE_SCRIPT);
+        assert_eq!(f.build_script_of.as_deref(), Some("sslprobe"));
+        assert!(
+            f.reason.starts_with(
+                "the sslprobe build script failed: error: sslprobe: the sanity probe (SSL_CTX_new) does not link"
+            ),
+            "{}",
+            f.reason
+        );
+    }
+
+    #[test]
+    fn unknown_output_falls_back_to_the_last_lines() {
+        let f = analyze("a\n\nb\nc\nd\n");
+        assert_eq!(f.reason, "b / c / d");
+    }
+}
