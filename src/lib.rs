@@ -23,7 +23,9 @@ pub mod runtime;
 pub mod sys;
 pub mod tickets;
 
-pub use info::{build_info, catalog_sources, db, ApiInfo, BuildInfo, DbApi, DbFamily, Family, Kind};
+pub use info::{
+    build_info, catalog_sources, db, ApiInfo, BuildInfo, DbApi, DbFamily, Family, Kind,
+};
 pub use runtime::{check_runtime_library, runtime_library, LibraryMismatch, RuntimeLibrary};
 #[cfg(feature = "openssl")]
 pub use tickets::disable_session_tickets;

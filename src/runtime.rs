@@ -18,9 +18,10 @@ pub struct RuntimeLibrary {
 /// Reads the run-time library's self-description.
 pub fn runtime_library() -> RuntimeLibrary {
     // SAFETY: OpenSSL_version returns a pointer to a static NUL-terminated string.
-    let text = unsafe { CStr::from_ptr(openssl_sys::OpenSSL_version(openssl_sys::OPENSSL_VERSION)) }
-        .to_string_lossy()
-        .into_owned();
+    let text =
+        unsafe { CStr::from_ptr(openssl_sys::OpenSSL_version(openssl_sys::OPENSSL_VERSION)) }
+            .to_string_lossy()
+            .into_owned();
     parse_version_text(&text)
 }
 
@@ -53,7 +54,11 @@ pub fn parse_version_text(text: &str) -> RuntimeLibrary {
         .split_whitespace()
         .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()) && w.contains('.'))
         .map(|w| w.trim_end_matches([')', ',', ';']).to_string());
-    RuntimeLibrary { text: text.to_string(), family, version }
+    RuntimeLibrary {
+        text: text.to_string(),
+        family,
+        version,
+    }
 }
 
 /// A difference between the library probed at build time and the one loaded now.
@@ -88,14 +93,19 @@ fn compare(rt: RuntimeLibrary) -> Result<RuntimeLibrary, LibraryMismatch> {
     let family_ok = rt.family == Some(b.family);
     let version_ok = match (b.family, &rt.version) {
         (Family::BoringSsl, _) => true,
-        (Family::AwsLc, Some(v)) => b.version == v || b.version_text.is_some_and(|t| t.contains(v.as_str())),
+        (Family::AwsLc, Some(v)) => {
+            b.version == v || b.version_text.is_some_and(|t| t.contains(v.as_str()))
+        }
         (_, Some(v)) => v == b.version,
         (_, None) => false,
     };
     if family_ok && version_ok {
         Ok(rt)
     } else {
-        Err(LibraryMismatch { built: b.describe(), loaded: rt })
+        Err(LibraryMismatch {
+            built: b.describe(),
+            loaded: rt,
+        })
     }
 }
 
@@ -106,7 +116,10 @@ mod tests {
     #[test]
     fn parses_texts() {
         let r = parse_version_text("LibreSSL 3.5.0");
-        assert_eq!((r.family, r.version.as_deref()), (Some(Family::LibreSsl), Some("3.5.0")));
+        assert_eq!(
+            (r.family, r.version.as_deref()),
+            (Some(Family::LibreSsl), Some("3.5.0"))
+        );
         let r = parse_version_text("OpenSSL 1.1.1 (compatible; BoringSSL)");
         assert_eq!(r.family, Some(Family::BoringSsl));
         let r = parse_version_text("garbage");
@@ -123,12 +136,20 @@ mod tests {
     #[test]
     fn a_different_version_is_reported() {
         let b = build_info();
-        let fake = RuntimeLibrary { text: "OpenSSL 0.9.8zh".into(), family: Some(b.family), version: Some("0.9.8zh".into()) };
+        let fake = RuntimeLibrary {
+            text: "OpenSSL 0.9.8zh".into(),
+            family: Some(b.family),
+            version: Some("0.9.8zh".into()),
+        };
         if b.family != Family::BoringSsl {
             let e = compare(fake).unwrap_err();
             assert!(e.to_string().contains("0.9.8zh"), "{e}");
         }
-        let other = RuntimeLibrary { text: "wolfSSL".into(), family: None, version: None };
+        let other = RuntimeLibrary {
+            text: "wolfSSL".into(),
+            family: None,
+            version: None,
+        };
         assert!(compare(other).is_err());
     }
 }

@@ -6,7 +6,13 @@
 //! `dlsym`, so no direct reference to them is linked: a binary built against OpenSSL 1.1.1
 //! (shared) then still loads on 1.1.0, where the loader would otherwise refuse the missing
 //! `OPENSSL_1_1_1` symbol version, and reports the API absent.
-#![allow(non_snake_case, non_camel_case_types, unused_imports, clippy::all, missing_docs)]
+#![allow(
+    non_snake_case,
+    non_camel_case_types,
+    unused_imports,
+    clippy::all,
+    missing_docs
+)]
 
 use openssl_sys::*;
 use std::os::raw::{c_char, c_int, c_long, c_uint, c_ulong, c_void};

@@ -107,17 +107,24 @@ pub unsafe fn disable_session_tickets_raw(ctx: *mut SSL_CTX) -> TicketsDisabled 
     let ret: Option<i32> = crate::sys::dynamic::SSL_CTX_set_num_tickets().map(|f| f(ctx, 0));
     #[cfg(not(have_ssl_ctx_set_num_tickets))]
     let ret: Option<i32> = None;
-    TicketsDisabled { no_ticket_option: true, num_tickets: classify(ret) }
+    TicketsDisabled {
+        no_ticket_option: true,
+        num_tickets: classify(ret),
+    }
 }
 
 fn classify(ret: Option<i32>) -> NumTickets {
     let info = build_info();
-    let effective = info.api("SSL_CTX_set_num_tickets").is_some_and(|a| a.effective);
+    let effective = info
+        .api("SSL_CTX_set_num_tickets")
+        .is_some_and(|a| a.effective);
     match ret {
         None => NumTickets::NotNeeded { called: false },
         Some(r) if r != 1 => NumTickets::Failed { ret: r },
         Some(_) if !effective => NumTickets::NoEffect,
-        Some(_) if matches!(info.family, Family::BoringSsl | Family::AwsLc) => NumTickets::NotNeeded { called: true },
+        Some(_) if matches!(info.family, Family::BoringSsl | Family::AwsLc) => {
+            NumTickets::NotNeeded { called: true }
+        }
         Some(_) => NumTickets::Done,
     }
 }

@@ -12,14 +12,24 @@ fn dynamic_lookup_agrees_with_the_build_time_probe_on_the_same_library() {
         eprintln!("skipped: a static build has no dynamic symbol table to look symbols up in");
         return;
     }
-    for api in info.apis.iter().filter(|a| a.present && a.kind == Some(sslprobe::Kind::Function)) {
-        assert!(sslprobe::sys::runtime_has_symbol(api.name), "{} found at build time but not by dlsym", api.name);
+    for api in info
+        .apis
+        .iter()
+        .filter(|a| a.present && a.kind == Some(sslprobe::Kind::Function))
+    {
+        assert!(
+            sslprobe::sys::runtime_has_symbol(api.name),
+            "{} found at build time but not by dlsym",
+            api.name
+        );
     }
 }
 
 #[test]
 fn absent_and_invalid_names_are_absent() {
-    assert!(!sslprobe::sys::runtime_has_symbol("SSL_CTX_definitely_not_a_function"));
+    assert!(!sslprobe::sys::runtime_has_symbol(
+        "SSL_CTX_definitely_not_a_function"
+    ));
     assert!(!sslprobe::sys::runtime_has_symbol(""));
     assert!(!sslprobe::sys::runtime_has_symbol("SSL_CTX_new\0x"));
     assert!(!sslprobe::sys::runtime_has_symbol("1abc"));
@@ -32,5 +42,11 @@ fn disable_session_tickets_uses_the_resolved_function() {
     let mut b = SslContext::builder(SslMethod::tls_server()).unwrap();
     let out = sslprobe::disable_session_tickets(&mut b);
     assert!(sslprobe::sys::dynamic::SSL_CTX_set_num_tickets().is_some());
-    assert!(!matches!(out.num_tickets, sslprobe::NumTickets::NotNeeded { called: false }), "{out}");
+    assert!(
+        !matches!(
+            out.num_tickets,
+            sslprobe::NumTickets::NotNeeded { called: false }
+        ),
+        "{out}"
+    );
 }

@@ -47,12 +47,18 @@ pub struct Failure {
 impl Failure {
     /// Bad input (exit 2).
     pub fn usage(message: impl Into<String>) -> Self {
-        Failure { code: 2, message: message.into() }
+        Failure {
+            code: 2,
+            message: message.into(),
+        }
     }
 
     /// A failed check or runtime error (exit 1).
     pub fn failed(message: impl Into<String>) -> Self {
-        Failure { code: 1, message: message.into() }
+        Failure {
+            code: 1,
+            message: message.into(),
+        }
     }
 }
 

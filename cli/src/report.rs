@@ -374,7 +374,11 @@ fn human(
     for a in &r.apis {
         let _ = writeln!(o, "{}", check_line(a, width));
     }
-    let _ = writeln!(o, "Key logging (NSS key log, sslprobe serve --keylog): {}", r.keylog.detail);
+    let _ = writeln!(
+        o,
+        "Key logging (NSS key log, sslprobe serve --keylog): {}",
+        r.keylog.detail
+    );
     let found = r.apis.iter().filter(|a| a.present).count();
     let _ = writeln!(
         o,

@@ -94,7 +94,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
             .map_err(|e| Failure::usage(format!("--keylog: {e}")))?;
             if !status.is_active() {
                 // Asked for keys that will never be written: say so and stop.
-                return Err(Failure::failed(format!("--keylog {}: {status}", path.display())));
+                return Err(Failure::failed(format!(
+                    "--keylog {}: {status}",
+                    path.display()
+                )));
             }
             eprintln!("sslprobe serve: {status}");
             Some(status)

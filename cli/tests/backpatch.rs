@@ -470,15 +470,28 @@ fn readme_worked_example_is_the_real_output() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
     let cmd = "$ sslprobe backpatch --branches examples/branches.toml --api SSL_CTX_set_num_tickets,X509_get_signature_nid\n";
-    let start = readme.find(cmd).expect("README has the backpatch worked example") + cmd.len();
+    let start = readme
+        .find(cmd)
+        .expect("README has the backpatch worked example")
+        + cmd.len();
     let end = start + readme[start..].find("```").expect("closing fence");
     let shown = &readme[start..end];
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_sslprobe"))
         .current_dir(&root)
-        .args(["backpatch", "--branches", "examples/branches.toml", "--api", "SSL_CTX_set_num_tickets,X509_get_signature_nid"])
+        .args([
+            "backpatch",
+            "--branches",
+            "examples/branches.toml",
+            "--api",
+            "SSL_CTX_set_num_tickets,X509_get_signature_nid",
+        ])
         .output()
         .expect("running sslprobe");
     assert!(out.status.success(), "{out:?}");
     let real = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(shown.trim_end(), real.trim_end(), "README's backpatch example is stale: paste the real output");
+    assert_eq!(
+        shown.trim_end(),
+        real.trim_end(),
+        "README's backpatch example is stale: paste the real output"
+    );
 }

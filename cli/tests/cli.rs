@@ -117,7 +117,13 @@ fn s_client(addr: SocketAddr) -> Vec<String> {
 
 fn s_client_with(addr: SocketAddr, extra: &[&str]) -> Vec<String> {
     let child = Command::new("openssl")
-        .args(["s_client", "-connect", &addr.to_string(), "-servername", "localhost"])
+        .args([
+            "s_client",
+            "-connect",
+            &addr.to_string(),
+            "-servername",
+            "localhost",
+        ])
         .args(extra)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -409,7 +415,8 @@ fn serve_keylog_matches_s_client_keylog() {
         return;
     }
     for (proto, n) in [("-tls1_3", 5), ("-tls1_2", 1)] {
-        let dir = std::env::temp_dir().join(format!("sslprobe-keylog-{}-{proto}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("sslprobe-keylog-{}-{proto}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let s_path = dir.join("server.keys");
@@ -434,7 +441,11 @@ fn serve_keylog_matches_s_client_keylog() {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&s_path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{proto}: key log mode {mode:o}");
-        assert!(log.iter().any(|l| l.contains("keylog") && l.contains(&format!("{n} lines written"))), "{log:?}");
+        assert!(
+            log.iter()
+                .any(|l| l.contains("keylog") && l.contains(&format!("{n} lines written"))),
+            "{log:?}"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
@@ -448,10 +459,19 @@ fn serve_keylog_refuses_a_symlink() {
     std::fs::write(&target, "keep\n").unwrap();
     let link = dir.join("link");
     std::os::unix::fs::symlink(&target, &link).unwrap();
-    let out = run(&["serve", "--listen", "127.0.0.1:0", "--keylog", link.to_str().unwrap()]);
+    let out = run(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--keylog",
+        link.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("symlink") || stderr.contains("symbolic link"), "{stderr}");
+    assert!(
+        stderr.contains("symlink") || stderr.contains("symbolic link"),
+        "{stderr}"
+    );
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep\n");
     let _ = std::fs::remove_dir_all(&dir);
 }

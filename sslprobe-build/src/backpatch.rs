@@ -83,7 +83,6 @@ use crate::catalog::{Api, Catalog, DbEntry};
 use crate::version::{Family, Version, VersionReq};
 use crate::{Error, Result};
 
-
 // ---------------------------------------------------------------------------------------------
 // Version ranges
 // ---------------------------------------------------------------------------------------------
@@ -1099,7 +1098,11 @@ awslc = { since = "1.15.0", effective = false, note = "no-op" }
         assert_eq!(strings(&a.no_effect_in), ["awslc >=1.15.0"]);
         assert_eq!(
             a.fallback.as_deref(),
-            catalog().get("SSL_CTX_set_security_level").unwrap().fallback.as_deref()
+            catalog()
+                .get("SSL_CTX_set_security_level")
+                .unwrap()
+                .fallback
+                .as_deref()
         );
         // An API without a recorded fallback: the advice says so with `None`.
         let c = catalog();
@@ -1336,10 +1339,17 @@ awslc = { since = "1.15.0", effective = false, note = "no-op" }
         let c = real_catalog();
         for api in &c.apis {
             let f = api.fallback.as_deref().unwrap_or("");
-            assert!(!f.trim().is_empty(), "{}: no `fallback` in probes/catalog.toml", api.name);
+            assert!(
+                !f.trim().is_empty(),
+                "{}: no `fallback` in probes/catalog.toml",
+                api.name
+            );
         }
         assert_eq!(
-            c.get("SSL_CTX_set_num_tickets").unwrap().fallback.as_deref(),
+            c.get("SSL_CTX_set_num_tickets")
+                .unwrap()
+                .fallback
+                .as_deref(),
             Some(
                 "keep SSL_OP_NO_TICKET (it stops TLS 1.2 tickets everywhere); without the API \
                  there are no stateful TLS 1.3 tickets to stop"
@@ -1364,7 +1374,13 @@ awslc = { since = "1.15.0", effective = false, note = "no-op" }
             ["openssl >=1.0.2, <1.1.1", "libressl >=2.0.0, <3.5.0"]
         );
         assert_eq!(strings(&a.no_effect_in), ["libressl >=3.5.0"]);
-        assert_eq!(a.fallback.as_deref(), c.get("SSL_CTX_set_num_tickets").unwrap().fallback.as_deref());
+        assert_eq!(
+            a.fallback.as_deref(),
+            c.get("SSL_CTX_set_num_tickets")
+                .unwrap()
+                .fallback
+                .as_deref()
+        );
         assert_eq!(
             run("SSL_CTX_set_num_tickets", "openssl>=1.1.1").verdict,
             Verdict::Always

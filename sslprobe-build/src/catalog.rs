@@ -160,7 +160,11 @@ impl Api {
     /// The `cargo:rustc-check-cfg` argument for this API's cfg.
     pub fn check_cfg(&self) -> String {
         if self.variants.len() > 1 {
-            let values: Vec<String> = self.variants.iter().map(|v| format!("\"{}\"", v.name)).collect();
+            let values: Vec<String> = self
+                .variants
+                .iter()
+                .map(|v| format!("\"{}\"", v.name))
+                .collect();
             format!("cfg({}, values(none(), {}))", self.cfg(), values.join(", "))
         } else {
             format!("cfg({})", self.cfg())
@@ -178,7 +182,8 @@ impl Api {
     /// For [`Family::WolfSsl`], which the DB does not cover; use [`Api::db_get`] where the family
     /// comes from an identified library.
     pub fn db_for(&self, family: Family) -> &DbEntry {
-        self.db_get(family).unwrap_or_else(|| panic!("the knowledge DB has no rows for {family}"))
+        self.db_get(family)
+            .unwrap_or_else(|| panic!("the knowledge DB has no rows for {family}"))
     }
 
     /// The DB entry for a family, `None` for families the DB does not cover (wolfSSL).
@@ -307,9 +312,14 @@ impl Catalog {
     /// Builds a catalog from in-memory sources (`catalog.toml` text and a probe-file lookup),
     /// as embedded in the runtime crate for `sslprobe probe`.
     pub fn from_sources(catalog_toml: &str, files: &[(&str, &str)]) -> Result<Catalog> {
-        let raw: RawCatalog =
-            toml::from_str(catalog_toml).map_err(|e| Error::Catalog(format!("catalog.toml: {e}")))?;
-        let lookup = |f: &str| files.iter().find(|(n, _)| *n == f).map(|(_, s)| s.to_string());
+        let raw: RawCatalog = toml::from_str(catalog_toml)
+            .map_err(|e| Error::Catalog(format!("catalog.toml: {e}")))?;
+        let lookup = |f: &str| {
+            files
+                .iter()
+                .find(|(n, _)| *n == f)
+                .map(|(_, s)| s.to_string())
+        };
         Self::from_raw(raw, &lookup)
     }
 
@@ -329,11 +339,15 @@ impl Catalog {
             }
             let file = probe_file_name(&name);
             let src = source(&file).ok_or_else(|| bad(format!("probe file {file} is missing")))?;
-            let (includes, blocks) = split_probe_file(&src).map_err(|m| bad(format!("{file}: {m}")))?;
+            let (includes, blocks) =
+                split_probe_file(&src).map_err(|m| bad(format!("{file}: {m}")))?;
             let mut variants = Vec::new();
             for rv in &r.variants {
                 if !is_c_identifier(&rv.name) {
-                    return Err(bad(format!("variant name {:?} is not an identifier", rv.name)));
+                    return Err(bad(format!(
+                        "variant name {:?} is not an identifier",
+                        rv.name
+                    )));
                 }
                 if variants.iter().any(|v: &Variant| v.name == rv.name) {
                     return Err(bad(format!("variant {} listed twice", rv.name)));
@@ -342,15 +356,28 @@ impl Catalog {
                     .iter()
                     .find(|(n, _, _)| *n == rv.name)
                     .map(|(_, l, b)| (*l, b.clone()))
-                    .ok_or_else(|| bad(format!("{file} has no SSLPROBE_VARIANT({}) block", rv.name)))?;
+                    .ok_or_else(|| {
+                        bad(format!("{file} has no SSLPROBE_VARIANT({}) block", rv.name))
+                    })?;
                 if rv.kind == Kind::Function && rv.rust.is_none() {
-                    return Err(bad(format!("function variant {} needs a `rust` signature", rv.name)));
+                    return Err(bad(format!(
+                        "function variant {} needs a `rust` signature",
+                        rv.name
+                    )));
                 }
-                variants.push(Variant { name: rv.name.clone(), kind: rv.kind, rust: rv.rust.clone(), body, line });
+                variants.push(Variant {
+                    name: rv.name.clone(),
+                    kind: rv.kind,
+                    rust: rv.rust.clone(),
+                    body,
+                    line,
+                });
             }
             for (n, _, _) in &blocks {
                 if !variants.iter().any(|v| &v.name == n) {
-                    return Err(bad(format!("{file} has a block {n} that catalog.toml does not list")));
+                    return Err(bad(format!(
+                        "{file} has a block {n} that catalog.toml does not list"
+                    )));
                 }
             }
             let mut db = BTreeMap::new();
@@ -359,7 +386,10 @@ impl Catalog {
                 let since = if rd.since == "never" {
                     None
                 } else {
-                    Some(Version::parse(&rd.since).map_err(|e| bad(format!("db.{fam}.since: {e}")))?)
+                    Some(
+                        Version::parse(&rd.since)
+                            .map_err(|e| bad(format!("db.{fam}.since: {e}")))?,
+                    )
                 };
                 let mut dbv = Vec::new();
                 match rd.variant {
@@ -370,7 +400,8 @@ impl Catalog {
                     }
                     Some(RawDbVariant::ByVersion(m)) => {
                         for (ver, v) in m {
-                            let ver = Version::parse(&ver).map_err(|e| bad(format!("db.{fam}.variant: {e}")))?;
+                            let ver = Version::parse(&ver)
+                                .map_err(|e| bad(format!("db.{fam}.variant: {e}")))?;
                             dbv.push((ver, v));
                         }
                         dbv.sort();
@@ -381,7 +412,15 @@ impl Catalog {
                         return Err(bad(format!("db.{fam} names unknown variant {v:?}")));
                     }
                 }
-                db.insert(family, DbEntry { since, variants: dbv, effective: rd.effective, note: rd.note });
+                db.insert(
+                    family,
+                    DbEntry {
+                        since,
+                        variants: dbv,
+                        effective: rd.effective,
+                        note: rd.note,
+                    },
+                );
             }
             for f in Family::ALL {
                 if !db.contains_key(&f) {
@@ -390,7 +429,15 @@ impl Catalog {
                     )));
                 }
             }
-            apis.push(Api { name, doc: r.doc, fallback: r.fallback, variants, db, file, includes });
+            apis.push(Api {
+                name,
+                doc: r.doc,
+                fallback: r.fallback,
+                variants,
+                db,
+                file,
+                includes,
+            });
         }
         Ok(Catalog { apis })
     }
@@ -408,7 +455,11 @@ impl Catalog {
             .iter()
             .map(|a| {
                 let al = a.name.to_ascii_lowercase();
-                let d = if al.contains(&lower) || lower.contains(&al) { 0 } else { levenshtein(&al, &lower) };
+                let d = if al.contains(&lower) || lower.contains(&al) {
+                    0
+                } else {
+                    levenshtein(&al, &lower)
+                };
                 (d, a.name.as_str())
             })
             .filter(|(d, _)| *d <= (lower.len() / 3).max(3))
@@ -419,7 +470,10 @@ impl Catalog {
 
     /// Every `cargo:rustc-check-cfg` argument the catalog can produce (APIs and families).
     pub fn check_cfgs(&self) -> Vec<String> {
-        let mut v: Vec<String> = Family::EVERY.iter().map(|f| format!("cfg({})", f.cfg())).collect();
+        let mut v: Vec<String> = Family::EVERY
+            .iter()
+            .map(|f| format!("cfg({})", f.cfg()))
+            .collect();
         v.extend(self.apis.iter().map(Api::check_cfg));
         v
     }
@@ -517,7 +571,10 @@ awslc = { since = "1.2.0", effective = false, note = "no-op" }
         assert_eq!(a.includes, vec!["#include <openssl/ssl.h>"]);
         assert_eq!(a.variants[0].line, 5);
         assert_eq!(a.variants[0].body, "{\n  x;\n}\n");
-        assert_eq!(a.check_cfg(), "cfg(have_ssl_foo, values(none(), \"fn\", \"mac\"))");
+        assert_eq!(
+            a.check_cfg(),
+            "cfg(have_ssl_foo, values(none(), \"fn\", \"mac\"))"
+        );
         let o = a.db_for(Family::OpenSsl);
         assert_eq!(o.variant_at(&"1.1.1w".parse().unwrap()), Some("fn"));
         assert_eq!(o.variant_at(&"3.0.2".parse().unwrap()), Some("mac"));
@@ -526,12 +583,19 @@ awslc = { since = "1.2.0", effective = false, note = "no-op" }
         assert!(a.db_for(Family::BoringSsl).has(&Version::api(18)));
         assert!(!a.db_for(Family::BoringSsl).has(&Version::api(17)));
         assert!(!a.db_for(Family::AwsLc).effective);
-        assert_eq!(a.db_kind_at(Family::OpenSsl, &"3.1.0".parse().unwrap()), Some(Kind::Macro));
+        assert_eq!(
+            a.db_kind_at(Family::OpenSsl, &"3.1.0".parse().unwrap()),
+            Some(Kind::Macro)
+        );
     }
 
     #[test]
     fn rejects_mismatches() {
-        let e = Catalog::from_sources(TOML, &[("ssl_foo.c", "#include <x.h>\nSSLPROBE_VARIANT(fn)\n{}\n")]).unwrap_err();
+        let e = Catalog::from_sources(
+            TOML,
+            &[("ssl_foo.c", "#include <x.h>\nSSLPROBE_VARIANT(fn)\n{}\n")],
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("no SSLPROBE_VARIANT(mac)"), "{e}");
         let e = Catalog::from_sources(TOML, &[]).unwrap_err();
         assert!(e.to_string().contains("ssl_foo.c is missing"), "{e}");
@@ -540,7 +604,8 @@ awslc = { since = "1.2.0", effective = false, note = "no-op" }
         assert!(e.to_string().contains("db.libressl is missing"), "{e}");
         let bad = TOML.replace("SSL_foo", "SSL foo");
         assert!(Catalog::from_sources(&bad, &[("ssl foo.c", C)]).is_err());
-        let e = Catalog::from_sources(TOML, &[("ssl_foo.c", "int x;\nSSLPROBE_VARIANT(fn)\n{}\n")]).unwrap_err();
+        let e = Catalog::from_sources(TOML, &[("ssl_foo.c", "int x;\nSSLPROBE_VARIANT(fn)\n{}\n")])
+            .unwrap_err();
         assert!(e.to_string().contains("only comments and #include"), "{e}");
     }
 

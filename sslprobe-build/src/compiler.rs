@@ -44,10 +44,14 @@ impl Compiler {
     /// `CFLAGS`, ... and prints `cargo:rerun-if-env-changed` for each, as `cc` does).
     pub fn from_build_script() -> Result<Compiler> {
         let mut b = cc::Build::new();
-        b.cargo_metadata(false).cargo_warnings(false).emit_rerun_if_env_changed(true);
+        b.cargo_metadata(false)
+            .cargo_warnings(false)
+            .emit_rerun_if_env_changed(true);
         b.opt_level(0).debug(false);
         let target = std::env::var("TARGET").map_err(|_| Error::Toolchain {
-            message: "TARGET is not set: Compiler::from_build_script must run inside a build script".into(),
+            message:
+                "TARGET is not set: Compiler::from_build_script must run inside a build script"
+                    .into(),
         })?;
         Self::from_cc(&b, target)
     }
@@ -78,7 +82,11 @@ impl Compiler {
         }
         // `to_command` includes a compiler wrapper (ccache, sccache) and the tool's environment.
         let base = tool.to_command();
-        let mut args: Vec<OsString> = base.get_args().filter(|a| !is_dropped_flag(a)).map(OsString::from).collect();
+        let mut args: Vec<OsString> = base
+            .get_args()
+            .filter(|a| !is_dropped_flag(a))
+            .map(OsString::from)
+            .collect();
         args.push("-O0".into());
         args.push("-Wno-error".into());
         args.extend(PROBE_ERROR_FLAGS.iter().map(OsString::from));
@@ -156,7 +164,11 @@ pub fn link_args(loc: &Location) -> Result<Vec<OsString>> {
     for lib in &loc.libs {
         if loc.link_static {
             let file = format!("lib{lib}.a");
-            let found = loc.lib_dirs.iter().map(|d| d.join(&file)).find(|p| p.is_file());
+            let found = loc
+                .lib_dirs
+                .iter()
+                .map(|d| d.join(&file))
+                .find(|p| p.is_file());
             match found {
                 Some(p) => out.push(p.into_os_string()),
                 None => {
@@ -188,7 +200,10 @@ pub fn render_command(cmd: &Command) -> String {
 
 fn quote(s: &std::ffi::OsStr) -> String {
     let s = s.to_string_lossy();
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=+:,@%".contains(c)) {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=+:,@%".contains(c))
+    {
         s.into_owned()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))

@@ -54,26 +54,49 @@ pub struct Metadata {
 }
 
 /// The metadata keys, in the order they are written.
-pub const KEYS: &[&str] = &["FAMILY", "VERSION", "HAVE", "NO_EFFECT", "VARIANTS", "APIS", "CHECK_CFG", "INCLUDE", "LIB_DIR"];
+pub const KEYS: &[&str] = &[
+    "FAMILY",
+    "VERSION",
+    "HAVE",
+    "NO_EFFECT",
+    "VARIANTS",
+    "APIS",
+    "CHECK_CFG",
+    "INCLUDE",
+    "LIB_DIR",
+];
 
 fn join_paths(p: &[PathBuf]) -> Result<String> {
     if p.is_empty() {
         return Ok(String::new());
     }
-    let joined = std::env::join_paths(p).map_err(|e| Error::invalid("path list", format!("{p:?}"), e.to_string()))?;
-    joined
-        .into_string()
-        .map_err(|s| Error::invalid("path list", s.to_string_lossy(), "cargo metadata must be UTF-8; this path is not"))
+    let joined = std::env::join_paths(p)
+        .map_err(|e| Error::invalid("path list", format!("{p:?}"), e.to_string()))?;
+    joined.into_string().map_err(|s| {
+        Error::invalid(
+            "path list",
+            s.to_string_lossy(),
+            "cargo metadata must be UTF-8; this path is not",
+        )
+    })
 }
 
 fn list(s: &str) -> Vec<String> {
-    s.split(',').map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect()
+    s.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 fn check_names(key: &str, names: &[String]) -> Result<()> {
     for n in names {
         if !crate::catalog::is_c_identifier(n) {
-            return Err(Error::invalid(format!("DEP_SSLPROBE_{key}"), n, "not a valid C identifier"));
+            return Err(Error::invalid(
+                format!("DEP_SSLPROBE_{key}"),
+                n,
+                "not a valid C identifier",
+            ));
         }
     }
     Ok(())
@@ -82,7 +105,11 @@ fn check_names(key: &str, names: &[String]) -> Result<()> {
 impl Metadata {
     /// `(KEY, value)` pairs, as printed by sslprobe's build script (`cargo:KEY=value`).
     pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>> {
-        let variants: Vec<String> = self.variants.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let variants: Vec<String> = self
+            .variants
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         Ok(vec![
             ("FAMILY", self.family.as_str().to_string()),
             ("VERSION", self.version.to_string()),
@@ -116,15 +143,23 @@ impl Metadata {
         check_names("APIS", &apis)?;
         for h in have.iter().chain(&no_effect) {
             if !apis.contains(h) {
-                return Err(Error::invalid("DEP_SSLPROBE_HAVE", h, "is not listed in DEP_SSLPROBE_APIS"));
+                return Err(Error::invalid(
+                    "DEP_SSLPROBE_HAVE",
+                    h,
+                    "is not listed in DEP_SSLPROBE_APIS",
+                ));
             }
         }
         let mut variants = BTreeMap::new();
         for pair in list(&get("VARIANTS").unwrap_or_default()) {
             let (k, v) = pair
                 .split_once('=')
-                .filter(|(k, v)| crate::catalog::is_c_identifier(k) && crate::catalog::is_c_identifier(v))
-                .ok_or_else(|| Error::invalid("DEP_SSLPROBE_VARIANTS", &pair, "expected API=variant"))?;
+                .filter(|(k, v)| {
+                    crate::catalog::is_c_identifier(k) && crate::catalog::is_c_identifier(v)
+                })
+                .ok_or_else(|| {
+                    Error::invalid("DEP_SSLPROBE_VARIANTS", &pair, "expected API=variant")
+                })?;
             variants.insert(k.to_string(), v.to_string());
         }
         let check_cfg: Vec<String> = get("CHECK_CFG")
@@ -137,7 +172,11 @@ impl Metadata {
         for c in &check_cfg {
             let ok = c.starts_with("cfg(") && c.ends_with(')') && !c.contains('\n');
             if !ok {
-                return Err(Error::invalid("DEP_SSLPROBE_CHECK_CFG", c, "expected cfg(...) entries"));
+                return Err(Error::invalid(
+                    "DEP_SSLPROBE_CHECK_CFG",
+                    c,
+                    "expected cfg(...) entries",
+                ));
             }
         }
         let paths = |k: &str| -> Vec<PathBuf> {
@@ -148,7 +187,17 @@ impl Metadata {
                 std::env::split_paths(&OsString::from(v)).collect()
             }
         };
-        Ok(Metadata { family, version, have, no_effect, variants, apis, check_cfg, include: paths("INCLUDE"), lib_dir: paths("LIB_DIR") })
+        Ok(Metadata {
+            family,
+            version,
+            have,
+            no_effect,
+            variants,
+            apis,
+            check_cfg,
+            include: paths("INCLUDE"),
+            lib_dir: paths("LIB_DIR"),
+        })
     }
 
     /// Reads `DEP_SSLPROBE_*` from the environment (printing `rerun-if-env-changed` for each).
@@ -166,8 +215,15 @@ impl Metadata {
         let mut out = Vec::new();
         let mut checks = self.check_cfg.clone();
         if checks.is_empty() {
-            checks = Family::ALL.iter().map(|f| format!("cfg({})", f.cfg())).collect();
-            checks.extend(self.apis.iter().map(|a| format!("cfg({})", crate::catalog::cfg_name(a))));
+            checks = Family::ALL
+                .iter()
+                .map(|f| format!("cfg({})", f.cfg()))
+                .collect();
+            checks.extend(
+                self.apis
+                    .iter()
+                    .map(|a| format!("cfg({})", crate::catalog::cfg_name(a))),
+            );
         }
         for c in checks {
             out.push(format!("cargo:rustc-check-cfg={c}"));
@@ -203,13 +259,29 @@ mod tests {
         Metadata {
             family: Family::LibreSsl,
             version: Version::parse("3.5.0").unwrap(),
-            have: vec!["SSL_CTX_set_num_tickets".into(), "SSL_CTX_set_options".into()],
+            have: vec![
+                "SSL_CTX_set_num_tickets".into(),
+                "SSL_CTX_set_options".into(),
+            ],
             no_effect: vec!["SSL_CTX_set_num_tickets".into()],
-            variants: [("SSL_CTX_set_options".to_string(), "c_long_macro".to_string())].into(),
-            apis: vec!["SSL_CTX_set_num_tickets".into(), "SSL_CTX_set_options".into(), "SSL_set_num_tickets".into()],
-            check_cfg: vec!["cfg(have_ssl_ctx_set_options, values(none(), \"u64\", \"c_long_macro\"))".into()],
+            variants: [(
+                "SSL_CTX_set_options".to_string(),
+                "c_long_macro".to_string(),
+            )]
+            .into(),
+            apis: vec![
+                "SSL_CTX_set_num_tickets".into(),
+                "SSL_CTX_set_options".into(),
+                "SSL_set_num_tickets".into(),
+            ],
+            check_cfg: vec![
+                "cfg(have_ssl_ctx_set_options, values(none(), \"u64\", \"c_long_macro\"))".into(),
+            ],
             include: vec![PathBuf::from("/opt/libressl/include")],
-            lib_dir: vec![PathBuf::from("/opt/libressl/lib"), PathBuf::from("/opt/x y/lib")],
+            lib_dir: vec![
+                PathBuf::from("/opt/libressl/lib"),
+                PathBuf::from("/opt/x y/lib"),
+            ],
         }
     }
 
@@ -228,9 +300,12 @@ mod tests {
     fn cfg_lines_enable_what_was_found() {
         let lines = sample().cfg_lines();
         assert!(lines.contains(&"cargo:rustc-cfg=have_ssl_ctx_set_num_tickets".to_string()));
-        assert!(lines.contains(&"cargo:rustc-cfg=have_ssl_ctx_set_options=\"c_long_macro\"".to_string()));
+        assert!(lines
+            .contains(&"cargo:rustc-cfg=have_ssl_ctx_set_options=\"c_long_macro\"".to_string()));
         assert!(lines.contains(&"cargo:rustc-cfg=sslprobe_libressl".to_string()));
-        assert!(!lines.iter().any(|l| l.contains("rustc-cfg=have_ssl_set_num_tickets")));
+        assert!(!lines
+            .iter()
+            .any(|l| l.contains("rustc-cfg=have_ssl_set_num_tickets")));
     }
 
     #[test]
@@ -239,9 +314,15 @@ mod tests {
         pairs.insert("HAVE", "SSL_x;evil".into());
         assert!(Metadata::parse(|k| pairs.get(k).cloned()).is_err());
         pairs.insert("HAVE", "SSL_not_in_apis".into());
-        assert!(Metadata::parse(|k| pairs.get(k).cloned()).unwrap_err().to_string().contains("DEP_SSLPROBE_APIS"));
+        assert!(Metadata::parse(|k| pairs.get(k).cloned())
+            .unwrap_err()
+            .to_string()
+            .contains("DEP_SSLPROBE_APIS"));
         pairs.remove("FAMILY");
-        assert!(Metadata::parse(|k| pairs.get(k).cloned()).unwrap_err().to_string().contains("depend on `sslprobe` directly"));
+        assert!(Metadata::parse(|k| pairs.get(k).cloned())
+            .unwrap_err()
+            .to_string()
+            .contains("depend on `sslprobe` directly"));
     }
 
     proptest! {

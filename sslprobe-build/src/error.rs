@@ -67,13 +67,24 @@ pub enum Error {
 
 impl Error {
     /// Shorthand for [`Error::InvalidInput`].
-    pub fn invalid(what: impl Into<String>, value: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::InvalidInput { what: what.into(), value: value.into(), reason: reason.into() }
+    pub fn invalid(
+        what: impl Into<String>,
+        value: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Error::InvalidInput {
+            what: what.into(),
+            value: value.into(),
+            reason: reason.into(),
+        }
     }
 
     /// Shorthand for [`Error::Io`].
     pub fn io(path: impl Into<PathBuf>, err: impl fmt::Display) -> Self {
-        Error::Io { path: path.into(), message: err.to_string() }
+        Error::Io {
+            path: path.into(),
+            message: err.to_string(),
+        }
     }
 }
 
@@ -81,16 +92,27 @@ fn paths(p: &[PathBuf]) -> String {
     if p.is_empty() {
         return "(none)".into();
     }
-    p.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    p.iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::InvalidInput { what, value, reason } => {
+            Error::InvalidInput {
+                what,
+                value,
+                reason,
+            } => {
                 write!(f, "invalid {what}: {value:?}: {reason}")
             }
-            Error::NotFound { what, searched, hint } => {
+            Error::NotFound {
+                what,
+                searched,
+                hint,
+            } => {
                 write!(f, "{what} not found (searched: {})", paths(searched))?;
                 if !hint.is_empty() {
                     write!(f, "\n  hint: {hint}")?;
@@ -99,7 +121,13 @@ impl fmt::Display for Error {
             }
             Error::Catalog(m) => write!(f, "probe catalog error: {m}"),
             Error::Toolchain { message } => write!(f, "C toolchain error: {message}"),
-            Error::Sanity { command, include_dirs, lib_dirs, output, diagnosis } => {
+            Error::Sanity {
+                command,
+                include_dirs,
+                lib_dirs,
+                output,
+                diagnosis,
+            } => {
                 writeln!(
                     f,
                     "sslprobe sanity probe failed: SSL_CTX_new could not be compiled and linked, \

@@ -39,7 +39,11 @@ impl Library {
     /// `openssl 3.0.19`, `boringssl 44`, ...
     pub fn describe(&self) -> String {
         match self.family {
-            Family::BoringSsl => format!("{} (API version {})", self.family.display_name(), self.version),
+            Family::BoringSsl => format!(
+                "{} (API version {})",
+                self.family.display_name(),
+                self.version
+            ),
             _ => format!("{} {}", self.family.display_name(), self.version),
         }
     }
@@ -75,7 +79,11 @@ pub fn identify_source(prelude: &[String], defines: &[&str]) -> Result<String> {
     }
     for d in defines {
         if !crate::catalog::is_c_identifier(d) {
-            return Err(Error::invalid("define name", *d, "not a valid C identifier"));
+            return Err(Error::invalid(
+                "define name",
+                *d,
+                "not a valid C identifier",
+            ));
         }
         s.push_str(&format!("#ifdef {d}\n{MARK}define:{d}\" {d}\n#endif\n"));
     }
@@ -100,7 +108,10 @@ pub fn identify(
     let mut cmd = cc.preprocess_command(loc, &path);
     let command = render_command(&cmd);
     let out = cmd.output().map_err(|e| Error::Toolchain {
-        message: format!("could not run the C compiler {}: {e} (command: {command})", cc.path().display()),
+        message: format!(
+            "could not run the C compiler {}: {e} (command: {command})",
+            cc.path().display()
+        ),
     })?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -112,7 +123,11 @@ pub fn identify(
                 if loc.include_dirs.is_empty() {
                     "compiler default".to_string()
                 } else {
-                    loc.include_dirs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+                    loc.include_dirs
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 }
             ),
             output: stderr.into_owned(),
@@ -122,7 +137,11 @@ pub fn identify(
 }
 
 fn parse_int(v: &str) -> Option<u64> {
-    let t = v.trim().trim_start_matches('(').trim_end_matches(')').trim();
+    let t = v
+        .trim()
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .trim();
     let t = t.trim_end_matches(['L', 'l', 'U', 'u']);
     if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
         u64::from_str_radix(h, 16).ok()
@@ -151,7 +170,9 @@ pub fn parse_expansion(out: &str) -> Result<Library> {
     let mut defines = BTreeMap::new();
     let lines: Vec<&str> = out.lines().collect();
     for (i, line) in lines.iter().enumerate() {
-        let Some(rest) = line.trim_start().strip_prefix(MARK) else { continue };
+        let Some(rest) = line.trim_start().strip_prefix(MARK) else {
+            continue;
+        };
         let Some(end) = rest.find('"') else { continue };
         let key = &rest[..end];
         let mut value = rest[end + 1..].trim().to_string();
@@ -172,29 +193,40 @@ pub fn parse_expansion(out: &str) -> Result<Library> {
             m.insert(key.to_string(), value);
         }
     }
-    let fail = |message: &str| Error::Identify { message: message.to_string(), output: truncate(out) };
+    let fail = |message: &str| Error::Identify {
+        message: message.to_string(),
+        output: truncate(out),
+    };
     let num = |k: &str| m.get(k).and_then(|v| parse_int(v));
     let text = m.get("ossl_text").and_then(|v| parse_string_literal(v));
 
     let (family, version, api_version) = if let Some(v) = m.get("wolfssl_version") {
         // wolfSSL's OpenSSL compatibility layer also defines OPENSSL_VERSION_NUMBER: check first.
-        let v = parse_string_literal(v).ok_or_else(|| fail("LIBWOLFSSL_VERSION_STRING is not a string literal"))?;
-        let version = Version::parse(&v).map_err(|e| fail(&format!("LIBWOLFSSL_VERSION_STRING: {e}")))?;
+        let v = parse_string_literal(v)
+            .ok_or_else(|| fail("LIBWOLFSSL_VERSION_STRING is not a string literal"))?;
+        let version =
+            Version::parse(&v).map_err(|e| fail(&format!("LIBWOLFSSL_VERSION_STRING: {e}")))?;
         (Family::WolfSsl, version, None)
     } else if m.contains_key("is_awslc") {
         let v = m
             .get("awslc_version")
             .and_then(|v| parse_string_literal(v))
-            .ok_or_else(|| fail("OPENSSL_IS_AWSLC is defined but AWSLC_VERSION_NUMBER_STRING is not"))?;
-        let version = Version::parse(&v).map_err(|e| fail(&format!("AWSLC_VERSION_NUMBER_STRING: {e}")))?;
+            .ok_or_else(|| {
+                fail("OPENSSL_IS_AWSLC is defined but AWSLC_VERSION_NUMBER_STRING is not")
+            })?;
+        let version =
+            Version::parse(&v).map_err(|e| fail(&format!("AWSLC_VERSION_NUMBER_STRING: {e}")))?;
         (Family::AwsLc, version, num("awslc_api"))
     } else if m.contains_key("is_boringssl") {
-        let api = num("boringssl_api").ok_or_else(|| fail("OPENSSL_IS_BORINGSSL without a numeric BORINGSSL_API_VERSION"))?;
+        let api = num("boringssl_api")
+            .ok_or_else(|| fail("OPENSSL_IS_BORINGSSL without a numeric BORINGSSL_API_VERSION"))?;
         (Family::BoringSsl, Version::api(api), Some(api))
     } else if let Some(v) = m.get("libressl_number") {
         let n = parse_int(v).ok_or_else(|| fail("LIBRESSL_VERSION_NUMBER is not a number"))?;
         (Family::LibreSsl, Version::from_libressl_number(n), None)
-    } else if let (Some(maj), Some(min), Some(pat)) = (num("ossl_major"), num("ossl_minor"), num("ossl_patch")) {
+    } else if let (Some(maj), Some(min), Some(pat)) =
+        (num("ossl_major"), num("ossl_minor"), num("ossl_patch"))
+    {
         (Family::OpenSsl, Version::new(maj, min, pat), None)
     } else if let Some(n) = num("ossl_number") {
         if n >> 28 >= 3 {
@@ -208,9 +240,13 @@ pub fn parse_expansion(out: &str) -> Result<Library> {
         ));
     };
     let version_text = if family == Family::WolfSsl {
-        m.get("wolfssl_version").and_then(|v| parse_string_literal(v)).map(|v| format!("wolfSSL {v}"))
+        m.get("wolfssl_version")
+            .and_then(|v| parse_string_literal(v))
+            .map(|v| format!("wolfSSL {v}"))
     } else if family == Family::AwsLc {
-        m.get("awslc_version").and_then(|v| parse_string_literal(v)).map(|v| format!("AWS-LC {v}"))
+        m.get("awslc_version")
+            .and_then(|v| parse_string_literal(v))
+            .map(|v| format!("AWS-LC {v}"))
     } else {
         text
     };
@@ -244,33 +280,63 @@ mod tests {
     #[test]
     fn openssl_1x_letter() {
         let l = lib("# 1 \"x\"\n\"sslprobe:ossl_number\" 0x1010009fL\n\"sslprobe:ossl_text\" \"OpenSSL 1.1.0i  14 Aug 2018\"\n");
-        assert_eq!((l.family, l.version.to_string()), (Family::OpenSsl, "1.1.0i".into()));
-        assert_eq!(l.version_text.as_deref(), Some("OpenSSL 1.1.0i  14 Aug 2018"));
-        assert_eq!(lib("\"sslprobe:ossl_number\" 0x1010117fL").version.to_string(), "1.1.1w");
+        assert_eq!(
+            (l.family, l.version.to_string()),
+            (Family::OpenSsl, "1.1.0i".into())
+        );
+        assert_eq!(
+            l.version_text.as_deref(),
+            Some("OpenSSL 1.1.0i  14 Aug 2018")
+        );
+        assert_eq!(
+            lib("\"sslprobe:ossl_number\" 0x1010117fL")
+                .version
+                .to_string(),
+            "1.1.1w"
+        );
     }
 
     #[test]
     fn openssl_3() {
         let l = lib("\"sslprobe:ossl_number\" ( (3<<28) | (0<<20) | (19<<4) | 0x0L )\n\"sslprobe:ossl_major\" 3\n\"sslprobe:ossl_minor\" 0\n\"sslprobe:ossl_patch\" 19\n\"sslprobe:define:SSL_OP_NO_TICKET\" ((uint64_t) 1 << (uint64_t) 14)\n");
         assert_eq!(l.version, Version::new(3, 0, 19));
-        assert_eq!(l.defines["SSL_OP_NO_TICKET"], "((uint64_t) 1 << (uint64_t) 14)");
+        assert_eq!(
+            l.defines["SSL_OP_NO_TICKET"],
+            "((uint64_t) 1 << (uint64_t) 14)"
+        );
     }
 
     #[test]
     fn libressl_boring_awslc() {
-        let l = lib("\"sslprobe:ossl_number\" 0x20000000L\n\"sslprobe:libressl_number\" 0x3050000fL\n");
-        assert_eq!((l.family, l.version.to_string()), (Family::LibreSsl, "3.5.0".into()));
+        let l =
+            lib("\"sslprobe:ossl_number\" 0x20000000L\n\"sslprobe:libressl_number\" 0x3050000fL\n");
+        assert_eq!(
+            (l.family, l.version.to_string()),
+            (Family::LibreSsl, "3.5.0".into())
+        );
         let l = lib("\"sslprobe:ossl_number\" 0x1010107f\n\"sslprobe:is_boringssl\" 1\n\"sslprobe:boringssl_api\" 44\n");
-        assert_eq!((l.family, l.version.to_string(), l.api_version), (Family::BoringSsl, "44".into(), Some(44)));
+        assert_eq!(
+            (l.family, l.version.to_string(), l.api_version),
+            (Family::BoringSsl, "44".into(), Some(44))
+        );
         let l = lib("\"sslprobe:ossl_number\" 0x1010107f\n\"sslprobe:is_awslc\" \n\"sslprobe:awslc_version\" \"5.12.0\"\n\"sslprobe:awslc_api\" 37\n");
-        assert_eq!((l.family, l.version.to_string(), l.api_version), (Family::AwsLc, "5.12.0".into(), Some(37)));
+        assert_eq!(
+            (l.family, l.version.to_string(), l.api_version),
+            (Family::AwsLc, "5.12.0".into(), Some(37))
+        );
     }
 
     #[test]
     fn refuses_unknown() {
         assert!(parse_expansion("").is_err());
-        let w = parse_expansion("\"sslprobe:wolfssl_version\" \"5.5.4\"\n\"sslprobe:ossl_number\" 0x10100000L").unwrap();
-        assert_eq!((w.family, w.version.to_string()), (Family::WolfSsl, "5.5.4".into()));
+        let w = parse_expansion(
+            "\"sslprobe:wolfssl_version\" \"5.5.4\"\n\"sslprobe:ossl_number\" 0x10100000L",
+        )
+        .unwrap();
+        assert_eq!(
+            (w.family, w.version.to_string()),
+            (Family::WolfSsl, "5.5.4".into())
+        );
         assert!(parse_expansion("\"sslprobe:wolfssl_version\" 5\n").is_err());
         assert!(parse_expansion("\"sslprobe:ossl_number\" 0x30000000L").is_err());
         assert!(parse_expansion("\"sslprobe:is_boringssl\" \n").is_err());
@@ -291,13 +357,28 @@ mod tests {
         use proptest::prelude::*;
 
         const KEYS: &[&str] = &[
-            "ossl_number", "ossl_major", "ossl_minor", "ossl_patch", "ossl_text", "libressl_number", "is_boringssl",
-            "boringssl_api", "is_awslc", "awslc_version", "awslc_api", "wolfssl_version", "define:SSL_OP_NO_TICKET",
+            "ossl_number",
+            "ossl_major",
+            "ossl_minor",
+            "ossl_patch",
+            "ossl_text",
+            "libressl_number",
+            "is_boringssl",
+            "boringssl_api",
+            "is_awslc",
+            "awslc_version",
+            "awslc_api",
+            "wolfssl_version",
+            "define:SSL_OP_NO_TICKET",
         ];
 
         /// Lines that look like what the preprocessor prints, mixing our markers with noise.
         fn line() -> impl Strategy<Value = String> {
-            let key = prop_oneof![prop::sample::select(KEYS).prop_map(str::to_string), "[a-z_:]{0,12}", ".{0,8}"];
+            let key = prop_oneof![
+                prop::sample::select(KEYS).prop_map(str::to_string),
+                "[a-z_:]{0,12}",
+                ".{0,8}"
+            ];
             let value = prop_oneof![
                 any::<u64>().prop_map(|n| format!("0x{n:x}L")),
                 any::<u64>().prop_map(|n| n.to_string()),
@@ -319,7 +400,8 @@ mod tests {
             prop::collection::vec(
                 prop_oneof![
                     Just(String::new()),
-                    (1u32..9999, "[a-z/._]{1,20}").prop_map(|(n, f)| format!("# {n} \"/usr/include/{f}\" 3 4")),
+                    (1u32..9999, "[a-z/._]{1,20}")
+                        .prop_map(|(n, f)| format!("# {n} \"/usr/include/{f}\" 3 4")),
                     "typedef (int|long|struct [a-z_]{1,8} \\*) [a-z_]{1,12};",
                     "extern int [A-Za-z_]{1,16}\\(void\\);",
                 ],
@@ -337,7 +419,9 @@ mod tests {
                     out.push('\n');
                 }
                 if split {
-                    out.push_str(&format!("\"sslprobe:{k}\"\n# 42 \"/usr/include/openssl/opensslv.h\" 3\n{v}\n"));
+                    out.push_str(&format!(
+                        "\"sslprobe:{k}\"\n# 42 \"/usr/include/openssl/opensslv.h\" 3\n{v}\n"
+                    ));
                 } else {
                     out.push_str(&format!("\"sslprobe:{k}\" {v}\n"));
                 }
@@ -346,16 +430,24 @@ mod tests {
         }
 
         fn openssl_1x() -> impl Strategy<Value = (Version, Vec<(String, String)>)> {
-            (0u64..=1, 0u64..=255, 0u64..=255, 0u64..=52, 0u64..=15).prop_map(|(major, minor, fix, letter, status)| {
-                let n = major << 28 | minor << 20 | fix << 12 | letter << 4 | status;
-                let l = match letter {
-                    0 => String::new(),
-                    1..=26 => char::from(b'a' + (letter - 1) as u8).to_string(),
-                    _ => format!("z{}", char::from(b'a' + (letter - 27) as u8)),
-                };
-                let v = Version::new(major, minor, fix).with_letter(&l).unwrap();
-                (v, vec![("ossl_number".into(), format!("0x{n:x}L")), ("ossl_text".into(), "\"OpenSSL x  1 Jan 2000\"".into())])
-            })
+            (0u64..=1, 0u64..=255, 0u64..=255, 0u64..=52, 0u64..=15).prop_map(
+                |(major, minor, fix, letter, status)| {
+                    let n = major << 28 | minor << 20 | fix << 12 | letter << 4 | status;
+                    let l = match letter {
+                        0 => String::new(),
+                        1..=26 => char::from(b'a' + (letter - 1) as u8).to_string(),
+                        _ => format!("z{}", char::from(b'a' + (letter - 27) as u8)),
+                    };
+                    let v = Version::new(major, minor, fix).with_letter(&l).unwrap();
+                    (
+                        v,
+                        vec![
+                            ("ossl_number".into(), format!("0x{n:x}L")),
+                            ("ossl_text".into(), "\"OpenSSL x  1 Jan 2000\"".into()),
+                        ],
+                    )
+                },
+            )
         }
 
         fn openssl_3() -> impl Strategy<Value = (Version, Vec<(String, String)>)> {
@@ -378,7 +470,10 @@ mod tests {
                 let n = major << 28 | minor << 20 | patch << 12 | 0xf;
                 (
                     Version::new(major, minor, patch),
-                    vec![("ossl_number".into(), "0x20000000L".into()), ("libressl_number".into(), format!("0x{n:x}L"))],
+                    vec![
+                        ("ossl_number".into(), "0x20000000L".into()),
+                        ("libressl_number".into(), format!("0x{n:x}L")),
+                    ],
                 )
             })
         }

@@ -391,10 +391,19 @@ pub fn from_dirs(include: &Path, lib: &Path, link_static: Option<bool>) -> Resul
 
 /// Like [`from_dirs`], linking the libraries named in `libs` (colon-separated, as
 /// `OPENSSL_LIBS`: e.g. `wolfssl` for wolfSSL's compatibility layer) instead of ssl and crypto.
-pub fn from_dirs_with_libs(include: &Path, lib: &Path, link_static: Option<bool>, libs: &OsStr) -> Result<Location> {
+pub fn from_dirs_with_libs(
+    include: &Path,
+    lib: &Path,
+    link_static: Option<bool>,
+    libs: &OsStr,
+) -> Result<Location> {
     let names = parse_libs("--libs", libs)?;
     if names.is_empty() {
-        return Err(Error::invalid("--libs", libs.to_string_lossy(), "name at least one library"));
+        return Err(Error::invalid(
+            "--libs",
+            libs.to_string_lossy(),
+            "name at least one library",
+        ));
     }
     let include = absolute(include)?;
     let lib = absolute(lib)?;

@@ -48,8 +48,8 @@ use sslprobe_build::{Catalog, Kind};
 use crate::cli::{parse_jobs, Args};
 use crate::libs::{self, Family, Lib, Linkage, Options, Prefix, LIBS};
 use model::{
-    ApiRow, LibraryResult, Matrix, ProtoTickets, Seconds, TestRun, Tickets, MODE_FAILED,
-    MODE_FULL, MODE_PROBE_ONLY,
+    ApiRow, LibraryResult, Matrix, ProtoTickets, Seconds, TestRun, Tickets, MODE_FAILED, MODE_FULL,
+    MODE_PROBE_ONLY,
 };
 
 /// Time limit for one `cargo build`/`cargo test` (cold builds with bindgen included).
@@ -401,7 +401,10 @@ struct Ctx {
 
 impl Ctx {
     fn say(&self, tag: &str, msg: &str) {
-        println!("[{:>7.1} s] {tag} {msg}", self.start.elapsed().as_secs_f64());
+        println!(
+            "[{:>7.1} s] {tag} {msg}",
+            self.start.elapsed().as_secs_f64()
+        );
         let _ = std::io::stdout().flush();
     }
 
@@ -660,10 +663,7 @@ impl Ctx {
             return None;
         }
         r.mode = MODE_FULL.into();
-        self.say(
-            tag,
-            &format!("`{line}` ok ({:.1} s)", out.finished.seconds),
-        );
+        self.say(tag, &format!("`{line}` ok ({:.1} s)", out.finished.seconds));
 
         // The test suites.
         let mut suites: Vec<(&str, Vec<&str>)> = vec![("wire", vec![]), ("keylog", vec![])];
@@ -682,9 +682,8 @@ impl Ctx {
             let run = match self.cargo(&args, &vars, &log) {
                 Ok((out, line)) => {
                     let passed = out.finished.success();
-                    let summary = test_summary(&out.output).unwrap_or_else(|| {
-                        reason::analyze(&out.output).reason
-                    });
+                    let summary = test_summary(&out.output)
+                        .unwrap_or_else(|| reason::analyze(&out.output).reason);
                     self.say(
                         tag,
                         &format!(
@@ -1026,12 +1025,14 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
     let workspace = workspace_root();
 
     if let Some(file) = readme_from {
-        let text =
-            std::fs::read_to_string(&file).with_context(|| format!("reading {file}"))?;
+        let text = std::fs::read_to_string(&file).with_context(|| format!("reading {file}"))?;
         let m: Matrix = serde_json::from_str(&text)
             .with_context(|| format!("{file} is not a matrix JSON document"))?;
         let path = write_readme(&workspace, &m, &file)?;
-        println!("{}: \"Tested against\" section rewritten from {file}", path.display());
+        println!(
+            "{}: \"Tested against\" section rewritten from {file}",
+            path.display()
+        );
         return Ok(ExitCode::SUCCESS);
     }
 
@@ -1079,7 +1080,10 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
 
     // The run-time engine: sslprobe-cli against the system OpenSSL, built once.
     let engine_dir = matrix_dir.join("system");
-    ctx.say("[engine]", "cargo build -p sslprobe-cli (against the system OpenSSL) ...");
+    ctx.say(
+        "[engine]",
+        "cargo build -p sslprobe-cli (against the system OpenSSL) ...",
+    );
     let vars = vec![(
         "CARGO_TARGET_DIR".to_string(),
         engine_dir.clone().into_os_string(),
@@ -1095,7 +1099,11 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
     }
     ctx.say(
         "[engine]",
-        &format!("ok ({:.1} s): {}", out.finished.seconds, ctx.engine.display()),
+        &format!(
+            "ok ({:.1} s): {}",
+            out.finished.seconds,
+            ctx.engine.display()
+        ),
     );
 
     let n = selected.len();
@@ -1148,11 +1156,16 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
     }
     if readme {
         if spec.is_some() {
-            println!("note: --readme with --libs: the README table lists only the selected libraries");
+            println!(
+                "note: --readme with --libs: the README table lists only the selected libraries"
+            );
         }
         let source = json.as_deref().unwrap_or("a `cargo xtask matrix` run");
         let path = write_readme(&workspace, &m, source)?;
-        println!("rewrote the \"Tested against\" section of {}", path.display());
+        println!(
+            "rewrote the \"Tested against\" section of {}",
+            path.display()
+        );
     }
     Ok(if m.ok {
         ExitCode::SUCCESS
@@ -1220,7 +1233,10 @@ mod tests {
         assert_eq!(keys, ["OPENSSL_DIR", "OPENSSL_STATIC"]);
         let v = user_vars(&prefix(Family::BoringSsl, Linkage::Shared, true));
         let keys: Vec<&str> = v.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(keys, ["OPENSSL_INCLUDE_DIR", "OPENSSL_LIB_DIR", "LD_LIBRARY_PATH"]);
+        assert_eq!(
+            keys,
+            ["OPENSSL_INCLUDE_DIR", "OPENSSL_LIB_DIR", "LD_LIBRARY_PATH"]
+        );
         assert_eq!(v[2].1, OsString::from("/c/lib/prefix/lib"));
         assert_eq!(features_for(Family::AwsLc), Some(BINDGEN_FEATURE));
         assert_eq!(features_for(Family::OpenSsl), None);
@@ -1229,11 +1245,25 @@ mod tests {
     #[test]
     fn engine_arguments() {
         assert_eq!(
-            strs(&engine_args(&prefix(Family::OpenSsl, Linkage::Static, false))),
-            ["probe", "--openssl-dir", "/c/lib/prefix", "--static", "--json"]
+            strs(&engine_args(&prefix(
+                Family::OpenSsl,
+                Linkage::Static,
+                false
+            ))),
+            [
+                "probe",
+                "--openssl-dir",
+                "/c/lib/prefix",
+                "--static",
+                "--json"
+            ]
         );
         assert_eq!(
-            strs(&engine_args(&prefix(Family::WolfSsl, Linkage::Shared, true))),
+            strs(&engine_args(&prefix(
+                Family::WolfSsl,
+                Linkage::Shared,
+                true
+            ))),
             [
                 "probe",
                 "--include-dir",
@@ -1281,10 +1311,14 @@ mod tests {
 
     #[test]
     fn comparison_flags_each_kind_of_disagreement() {
-        let functions: BTreeSet<String> = ["SSL_CTX_set_num_tickets", "SSL_set_num_tickets", "X_missing"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let functions: BTreeSet<String> = [
+            "SSL_CTX_set_num_tickets",
+            "SSL_set_num_tickets",
+            "X_missing",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let symbols: BTreeMap<String, Option<String>> = [
             ("SSL_CTX_set_num_tickets", "wolfSSL_CTX_set_num_tickets"),
             ("SSL_set_num_tickets", "SSL_set_num_tickets"),
@@ -1319,12 +1353,17 @@ mod tests {
         );
         assert_eq!(rows[0].db_agrees, None);
         assert_eq!(rows[0].nm_agrees, Some(true));
-        assert_eq!(rows[0].symbol.as_deref(), Some("wolfSSL_CTX_set_num_tickets"));
+        assert_eq!(
+            rows[0].symbol.as_deref(),
+            Some("wolfSSL_CTX_set_num_tickets")
+        );
         assert_eq!(rows[1].nm_agrees, Some(true));
         assert_eq!(rows[2].nm_agrees, Some(false), "absent but exported");
         assert_eq!(rows[0].build_time_agrees, None);
         assert_eq!(sentences.len(), 1, "{sentences:?}");
-        assert!(sentences[0].contains("X_missing: the probe found it absent but libwolfssl.so exports `X_missing`"));
+        assert!(sentences[0].contains(
+            "X_missing: the probe found it absent but libwolfssl.so exports `X_missing`"
+        ));
 
         // OpenSSL: DB disagreement and a build-time difference.
         let mut report = probe.clone();
@@ -1413,7 +1452,16 @@ mod tests {
         };
         let v: serde_json::Value = serde_json::to_value(&m).unwrap();
         let l = &v["libraries"][0];
-        for key in ["name", "family", "version", "mode", "mode_reason", "apis", "tickets", "tests_passed"] {
+        for key in [
+            "name",
+            "family",
+            "version",
+            "mode",
+            "mode_reason",
+            "apis",
+            "tickets",
+            "tests_passed",
+        ] {
             assert!(l.get(key).is_some(), "libraries[].{key}");
         }
         assert_eq!(l["name"], "openssl-1.1.1w");
@@ -1439,6 +1487,9 @@ mod tests {
         let (functions, includes) = catalog_facts(&catalog);
         assert!(functions.contains("SSL_CTX_set_num_tickets"));
         assert!(!functions.contains("SSL_OP_NO_TICKET"), "a define");
-        assert!(includes.iter().any(|i| i.contains("openssl/ssl.h")), "{includes:?}");
+        assert!(
+            includes.iter().any(|i| i.contains("openssl/ssl.h")),
+            "{includes:?}"
+        );
     }
 }

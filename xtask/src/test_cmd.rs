@@ -14,6 +14,8 @@ pub const PACKAGES: &[&str] = &[
     "openssl",
     "libclang-dev",
     "clang",
+    "lld",
+    "mold",
 ];
 
 fn installed(pkg: &str) -> bool {

@@ -257,14 +257,23 @@ mod tests {
         let log = dir.join("x.log");
         let cmd = command(
             OsStr::new("sh"),
-            &[OsStr::new("-c"), OsStr::new("echo out; echo err >&2; exit 3")],
+            &[
+                OsStr::new("-c"),
+                OsStr::new("echo out; echo err >&2; exit 3"),
+            ],
             &[],
         );
         let r = run_logged(cmd, "sh -c ...", &log, Duration::from_secs(30)).unwrap();
         assert!(!r.finished.success());
         assert_eq!(r.finished.status.and_then(|s| s.code()), Some(3));
-        assert!(r.output.contains("out\n") && r.output.contains("err\n"), "{}", r.output);
-        assert!(std::fs::read_to_string(&log).unwrap().starts_with("$ sh -c ...\n"));
+        assert!(
+            r.output.contains("out\n") && r.output.contains("err\n"),
+            "{}",
+            r.output
+        );
+        assert!(std::fs::read_to_string(&log)
+            .unwrap()
+            .starts_with("$ sh -c ...\n"));
         let cmd = command(
             OsStr::new("sh"),
             &[OsStr::new("-c"), OsStr::new("echo out; echo err >&2")],

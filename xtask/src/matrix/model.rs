@@ -318,7 +318,10 @@ mod tests {
             ..SwapRun::default()
         };
         r.parse_output();
-        assert_eq!(r.num_tickets.as_deref(), Some("NotNeeded { called: false }"));
+        assert_eq!(
+            r.num_tickets.as_deref(),
+            Some("NotNeeded { called: false }")
+        );
         assert_eq!(r.runtime_has_symbol, Some(false));
         assert_eq!(
             r.runtime_library.as_deref(),

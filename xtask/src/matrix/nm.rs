@@ -182,7 +182,13 @@ mod tests {
         let pp = "typedef int x;\nSSLPROBE_ALIAS_0 = wolfSSL_CTX_set_num_tickets ;\n\
                   SSLPROBE_ALIAS_1 = SSL_CTX_new ;\n  SSLPROBE_ALIAS_2 = ( wolfSSL_foo ) ;\n\
                   SSLPROBE_ALIAS_3 = SSL_CTX_ctrl((ctx), 123, 0, NULL) ;\n";
-        let names = ["SSL_CTX_set_num_tickets", "SSL_CTX_new", "foo", "bar", "missing"];
+        let names = [
+            "SSL_CTX_set_num_tickets",
+            "SSL_CTX_new",
+            "foo",
+            "bar",
+            "missing",
+        ];
         let m = parse_aliases(pp, &names);
         assert_eq!(
             m["SSL_CTX_set_num_tickets"].as_deref(),
@@ -197,10 +203,22 @@ mod tests {
     #[test]
     fn present_function_must_be_exported() {
         let ex = exports(&["SSL_CTX_set_num_tickets"]);
-        let c = check(true, true, Some("function"), Some("SSL_CTX_set_num_tickets"), &ex);
+        let c = check(
+            true,
+            true,
+            Some("function"),
+            Some("SSL_CTX_set_num_tickets"),
+            &ex,
+        );
         assert_eq!(c.agrees, Some(true));
         assert_eq!(c.exported, Some(true));
-        let c = check(true, true, Some("function"), Some("SSL_set_num_tickets"), &ex);
+        let c = check(
+            true,
+            true,
+            Some("function"),
+            Some("SSL_set_num_tickets"),
+            &ex,
+        );
         assert_eq!(c.agrees, Some(false), "present but not exported");
     }
 
@@ -212,7 +230,11 @@ mod tests {
             Some(true)
         );
         let c = check(true, false, None, Some("SSL_CTX_set_num_tickets"), &ex);
-        assert_eq!(c.agrees, Some(false), "absent but exported: the probe missed it");
+        assert_eq!(
+            c.agrees,
+            Some(false),
+            "absent but exported: the probe missed it"
+        );
     }
 
     #[test]
@@ -226,7 +248,11 @@ mod tests {
             Some("SSL_CTX_set_num_tickets"),
             &ex,
         );
-        assert_eq!(link_only.agrees, Some(false), "the literal name is not exported");
+        assert_eq!(
+            link_only.agrees,
+            Some(false),
+            "the literal name is not exported"
+        );
         let resolved = check(
             true,
             true,
@@ -267,7 +293,11 @@ mod tests {
              int SSL_CTX_new(void);\n",
         )
         .unwrap();
-        let names = ["SSL_CTX_set_num_tickets", "SSL_CTX_set_options", "SSL_CTX_new"];
+        let names = [
+            "SSL_CTX_set_num_tickets",
+            "SSL_CTX_set_options",
+            "SSL_CTX_new",
+        ];
         let m = resolve_aliases(&dir, &[], &["#include <openssl/ssl.h>".into()], &names).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(

@@ -19,7 +19,9 @@ pub const README_ANCHOR: &str = "## API catalog";
 pub fn short_label(key: &str) -> String {
     let k = key.strip_prefix("openssl-").unwrap_or(key);
     let k = k.replace("-shared", "/sh").replace("-debian", "");
-    let k = k.replace("boringssl-", "bssl-").replace("libressl-", "lssl-");
+    let k = k
+        .replace("boringssl-", "bssl-")
+        .replace("libressl-", "lssl-");
     k.to_string()
 }
 
@@ -460,11 +462,7 @@ mod tests {
                 lib(
                     "libressl-3.1.0",
                     MODE_PROBE_ONLY,
-                    vec![
-                        stub,
-                        bad,
-                        row("SSL_CTX_set_options", true, Some("macro")),
-                    ],
+                    vec![stub, bad, row("SSL_CTX_set_options", true, Some("macro"))],
                 ),
                 lib("boringssl-new", MODE_FAILED, vec![]),
             ],
@@ -492,7 +490,10 @@ mod tests {
             ["API", "1.1.1w", "lssl-3.1.0", "bssl-new"]
         );
         let cells = |i: usize| lines[i].split_whitespace().collect::<Vec<_>>();
-        assert_eq!(cells(1), ["SSL_CTX_set_num_tickets", "yes", "no-effect", "-"]);
+        assert_eq!(
+            cells(1),
+            ["SSL_CTX_set_num_tickets", "yes", "no-effect", "-"]
+        );
         assert_eq!(cells(2), ["SSL_set_num_tickets", "yes", "no!", "-"]);
         assert_eq!(cells(3), ["SSL_CTX_set_options", "macro", "macro", "-"]);
         // columns line up: every cell starts where its header starts
@@ -509,7 +510,10 @@ mod tests {
         assert!(first.starts_with("openssl-1.1.1w"), "{first}");
         assert!(first.contains("2 / 0"), "{first}");
         assert!(first.contains("3/3"), "{first}");
-        assert!(t.contains("libressl-3.1.0: probe-only: openssl-sys rejects it"), "{t}");
+        assert!(
+            t.contains("libressl-3.1.0: probe-only: openssl-sys rejects it"),
+            "{t}"
+        );
         assert!(t.contains("boringssl-new: failed:"), "{t}");
     }
 

@@ -128,7 +128,9 @@ pub fn judge_runtime_detect(on_built: &SwapRun, on_swapped: &SwapRun) -> (bool, 
 }
 
 fn first_line(s: &str) -> &str {
-    s.lines().find(|l| !l.trim().is_empty()).unwrap_or("(no output)")
+    s.lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("(no output)")
 }
 
 fn one_line(s: &str) -> String {
@@ -194,7 +196,11 @@ pub(super) fn run(ctx: &Ctx) -> Swap {
                 let to = target_dir.join(format!("swap-{name}"));
                 match std::fs::copy(&from, &to) {
                     Ok(_) => Ok(to),
-                    Err(e) => Err(format!("copying {} to {}: {e}", from.display(), to.display())),
+                    Err(e) => Err(format!(
+                        "copying {} to {}: {e}",
+                        from.display(),
+                        to.display()
+                    )),
                 }
             }
             Ok((out, line)) => {
@@ -224,7 +230,10 @@ pub(super) fn run(ctx: &Ctx) -> Swap {
                 }
                 ctx.say(
                     tag,
-                    &format!("{name}: {} — {explanation}", if ok { "ok" } else { "FAILED" }),
+                    &format!(
+                        "{name}: {} — {explanation}",
+                        if ok { "ok" } else { "FAILED" }
+                    ),
                 );
                 SwapCase {
                     features: features.into(),
@@ -237,8 +246,12 @@ pub(super) fn run(ctx: &Ctx) -> Swap {
         };
         cases.push(case);
     }
-    let runtime_detect = cases.pop().unwrap_or_else(|| failed_case("runtime-detect", "not run".into()));
-    let direct = cases.pop().unwrap_or_else(|| failed_case("", "not run".into()));
+    let runtime_detect = cases
+        .pop()
+        .unwrap_or_else(|| failed_case("runtime-detect", "not run".into()));
+    let direct = cases
+        .pop()
+        .unwrap_or_else(|| failed_case("", "not run".into()));
     Swap {
         built_against: BUILT.into(),
         swapped_to: SWAPPED.into(),
@@ -280,7 +293,10 @@ mod tests {
         // failing for another reason is not the expected failure
         let (ok, why) = judge_direct(
             &run_of(ON_111, 0),
-            &run_of("error while loading shared libraries: libssl.so.1.1: cannot open", 127),
+            &run_of(
+                "error while loading shared libraries: libssl.so.1.1: cannot open",
+                127,
+            ),
         );
         assert!(!ok);
         assert!(why.contains("not because of OPENSSL_1_1_1"), "{why}");
