@@ -68,6 +68,9 @@ pub struct Args {
     /// Exit with status 1 when a probe disagrees with the knowledge DB.
     #[arg(long)]
     strict: bool,
+    /// Write the probe log (every C source, command, exit status and compiler output) to FILE.
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
 }
 
 /// Writes `text` to stdout; a closed pipe (`sslprobe probe | head`) is not an error.
@@ -172,7 +175,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
         .prelude(&args.prelude)
         .map_err(failure)?
         .mode(mode);
-    let mut log = Log::in_memory();
+    let mut log = match &args.log {
+        Some(p) => Log::to_file(p).map_err(|e| Failure::usage(format!("--log: {e}")))?,
+        None => Log::in_memory(),
+    };
     let results = prober.run(&catalog, &mut log).map_err(failure)?;
     let elapsed_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
     drop(scratch);

@@ -1493,8 +1493,22 @@ fn attribute(
             by_label.entry(include_label(inc)).or_default().push(i);
         }
     }
+    let funcs: BTreeMap<&str, usize> = set.iter().map(|&i| (blocks[i].func.as_str(), i)).collect();
+    // gcc/clang name the enclosing function before its first diagnostic (`x.c: In function
+    // 'f':`) and reset with `At top level:`. That attributes errors whose location is inside a
+    // library header, e.g. wolfSSL's `#define SSL_CTX_get_num_tickets wolfSSL_CTX_…` expanded
+    // in a probe: the error points at the header line, the context names the probe.
+    let mut in_function: Option<usize> = None;
     let mut compile_errors = false;
     for line in output.lines() {
+        if line.contains("In function") {
+            in_function = identifiers(line).find_map(|t| funcs.get(t).copied());
+            continue;
+        }
+        if line.contains("At top level:") {
+            in_function = None;
+            continue;
+        }
         let Some((file, l)) = error_location(line) else {
             continue;
         };
@@ -1507,9 +1521,16 @@ fn attribute(
             }
             continue;
         }
+        let mut hit = false;
         for &i in set {
             let (lo, hi) = blocks[i].line_range();
             if blocks[i].file == file && l >= lo && l <= hi {
+                add(i, line, &mut culprits);
+                hit = true;
+            }
+        }
+        if !hit {
+            if let Some(i) = in_function {
                 add(i, line, &mut culprits);
             }
         }

@@ -476,3 +476,64 @@ fn real_catalog_openssl_1_1_0i_all_modes_agree() {
         r.headers
     );
 }
+
+/// wolfSSL's compatibility layer: names are object-like macros over `wolfSSL_*` functions, so a
+/// failing probe's error points into wolfSSL's header, not the probe file. The enclosing
+/// function (`In function 'sslprobe_…'`) still attributes it: no bisection, same answers in
+/// every mode, and `SSL_CTX_set_num_tickets` found through the macro alias.
+#[test]
+fn wolfssl_compat_layer_attributed_without_bisection() {
+    let inc = Path::new("/usr/include/wolfssl");
+    let lib = Path::new("/usr/lib/x86_64-linux-gnu");
+    if !inc.join("openssl/ssl.h").is_file() || !lib.join("libwolfssl.so").exists() {
+        eprintln!("skipped: Debian's libwolfssl-dev is not installed (`cargo xtask libs --libs wolfssl-debian` installs it)");
+        return;
+    }
+    let loc = locate::from_dirs_with_libs(inc, lib, None, std::ffi::OsStr::new("wolfssl"))
+        .expect("wolfSSL location");
+    let catalog = real_catalog();
+    let run = |how: How| {
+        let dir = scratch(&format!("wolfssl-{how:?}"));
+        let prober = Prober::new(
+            Compiler::for_target(host_triple()).unwrap(),
+            loc.clone(),
+            &dir,
+        )
+        .unwrap()
+        .prelude(&["#include <wolfssl/options.h>".to_string()])
+        .unwrap();
+        let prober = match how {
+            How::Batched => prober.mode(Mode::Batched),
+            How::OneAtATime => prober.mode(Mode::OneAtATime),
+            How::Bisect => prober.mode(Mode::Batched).force_bisect(true),
+        };
+        let mut log = Log::in_memory();
+        let r = prober
+            .run(&catalog, &mut log)
+            .unwrap_or_else(|e| panic!("{e}\n{}", log.text()));
+        let _ = std::fs::remove_dir_all(&dir);
+        (r, log.text().to_string())
+    };
+    let (batched, log) = run(How::Batched);
+    let (single, _) = run(How::OneAtATime);
+    assert_eq!(batched.library.family, sslprobe_build::Family::WolfSsl);
+    for (b, s) in batched.apis.iter().zip(&single.apis) {
+        assert_eq!(
+            (b.present, b.kind, &b.variant),
+            (s.present, s.kind, &s.variant),
+            "{}",
+            b.name
+        );
+    }
+    assert!(!log.contains("bisecting"), "{log}");
+    assert!(
+        batched.compiler_runs <= 5,
+        "{} runs:\n{log}",
+        batched.compiler_runs
+    );
+    let t = batched.get("SSL_CTX_set_num_tickets").unwrap();
+    assert!(
+        t.present && t.kind == Some(sslprobe_build::Kind::Function),
+        "{t:?}"
+    );
+}

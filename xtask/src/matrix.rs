@@ -443,18 +443,26 @@ impl Ctx {
     }
 }
 
-/// Where the matrix keeps its cargo target directories and logs: `$CARGO_TARGET_DIR/matrix`
-/// or `<workspace>/target/matrix`.
+/// Environment variable naming the directory for the matrix's cargo target directories and
+/// logs (CI caches it per library).
+pub const TARGET_DIR_ENV: &str = "SSLPROBE_MATRIX_TARGET_DIR";
+
+/// Where the matrix keeps its cargo target directories and logs: `$SSLPROBE_MATRIX_TARGET_DIR`,
+/// else `$CARGO_TARGET_DIR/matrix`, else `<workspace>/target/matrix`.
 fn matrix_dir(workspace: &Path) -> Result<PathBuf> {
+    let absolute = |d: OsString| -> Result<PathBuf> {
+        let d = PathBuf::from(d);
+        Ok(if d.is_absolute() {
+            d
+        } else {
+            std::env::current_dir()?.join(d)
+        })
+    };
+    if let Some(d) = std::env::var_os(TARGET_DIR_ENV).filter(|v| !v.is_empty()) {
+        return absolute(d);
+    }
     let base = match std::env::var_os("CARGO_TARGET_DIR").filter(|v| !v.is_empty()) {
-        Some(d) => {
-            let d = PathBuf::from(d);
-            if d.is_absolute() {
-                d
-            } else {
-                std::env::current_dir()?.join(d)
-            }
-        }
+        Some(d) => absolute(d)?,
         None => workspace.join("target"),
     };
     Ok(base.join("matrix"))
@@ -481,6 +489,7 @@ fn new_result(lib: &Lib) -> LibraryResult {
         runtime_library: None,
         errors: Vec::new(),
         disagreements: Vec::new(),
+        notes: Vec::new(),
         seconds: Seconds::default(),
     }
 }
@@ -570,6 +579,9 @@ impl Ctx {
             ),
         );
 
+        let t = Instant::now();
+        let doc = self.engine_probe(&tag, lib, &prefix, &mut r);
+        r.seconds.catalog += t.elapsed().as_secs_f64();
         let report = match plan(lib) {
             Plan::ProbeOnly(reason) => {
                 r.mode = MODE_PROBE_ONLY.into();
@@ -577,11 +589,17 @@ impl Ctx {
                 self.say(&tag, &format!("probe only: {reason}"));
                 None
             }
-            p => self.user_build(&tag, lib, &prefix, p == Plan::Full, &mut r),
+            p => self.user_build(&tag, lib, &prefix, p == Plan::Full, doc.as_ref(), &mut r),
         };
-        let t = Instant::now();
-        self.catalog(&tag, lib, &prefix, report.as_ref(), &mut r);
-        r.seconds.catalog += t.elapsed().as_secs_f64();
+        match &doc {
+            Some(doc) => {
+                let t = Instant::now();
+                self.compare_step(&tag, lib, &prefix, doc, report.as_ref(), &mut r);
+                r.seconds.catalog += t.elapsed().as_secs_f64();
+            }
+            None if r.mode != MODE_FULL => r.mode = MODE_FAILED.into(),
+            None => {}
+        }
         r.seconds.total = t0.elapsed().as_secs_f64();
         let dis = r.disagreements.len();
         self.say(
@@ -604,6 +622,7 @@ impl Ctx {
         lib: &Lib,
         prefix: &Prefix,
         must: bool,
+        doc: Option<&ProbeDoc>,
         r: &mut LibraryResult,
     ) -> Option<ReportDoc> {
         let target_dir = self.matrix_dir.join(lib.key);
@@ -666,7 +685,19 @@ impl Ctx {
         self.say(tag, &format!("`{line}` ok ({:.1} s)", out.finished.seconds));
 
         // The test suites.
-        let mut suites: Vec<(&str, Vec<&str>)> = vec![("wire", vec![]), ("keylog", vec![])];
+        let mut suites: Vec<(&str, Vec<&str>)> = vec![("wire", vec![])];
+        // The key-logging suite is about a library that has key logging.
+        let keylog = "SSL_CTX_set_keylog_callback";
+        let has_keylog = doc.and_then(|d| d.apis.iter().find(|a| a.name == keylog)).map(|a| a.present);
+        match has_keylog {
+            Some(true) => suites.push(("keylog", vec![])),
+            Some(false) => r.notes.push(format!(
+                "test suite keylog not run: the library lacks {keylog}"
+            )),
+            None => r.notes.push(format!(
+                "test suite keylog not run: the engine could not tell whether the library has {keylog}"
+            )),
+        }
         if prefix.linkage == Linkage::Shared {
             suites.push(("runtime_detect", vec!["runtime-detect"]));
         }
@@ -829,15 +860,8 @@ impl Ctx {
         Some(doc)
     }
 
-    /// Steps 2 and 3: the run-time engine, `nm`, the comparisons.
-    fn catalog(
-        &self,
-        tag: &str,
-        lib: &Lib,
-        prefix: &Prefix,
-        report: Option<&ReportDoc>,
-        r: &mut LibraryResult,
-    ) {
+    /// Step 2b: the run-time engine (`sslprobe probe --json`) against the library.
+    fn engine_probe(&self, tag: &str, lib: &Lib, prefix: &Prefix, r: &mut LibraryResult) -> Option<ProbeDoc> {
         let args = engine_args(prefix);
         let arg_refs: Vec<&OsStr> = args.iter().map(OsString::as_os_str).collect();
         let line = cmd::render(self.engine.as_os_str(), &arg_refs, &[]);
@@ -846,7 +870,7 @@ impl Ctx {
             Ok(c) => c,
             Err(e) => {
                 r.errors.push(format!("{}: `{line}`: {e:#}", lib.key));
-                return;
+                return None;
             }
         };
         let doc: Option<ProbeDoc> = if cap.finished.success() {
@@ -862,10 +886,7 @@ impl Ctx {
                 lib.key,
                 why.lines().next().unwrap_or("no output")
             ));
-            if r.mode != MODE_FULL {
-                r.mode = MODE_FAILED.into();
-            }
-            return;
+            return None;
         };
         if doc.library.family != prefix.family.as_str()
             || !same_version(&doc.library.version, &prefix.version)
@@ -875,6 +896,19 @@ impl Ctx {
                 lib.key, doc.library.family, doc.library.version, prefix.family, prefix.version
             ));
         }
+        Some(doc)
+    }
+
+    /// Step 3: `nm`, alias resolution and the comparisons.
+    fn compare_step(
+        &self,
+        tag: &str,
+        lib: &Lib,
+        prefix: &Prefix,
+        doc: &ProbeDoc,
+        report: Option<&ReportDoc>,
+        r: &mut LibraryResult,
+    ) {
         // What the library exports, and what each name resolves to.
         let mut exports = BTreeSet::new();
         let mut files = Vec::new();

@@ -12,7 +12,7 @@
 //!                                "exported", "build_time_agrees", "failure" } ],
 //!                    "tickets": { "tls13": { "baseline", "fixed" }, "tls12": { ... } },
 //!                    "tests_passed", "tests": [ { "name", "passed", "summary", ... } ],
-//!                    "runtime_library", "errors": [...], "disagreements": [...],
+//!                    "runtime_library", "errors": [...], "disagreements": [...], "notes": [...],
 //!                    "seconds": { ... } } ],
 //!   "swap": { "built_against", "swapped_to", "ok",
 //!             "direct": { "features", "ok", "explanation", "on_built", "on_swapped" },
@@ -81,6 +81,8 @@ pub struct LibraryResult {
     pub errors: Vec<String>,
     /// Disagreements found for this library (also listed in [`Matrix::disagreements`]).
     pub disagreements: Vec<String>,
+    /// Remarks that are neither failures nor disagreements (a test suite not run, and why).
+    pub notes: Vec<String>,
     /// Where the time went.
     pub seconds: Seconds,
 }

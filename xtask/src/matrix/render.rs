@@ -155,6 +155,11 @@ pub fn library_table(m: &Matrix) -> String {
             l.mode_reason.as_deref().unwrap_or("(no reason recorded)")
         );
     }
+    for l in &m.libraries {
+        for n in &l.notes {
+            let _ = writeln!(o, "  {}: note: {n}", l.name);
+        }
+    }
     o
 }
 
@@ -433,6 +438,7 @@ mod tests {
             runtime_library: None,
             errors: vec![],
             disagreements: vec![],
+            notes: vec![],
             seconds: Seconds::default(),
         }
     }
