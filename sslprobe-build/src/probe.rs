@@ -429,6 +429,8 @@ pub struct Prober {
     runs: AtomicUsize,
     /// Extra compiler runs that may start now (`jobs - 1` at the start of a run).
     slots: AtomicUsize,
+    /// A C++ runtime library found necessary by the sanity probe (static BoringSSL is C++).
+    cxx_runtime: std::sync::Mutex<Option<String>>,
 }
 
 /// Validates an extra include line (`#include <x/y.h>` or `#include "x.h"`).
@@ -529,6 +531,7 @@ impl Prober {
             force_bisect: false,
             runs: AtomicUsize::new(0),
             slots: AtomicUsize::new(0),
+            cxx_runtime: std::sync::Mutex::new(None),
         })
     }
 
@@ -690,7 +693,7 @@ impl Prober {
         ));
         Ok(Results {
             library,
-            location: self.loc.clone(),
+            location: self.effective_location(),
             apis,
             compiler_runs: self.runs.load(Ordering::Relaxed),
             elapsed_ms: elapsed.as_millis() as u64,
@@ -786,10 +789,53 @@ impl Prober {
         (blocks, ids)
     }
 
-    fn sanity_alone(&self, blocks: &[Block], log: &mut Log) -> Result<()> {
+    /// The location as linked: [`Prober::location`] plus a C++ runtime when one was needed.
+    fn effective_location(&self) -> Location {
+        let mut loc = self.loc.clone();
+        if let Some(lib) = self
+            .cxx_runtime
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+        {
+            loc.system_libs.push(lib);
+        }
+        loc
+    }
+
+    /// Runs the sanity probe on its own. `Ok(true)`: it passed only after adding the C++
+    /// runtime to the link (a static libssl with C++ objects, as BoringSSL's), so every earlier
+    /// unreadable failure must be retried.
+    fn sanity_alone(&self, blocks: &[Block], log: &mut Log) -> Result<bool> {
         let a = self.attempt(blocks, &[SANITY], "sanity probe: SSL_CTX_new", log)?;
         if a.ok {
-            return Ok(());
+            return Ok(false);
+        }
+        let already = self
+            .cxx_runtime
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some();
+        if !already && needs_cxx_runtime(&a.output) {
+            let lib = if self.cc.target().contains("apple") || self.cc.target().contains("freebsd")
+            {
+                "c++"
+            } else {
+                "stdc++"
+            };
+            log.note(&format!(
+                "the library needs the C++ runtime (undefined C++ ABI symbols in its own objects): retrying with -l{lib}"
+            ));
+            *self.cxx_runtime.lock().unwrap_or_else(|e| e.into_inner()) = Some(lib.to_string());
+            let b = self.attempt(
+                blocks,
+                &[SANITY],
+                &format!("sanity probe: SSL_CTX_new, with -l{lib}"),
+                log,
+            )?;
+            if b.ok {
+                return Ok(true);
+            }
         }
         Err(Error::Sanity {
             command: a.command,
@@ -898,8 +944,11 @@ impl Prober {
                 // The sanity probe is in every unit, so a unit that passes confirms it. It runs on
                 // its own only when it is implicated or the output cannot be read.
                 if !sanity_checked {
-                    self.sanity_alone(blocks, log)?;
                     sanity_checked = true;
+                    if self.sanity_alone(blocks, log)? {
+                        // The link line changed: the unreadable units are simply retried.
+                        continue;
+                    }
                 }
                 log.note(if self.force_bisect {
                     "forced bisection: the compiler/linker output is not read"
@@ -1167,7 +1216,9 @@ impl Prober {
         let dep = self.scratch.join(format!("probe{n}.d"));
         let src = self.source(blocks, set, self.mode == Mode::Batched);
         std::fs::write(&src_path, &src).map_err(|e| Error::io(&src_path, e))?;
-        let mut cmd = self.cc.compile_link_command(&self.loc, &src_path, &exe)?;
+        let mut cmd = self
+            .cc
+            .compile_link_command(&self.effective_location(), &src_path, &exe)?;
         // The header list for rerun-if-changed comes from the compiles that succeed.
         cmd.arg("-MD")
             .arg("-MF")
@@ -1624,6 +1675,20 @@ fn first_errors(output: &str) -> String {
     }
 }
 
+/// Whether a failed link shows C++ ABI symbols missing from the library's own objects.
+fn needs_cxx_runtime(output: &str) -> bool {
+    [
+        "__cxa_",
+        "__gxx_personality",
+        "operator delete(",
+        "operator new(",
+        "vtable for __cxxabiv1",
+        "std::terminate",
+    ]
+    .iter()
+    .any(|sig| output.contains(sig))
+}
+
 /// A one-line guess at why the sanity probe failed.
 fn diagnose(output: &str) -> String {
     let o = output.to_ascii_lowercase();
@@ -1649,6 +1714,18 @@ fn diagnose(output: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recognises_a_missing_cxx_runtime() {
+        assert!(needs_cxx_runtime(
+            "libssl.a(ssl_key_share.cc.o): in function `x': undefined reference to `operator delete(void*, unsigned long)'"
+        ));
+        assert!(needs_cxx_runtime(
+            "undefined reference to `__cxa_begin_catch'"
+        ));
+        assert!(!needs_cxx_runtime("undefined reference to `SSL_CTX_new'"));
+        assert!(!needs_cxx_runtime("cannot find -lssl"));
+    }
 
     #[test]
     fn parses_error_locations() {
