@@ -9,3 +9,10 @@ SSLPROBE_VARIANT(fn)
     int (*volatile p)(X509 *, int *, int *, int *, uint32_t *) = X509_get_signature_info;
     (void)p;
 }
+
+/* OpenSSL >= 4.0 takes a const certificate. */
+SSLPROBE_VARIANT(const_x509)
+{
+    int (*volatile p)(const X509 *, int *, int *, int *, uint32_t *) = X509_get_signature_info;
+    (void)p;
+}

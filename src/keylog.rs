@@ -451,15 +451,15 @@ fn ex_index() -> c_int {
     static INDEX: OnceLock<c_int> = OnceLock::new();
     *INDEX.get_or_init(|| {
         openssl_sys::init();
+        // The third parameter is `CRYPTO_EX_new *` in OpenSSL/LibreSSL but an unused
+        // `CRYPTO_EX_unused *` (an int pointer) in BoringSSL and AWS-LC; both take null here.
+        #[cfg(not(any(sslprobe_boringssl, sslprobe_awslc)))]
+        let unused = None;
+        #[cfg(any(sslprobe_boringssl, sslprobe_awslc))]
+        let unused = std::ptr::null_mut();
         // SAFETY: registering a free callback with no argp; the callback matches CRYPTO_EX_free.
         unsafe {
-            openssl_sys::SSL_CTX_get_ex_new_index(
-                0,
-                std::ptr::null_mut(),
-                None,
-                None,
-                Some(free_sink),
-            )
+            openssl_sys::SSL_CTX_get_ex_new_index(0, std::ptr::null_mut(), unused, None, Some(free_sink))
         }
     })
 }

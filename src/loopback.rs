@@ -39,7 +39,7 @@ use openssl::x509::{X509NameBuilder, X509};
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::os::raw::{c_int, c_long, c_void};
+use std::os::raw::{c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
@@ -58,8 +58,6 @@ const CONTENT_TYPE_HANDSHAKE: c_int = 22;
 const HS_NEW_SESSION_TICKET: u8 = 4;
 /// Handshake message type `finished`.
 const HS_FINISHED: u8 = 20;
-/// `SSL_CTRL_SET_MSG_CALLBACK_ARG` (the ctrl behind the `SSL_set_msg_callback_arg` macro).
-const SSL_CTRL_SET_MSG_CALLBACK_ARG: c_int = 16;
 
 /// `void (*cb)(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl, void *arg)`
 type MsgCallback = unsafe extern "C" fn(
@@ -566,16 +564,22 @@ unsafe extern "C" fn on_message(
     content_type: c_int,
     buf: *const c_void,
     len: usize,
-    _ssl: *mut openssl_sys::SSL,
-    arg: *mut c_void,
+    ssl: *mut openssl_sys::SSL,
+    _arg: *mut c_void,
 ) {
-    if content_type != CONTENT_TYPE_HANDSHAKE || buf.is_null() || len == 0 || arg.is_null() {
+    if content_type != CONTENT_TYPE_HANDSHAKE || buf.is_null() || len == 0 || ssl.is_null() {
         return;
     }
-    // SAFETY: `arg` is the `Wire` kept alive by the SSL's ex_data (see `instrument`); `buf`
-    // holds `len >= 1` bytes of the handshake message.
-    let wire = &*(arg as *const Wire);
-    wire.on_handshake(write_p != 0, *(buf as *const u8));
+    // The counters live in the SSL's ex_data (see `instrument`): no callback argument is needed,
+    // which matters because `SSL_set_msg_callback_arg` is a macro over `SSL_ctrl` in OpenSSL and
+    // a function in BoringSSL/AWS-LC.
+    let Ok(index) = wire_index() else { return };
+    // SAFETY: the callback is called with the connection's valid SSL; `buf` holds `len >= 1`
+    // bytes of the handshake message.
+    let ssl = SslRef::from_ptr(ssl);
+    if let Some(wire) = ssl.ex_data(index) {
+        wire.on_handshake(write_p != 0, *(buf as *const u8));
+    }
 }
 
 fn wire_index() -> Result<Index<Ssl, Arc<Wire>>, Error> {
@@ -589,17 +593,9 @@ fn wire_index() -> Result<Index<Ssl, Arc<Wire>>, Error> {
 /// received) and noting when the peer's `Finished` arrives, into `wire` (kept alive by the SSL's
 /// ex_data for as long as the connection lives).
 pub fn instrument(ssl: &mut SslRef, wire: Arc<Wire>) -> Result<(), Error> {
-    let arg = Arc::as_ptr(&wire) as *mut c_void;
     ssl.set_ex_data(wire_index()?, wire);
-    // SAFETY: valid SSL; `arg` points into the Arc now owned by the SSL's ex_data, freed only
-    // with the SSL itself.
+    // SAFETY: valid SSL; the callback only reads the ex_data set above.
     unsafe {
-        openssl_sys::SSL_ctrl(
-            ssl.as_ptr(),
-            SSL_CTRL_SET_MSG_CALLBACK_ARG,
-            0 as c_long,
-            arg,
-        );
         SSL_set_msg_callback(ssl.as_ptr(), Some(on_message));
     }
     Ok(())

@@ -295,19 +295,35 @@ fn short_failure(f: &Option<String>) -> String {
     }
 }
 
-/// Builds the rows for one library from the engine's results, the alias-resolved symbols, the
-/// exported symbols and (when built) the build-time results; returns the rows and one sentence
-/// per disagreement.
+/// What the library itself says, for [`compare`]: which catalog APIs can be functions, what each
+/// name resolves to through the preprocessor, which symbols the library exports, and the
+/// library file names (for the sentences).
+pub struct Evidence<'a> {
+    /// Catalog APIs with a `function` variant.
+    pub function_apis: &'a BTreeSet<String>,
+    /// API name → the identifier it expands to (see [`nm`]).
+    pub symbols: &'a std::collections::BTreeMap<String, Option<String>>,
+    /// Defined global symbols of libssl + libcrypto.
+    pub exports: &'a BTreeSet<String>,
+    /// `libssl.a + libcrypto.a`.
+    pub lib_files: &'a str,
+}
+
+/// Builds the rows for one library from the engine's results, the [`Evidence`] and (when
+/// built) the build-time results; returns the rows and one sentence per disagreement.
 pub fn compare(
     key: &str,
     family: &str,
     probe: &[DocApi],
     report: Option<&[DocApi]>,
-    function_apis: &BTreeSet<String>,
-    symbols: &std::collections::BTreeMap<String, Option<String>>,
-    exports: &BTreeSet<String>,
-    lib_files: &str,
+    ev: &Evidence<'_>,
 ) -> (Vec<ApiRow>, Vec<String>) {
+    let Evidence {
+        function_apis,
+        symbols,
+        exports,
+        lib_files,
+    } = *ev;
     let has_db = DB_FAMILIES.contains(&family);
     let mut rows = Vec::new();
     let mut sentences = Vec::new();
@@ -688,7 +704,9 @@ impl Ctx {
         let mut suites: Vec<(&str, Vec<&str>)> = vec![("wire", vec![])];
         // The key-logging suite is about a library that has key logging.
         let keylog = "SSL_CTX_set_keylog_callback";
-        let has_keylog = doc.and_then(|d| d.apis.iter().find(|a| a.name == keylog)).map(|a| a.present);
+        let has_keylog = doc
+            .and_then(|d| d.apis.iter().find(|a| a.name == keylog))
+            .map(|a| a.present);
         match has_keylog {
             Some(true) => suites.push(("keylog", vec![])),
             Some(false) => r.notes.push(format!(
@@ -723,8 +741,16 @@ impl Ctx {
                             out.finished.seconds
                         ),
                     );
+                    let failed = reason::test_failures(&out.output);
                     if !passed {
-                        self.print_tail(&out.output, &out.log);
+                        if failed.is_empty() {
+                            self.print_tail(&out.output, &out.log);
+                        } else {
+                            for f in &failed {
+                                println!("    x {f}");
+                            }
+                            println!("    (full output: {})", out.log.display());
+                        }
                         r.errors.push(format!(
                             "{}: `{line}` failed: {summary} (log: {})",
                             lib.key,
@@ -736,6 +762,7 @@ impl Ctx {
                         command: line,
                         passed,
                         summary,
+                        failed,
                         seconds: out.finished.seconds,
                         log: out.log.display().to_string(),
                     }
@@ -747,6 +774,7 @@ impl Ctx {
                         command: String::new(),
                         passed: false,
                         summary: format!("{e:#}"),
+                        failed: vec![],
                         seconds: 0.0,
                         log: String::new(),
                     }
@@ -798,14 +826,7 @@ impl Ctx {
                 return None;
             }
         };
-        if !cap.finished.success() {
-            r.errors.push(format!(
-                "{}: `{line}` exited with {:?}: {}",
-                lib.key,
-                cap.finished.status.and_then(|s| s.code()),
-                cmd::tail(cap.stderr.trim(), 3)
-            ));
-        }
+        let errors_before = r.errors.len();
         if !doc.runtime.matches {
             r.errors.push(format!(
                 "{}: the run-time library differs from the build-time one: {}",
@@ -838,6 +859,15 @@ impl Ctx {
                 ));
             }
         }
+        // A failing exit the problems above do not explain is a failure of its own.
+        if !cap.finished.success() && r.errors.len() == errors_before {
+            r.errors.push(format!(
+                "{}: `{line}` exited with {:?}: {}",
+                lib.key,
+                cap.finished.status.and_then(|s| s.code()),
+                cmd::tail(cap.stderr.trim(), 3)
+            ));
+        }
         self.say(
             tag,
             &format!(
@@ -861,7 +891,13 @@ impl Ctx {
     }
 
     /// Step 2b: the run-time engine (`sslprobe probe --json`) against the library.
-    fn engine_probe(&self, tag: &str, lib: &Lib, prefix: &Prefix, r: &mut LibraryResult) -> Option<ProbeDoc> {
+    fn engine_probe(
+        &self,
+        tag: &str,
+        lib: &Lib,
+        prefix: &Prefix,
+        r: &mut LibraryResult,
+    ) -> Option<ProbeDoc> {
         let args = engine_args(prefix);
         let arg_refs: Vec<&OsStr> = args.iter().map(OsString::as_os_str).collect();
         let line = cmd::render(self.engine.as_os_str(), &arg_refs, &[]);
@@ -945,10 +981,12 @@ impl Ctx {
             &doc.library.family,
             &doc.apis,
             report.map(|d| d.apis.as_slice()),
-            &self.function_apis,
-            &symbols,
-            &exports,
-            &files.join(" + "),
+            &Evidence {
+                function_apis: &self.function_apis,
+                symbols: &symbols,
+                exports: &exports,
+                lib_files: &files.join(" + "),
+            },
         );
         let nm_checked = rows.iter().filter(|a| a.nm_agrees.is_some()).count();
         let aliased = rows
@@ -1380,10 +1418,12 @@ mod tests {
             "wolfssl",
             &probe[..3],
             None,
-            &functions,
-            &symbols,
-            &exports,
-            "libwolfssl.so",
+            &Evidence {
+                function_apis: &functions,
+                symbols: &symbols,
+                exports: &exports,
+                lib_files: "libwolfssl.so",
+            },
         );
         assert_eq!(rows[0].db_agrees, None);
         assert_eq!(rows[0].nm_agrees, Some(true));
@@ -1408,10 +1448,12 @@ mod tests {
             "openssl",
             &probe,
             Some(&report),
-            &functions,
-            &symbols,
-            &exports,
-            "libssl.a + libcrypto.a",
+            &Evidence {
+                function_apis: &functions,
+                symbols: &symbols,
+                exports: &exports,
+                lib_files: "libssl.a + libcrypto.a",
+            },
         );
         assert_eq!(rows[3].db_agrees, Some(false));
         assert_eq!(rows[3].nm_agrees, None, "a define has no symbol");
@@ -1425,10 +1467,12 @@ mod tests {
             "openssl",
             &probe[..1],
             None,
-            &functions,
-            &BTreeMap::new(),
-            &exports,
-            "libssl.a",
+            &Evidence {
+                function_apis: &functions,
+                symbols: &BTreeMap::new(),
+                exports: &exports,
+                lib_files: "libssl.a",
+            },
         );
         assert_eq!(rows[0].nm_agrees, None, "unresolved name: not applicable");
     }

@@ -173,9 +173,11 @@ pub struct TestRun {
     pub passed: bool,
     /// `12 passed, 0 failed, 0 ignored` (summed `test result:` lines), or the failure reason.
     pub summary: String,
+    /// Each failed test: `name: file:line: first line of the panic message`.
+    pub failed: Vec<String>,
     /// Wall-clock seconds (build + run).
     pub seconds: f64,
-    /// The full output.
+    /// Where the full output is (a log file).
     pub log: String,
 }
 

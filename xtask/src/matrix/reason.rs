@@ -132,6 +132,32 @@ pub fn analyze(output: &str) -> BuildFailure {
     }
 }
 
+/// The failed tests of a `cargo test` run, one line each: `name: file:line: message`
+/// (first line of each panic message).
+pub fn test_failures(output: &str) -> Vec<String> {
+    let lines: Vec<&str> = output.lines().collect();
+    let mut out = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        let Some(rest) = l.strip_prefix("thread '") else {
+            continue;
+        };
+        let Some((name, after)) = rest.split_once('\'') else {
+            continue;
+        };
+        let Some(at) = after.split(" panicked at ").nth(1) else {
+            continue;
+        };
+        let at = at.trim_end_matches(':');
+        let msg = lines
+            .get(i + 1)
+            .map(|m| m.trim())
+            .filter(|m| !m.is_empty() && !m.starts_with("stack backtrace"))
+            .unwrap_or("");
+        out.push(format!("{name}: {at}: {msg}"));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,6 +262,23 @@ Caused by:
             ),
             "{}",
             f.reason
+        );
+    }
+
+    #[test]
+    fn failed_tests_are_listed() {
+        let out = "test a ... FAILED\n\
+            thread 'build_info_matches' (3381) panicked at tests/wire.rs:279:9:\n\
+            SSL_CTX_set_num_tickets must be found on OpenSSL 1.1.0i\n\
+            stack backtrace:\n\
+            thread 'other' panicked at tests/x.rs:1:2:\n\
+            stack backtrace:\n";
+        assert_eq!(
+            test_failures(out),
+            [
+                "build_info_matches: tests/wire.rs:279:9: SSL_CTX_set_num_tickets must be found on OpenSSL 1.1.0i",
+                "other: tests/x.rs:1:2: "
+            ]
         );
     }
 

@@ -314,7 +314,15 @@ pub fn readme_section(m: &Matrix, source: &str) -> String {
                 let names: Vec<&str> = l.tests.iter().map(|t| t.name.as_str()).collect();
                 format!("pass ({})", names.join(", "))
             }
-            Some(false) => "**FAIL**".to_string(),
+            Some(false) => {
+                let names: Vec<&str> = l
+                    .tests
+                    .iter()
+                    .filter(|t| !t.passed)
+                    .map(|t| t.name.as_str())
+                    .collect();
+                format!("**FAIL** ({})", names.join(", "))
+            }
             None => "n/a".to_string(),
         };
         let _ = writeln!(

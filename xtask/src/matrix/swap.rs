@@ -67,7 +67,10 @@ pub fn judge_direct(on_built: &SwapRun, on_swapped: &SwapRun) -> (bool, String) 
     match (built_ok, on_swapped.loaded, loader_line) {
         (true, false, Some(line)) => (
             true,
-            format!("the loader refuses it on 1.1.0i, as it does today: {line}"),
+            format!(
+                "the loader refuses it on 1.1.0i, as it does today: {}",
+                shorten_paths(line)
+            ),
         ),
         (false, _, _) => (
             false,
@@ -125,6 +128,24 @@ pub fn judge_runtime_detect(on_built: &SwapRun, on_swapped: &SwapRun) -> (bool, 
         ));
     }
     (false, why.join("; "))
+}
+
+/// Replaces every absolute path in `line` by its file name (`/a/b/libssl.so.1.1:` →
+/// `libssl.so.1.1:`), so the sentence reads the same on every machine.
+pub fn shorten_paths(line: &str) -> String {
+    line.split(' ')
+        .map(|word| {
+            let lead = word.len() - word.trim_start_matches('(').len();
+            let body = &word[lead..];
+            if body.starts_with('/') {
+                let tail = body.rsplit('/').next().unwrap_or(body);
+                format!("{}{tail}", &word[..lead])
+            } else {
+                word.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn first_line(s: &str) -> &str {
@@ -284,6 +305,12 @@ mod tests {
         let (ok, why) = judge_direct(&run_of(ON_111, 0), &run_of(LOADER, 1));
         assert!(ok, "{why}");
         assert!(why.contains("version `OPENSSL_1_1_1' not found"), "{why}");
+        assert!(
+            why.ends_with(
+                "swap: libssl.so.1.1: version `OPENSSL_1_1_1' not found (required by swap)"
+            ),
+            "{why}"
+        );
         // starting on 1.1.0i is wrong for a direct build
         let (ok, _) = judge_direct(
             &run_of(ON_111, 0),
