@@ -459,7 +459,13 @@ fn ex_index() -> c_int {
         let unused = std::ptr::null_mut();
         // SAFETY: registering a free callback with no argp; the callback matches CRYPTO_EX_free.
         unsafe {
-            openssl_sys::SSL_CTX_get_ex_new_index(0, std::ptr::null_mut(), unused, None, Some(free_sink))
+            openssl_sys::SSL_CTX_get_ex_new_index(
+                0,
+                std::ptr::null_mut(),
+                unused,
+                None,
+                Some(free_sink),
+            )
         }
     })
 }

@@ -287,7 +287,15 @@ pub fn self_signed(host: &str) -> Result<Identity, Error> {
         let not_after = Asn1Time::days_from_now(30)?;
         b.set_not_after(&not_after)?;
         b.append_extension(BasicConstraints::new().critical().build()?)?;
-        b.append_extension(KeyUsage::new().critical().digital_signature().build()?)?;
+        // keyCertSign too: OpenSSL 1.1.0 does not accept a self-signed certificate as its own
+        // issuer (the trust anchor here) without it ("unknown ca").
+        b.append_extension(
+            KeyUsage::new()
+                .critical()
+                .digital_signature()
+                .key_cert_sign()
+                .build()?,
+        )?;
         b.append_extension(ExtendedKeyUsage::new().server_auth().build()?)?;
         let san = SubjectAlternativeName::new()
             .dns(host)
@@ -326,6 +334,31 @@ fn pin_protocol(b: &mut SslContextBuilder, proto: Option<Protocol>) -> Result<()
         }
     }
 }
+
+/// Whether the library linked can negotiate `proto` at all. Asks the library itself: one
+/// without TLS 1.3 (OpenSSL 1.1.0) refuses 0x0304 as a maximum protocol version.
+///
+/// ```
+/// use sslprobe::loopback::{supports, Protocol};
+/// assert!(supports(Protocol::Tls12));
+/// ```
+pub fn supports(proto: Protocol) -> bool {
+    match proto {
+        Protocol::Tls12 => true,
+        Protocol::Tls13 => {
+            let Ok(b) = SslContext::builder(SslMethod::tls()) else {
+                return false;
+            };
+            // SAFETY: a valid, exclusively owned context.
+            unsafe {
+                openssl_sys::SSL_CTX_set_max_proto_version(b.as_ptr(), TLS1_3_VERSION as _) == 1
+            }
+        }
+    }
+}
+
+/// TLS 1.3's wire version.
+const TLS1_3_VERSION: c_int = 0x0304;
 
 /// A server context and what its ticket mode did.
 pub struct ServerContext {
@@ -875,6 +908,11 @@ impl fmt::Display for TicketCount {
 /// `mode`, both sides pinned to `proto`, then a resumption attempt with the session from the
 /// first connection, and counts what happened. Fails if `proto` is not what was negotiated.
 pub fn count_tickets(proto: Protocol, mode: TicketMode) -> Result<TicketCount, Error> {
+    if !supports(proto) {
+        return Err(Error::Unsupported(format!(
+            "{proto} is not supported by the library linked"
+        )));
+    }
     let id = self_signed(HOST)?;
     let server = server_context(&id, Some(proto), mode)?;
     let (client, slot) = client_context(&id, Some(proto))?;
