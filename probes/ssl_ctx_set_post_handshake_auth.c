@@ -8,3 +8,10 @@ SSLPROBE_VARIANT(fn)
     void (*volatile p)(SSL_CTX *, int) = SSL_CTX_set_post_handshake_auth;
     (void)p;
 }
+
+/* wolfSSL's compatibility layer returns int (found by the matrix's nm check). */
+SSLPROBE_VARIANT(int_ret)
+{
+    int (*volatile p)(SSL_CTX *, int) = SSL_CTX_set_post_handshake_auth;
+    (void)p;
+}

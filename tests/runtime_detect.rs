@@ -6,6 +6,9 @@ use sslprobe::build_info;
 
 #[test]
 fn dynamic_lookup_agrees_with_the_build_time_probe_on_the_same_library() {
+    // Use libssl, so the linker keeps it (`NEEDED`) even where nothing else in this binary
+    // references it (OpenSSL 1.1.0, where every optional API is resolved dynamically).
+    openssl_sys::init();
     let info = build_info();
     // Built and run against the same shared library: every function the probe found resolves.
     if info.link_static {

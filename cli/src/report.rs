@@ -104,6 +104,8 @@ struct Tickets {
 
 #[derive(Serialize, Debug)]
 struct ProtoTickets {
+    /// Whether the library speaks this protocol at all (OpenSSL 1.1.0 has no TLS 1.3).
+    supported: bool,
     /// NewSessionTicket messages received by the client, SSL_OP_NO_TICKET only.
     baseline: Option<usize>,
     /// The same with sslprobe::disable_session_tickets.
@@ -214,6 +216,7 @@ fn apis(b: &BuildInfo) -> Vec<Api> {
 fn proto_tickets(r: &Result<Comparison, loopback::Error>) -> ProtoTickets {
     match r {
         Ok(c) => ProtoTickets {
+            supported: true,
             baseline: Some(c.baseline.tickets),
             fixed: Some(c.fixed.tickets),
             writes_saved: Some(c.writes_saved()),
@@ -225,6 +228,7 @@ fn proto_tickets(r: &Result<Comparison, loopback::Error>) -> ProtoTickets {
             error: None,
         },
         Err(e) => ProtoTickets {
+            supported: !matches!(e, loopback::Error::Unsupported(_)),
             baseline: None,
             fixed: None,
             writes_saved: None,

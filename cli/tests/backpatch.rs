@@ -145,21 +145,21 @@ fn example_branches_json() {
 fn support_json_shape() {
     let out = json(&[
         "--support",
-        "openssl>=1.1.0i, libressl>=3.4,<4; boringssl>=17",
+        "openssl>=1.1.0i, libressl>=3.4,<4; boringssl>=16",
         "--api",
         "SSL_CTX_set_num_tickets",
         "--json",
     ]);
     assert_eq!(
         out["support"],
-        "openssl>=1.1.0i, libressl>=3.4,<4; boringssl>=17"
+        "openssl>=1.1.0i, libressl>=3.4,<4; boringssl>=16"
     );
     assert_eq!(
         strings(&out["supported"]),
         [
             "openssl >=1.1.0i",
             "libressl >=3.4.0, <4.0.0",
-            "boringssl >=17"
+            "boringssl >=16"
         ]
     );
     assert!(out.get("branches").is_none());
@@ -173,7 +173,7 @@ fn support_json_shape() {
         [
             "openssl >=1.1.0i, <1.1.1",
             "libressl >=3.4.0, <3.5.0",
-            "boringssl >=17, <18"
+            "boringssl >=16, <17"
         ]
     );
     assert_eq!(strings(&t["no_effect_in"]), ["libressl >=3.5.0, <4.0.0"]);

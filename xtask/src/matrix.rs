@@ -8,7 +8,9 @@
 //!    builds, `OPENSSL_STATIC=1` — exactly what a user sets — in a cargo target directory of the
 //!    library's own (`<target>/matrix/<key>`), so a warm run rebuilds nothing. BoringSSL and
 //!    AWS-LC need `openssl-sys`'s bindings generated (`--features openssl/bindgen`, libclang).
-//!    Shared libraries run with `LD_LIBRARY_PATH` set to their directory. When `openssl-sys`
+//!    Shared libraries run with `LD_LIBRARY_PATH` set to their directory. (The matrix's cargo
+//!    runs use `CARGO_PROFILE_DEV_DEBUG=line-tables-only` unless set, to keep 18 target
+//!    directories small; detection does not depend on debug info.) When `openssl-sys`
 //!    itself cannot be built against a library (it rejects LibreSSL < 3.5; its bindgen wrapper
 //!    includes headers old BoringSSL lacks), the library is `probe-only`, with that reason;
 //!    any other build failure is a failure.
@@ -58,6 +60,10 @@ const CARGO_LIMIT: Duration = Duration::from_secs(30 * 60);
 const RUN_LIMIT: Duration = Duration::from_secs(5 * 60);
 /// Lines of a failed step's log shown on the console.
 const TAIL_LINES: usize = 25;
+
+/// Cargo's debug-info setting for the dev profile; the matrix sets it to `line-tables-only`
+/// for its builds unless the caller set it.
+const DEBUG_ENV: &str = "CARGO_PROFILE_DEV_DEBUG";
 
 /// The cargo feature that makes `openssl-sys` generate its bindings (BoringSSL, AWS-LC).
 const BINDGEN_FEATURE: &str = "openssl/bindgen";
@@ -240,6 +246,20 @@ pub struct ReportProto {
     /// Measurement error.
     #[serde(default)]
     pub error: Option<String>,
+    /// `false` when the library does not speak the protocol (if the report says so).
+    #[serde(default)]
+    pub supported: Option<bool>,
+}
+
+/// Whether a protocol's missing measurement means "the library does not speak it" rather than
+/// a failure: the report says so (`supported: false`), or — for reports without that field —
+/// the report exited 0 although the measurement has an error (`sslprobe report` exits 1 for
+/// every other measurement error).
+pub fn unsupported(p: &ReportProto, report_exit_ok: bool) -> bool {
+    match p.supported {
+        Some(s) => !s,
+        None => report_exit_ok && p.error.is_some(),
+    }
 }
 
 /// Differences between the build-time and the run-time result for one API, as sentences
@@ -447,6 +467,11 @@ impl Ctx {
         let line = cmd::render(&self.cargo, &args, &shown);
         let mut c = cmd::command(&self.cargo, &args, vars);
         c.current_dir(&self.workspace);
+        if std::env::var_os(DEBUG_ENV).is_none() {
+            // Line tables only: panics still name file:line, and each per-library target
+            // directory is ~330 MB instead of ~800 MB (18 of them in a full matrix).
+            c.env(DEBUG_ENV, "line-tables-only");
+        }
         let logged = cmd::run_logged(c, &line, log, CARGO_LIMIT)?;
         Ok((logged, line))
     }
@@ -847,7 +872,14 @@ impl Ctx {
             ("TLS 1.3", &doc.tickets.tls13),
             ("TLS 1.2", &doc.tickets.tls12),
         ] {
-            if let Some(e) = &p.error {
+            if unsupported(p, cap.finished.success()) {
+                r.notes.push(format!(
+                    "{name} tickets not measured: {}",
+                    p.error
+                        .as_deref()
+                        .unwrap_or("the library does not support it")
+                ));
+            } else if let Some(e) = &p.error {
                 r.errors.push(format!(
                     "{}: the {name} loopback measurement failed: {e}",
                     lib.key
@@ -1372,6 +1404,25 @@ mod tests {
             Some("15 passed, 1 failed, 2 ignored")
         );
         assert_eq!(test_summary("error: could not compile"), None);
+    }
+
+    #[test]
+    fn an_unsupported_protocol_is_not_a_failure() {
+        let p = |error: Option<&str>, supported: Option<bool>| ReportProto {
+            baseline: None,
+            fixed: None,
+            error: error.map(Into::into),
+            supported,
+        };
+        let msg = Some("TLS 1.3 is not supported by the library linked");
+        assert!(unsupported(&p(msg, None), true), "exit 0 with an error");
+        assert!(!unsupported(&p(msg, None), false), "exit 1: a failure");
+        assert!(
+            unsupported(&p(msg, Some(false)), false),
+            "said so explicitly"
+        );
+        assert!(!unsupported(&p(msg, Some(true)), true));
+        assert!(!unsupported(&p(None, None), true), "measured");
     }
 
     #[test]
