@@ -39,40 +39,8 @@ pub const CACHE_ENV: &str = "SSLPROBE_MATRIX_CACHE";
 /// a successful build (they are deleted by default to keep the cache small).
 pub const KEEP_BUILD_ENV: &str = "SSLPROBE_KEEP_BUILD";
 
-/// Which implementation a library is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Family {
-    /// OpenSSL proper.
-    OpenSsl,
-    /// LibreSSL (OpenBSD).
-    LibreSsl,
-    /// Google's BoringSSL (including Debian's Android build of it).
-    BoringSsl,
-    /// Amazon's AWS-LC.
-    AwsLc,
-    /// wolfSSL through its OpenSSL compatibility layer.
-    WolfSsl,
-}
-
-impl Family {
-    /// Lower-case name, as written in `lib.json`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Family::OpenSsl => "openssl",
-            Family::LibreSsl => "libressl",
-            Family::BoringSsl => "boringssl",
-            Family::AwsLc => "awslc",
-            Family::WolfSsl => "wolfssl",
-        }
-    }
-}
-
-impl fmt::Display for Family {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.as_str())
-    }
-}
+/// Which implementation a library is: the engine's own type (one definition of the names).
+pub use sslprobe_build::Family;
 
 /// How the built libraries are meant to be linked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
