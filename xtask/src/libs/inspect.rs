@@ -54,15 +54,26 @@ pub fn identifying_macros(
         source.push_str(&format!("#include <{h}>\n"));
     }
     source.push_str("#include <openssl/ssl.h>\n");
-    let mut child = Command::new(env_program("CC", "cc"))
-        .args(["-E", "-dM", "-x", "c", "-I"])
+    let out = preprocess(include_dir, &["-dM"], &source)
+        .context("preprocessing <openssl/ssl.h> for its identifying macros")?;
+    Ok(parse_macros(&out))
+}
+
+/// Runs `$CC -E <flags> -x c -I include_dir -` on `source` (C from stdin) and returns the
+/// preprocessor output; the compiler's stderr is in the error.
+pub fn preprocess(include_dir: &Path, flags: &[&str], source: &str) -> Result<String> {
+    let cc = env_program("CC", "cc");
+    let mut child = Command::new(&cc)
+        .arg("-E")
+        .args(flags)
+        .args(["-x", "c", "-I"])
         .arg(include_dir)
         .arg("-")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .context("running cc -E -dM")?;
+        .with_context(|| format!("running {} -E", cc.to_string_lossy()))?;
     child
         .stdin
         .take()
@@ -71,12 +82,12 @@ pub fn identifying_macros(
     let out = child.wait_with_output()?;
     if !out.status.success() {
         bail!(
-            "preprocessing <openssl/ssl.h> with -I{} failed:\n{}",
+            "preprocessing with -I{} failed:\n{}",
             include_dir.display(),
-            String::from_utf8_lossy(&out.stderr)
+            String::from_utf8_lossy(&out.stderr).trim()
         );
     }
-    Ok(parse_macros(&String::from_utf8_lossy(&out.stdout)))
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// Normalizes a macro value for comparison: hex literals lower-cased and

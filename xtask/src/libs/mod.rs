@@ -29,7 +29,7 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 pub use build::RECIPE_REVISION;
-pub use inspect::{defined_symbols, identifying_macros, log_tail};
+pub use inspect::{defined_symbols, identifying_macros, log_tail, preprocess};
 pub use table::LIBS;
 
 /// Environment variable naming the cache directory.

@@ -22,11 +22,9 @@
 //! identifier, `symbol` is `null` and so is `nm_agrees`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use sslprobe_build::catalog::is_c_identifier;
 
 /// The marker written before each name in the preprocessed source.
@@ -86,32 +84,9 @@ pub fn resolve_aliases(
     names: &[&str],
 ) -> Result<BTreeMap<String, Option<String>>> {
     let source = alias_source(pre_includes, includes, names);
-    let cc = std::env::var_os("CC")
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| "cc".into());
-    let mut child = Command::new(&cc)
-        .args(["-E", "-P", "-x", "c", "-I"])
-        .arg(include_dir)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("running {} -E", cc.to_string_lossy()))?;
-    child
-        .stdin
-        .take()
-        .context("cc stdin")?
-        .write_all(source.as_bytes())?;
-    let out = child.wait_with_output()?;
-    if !out.status.success() {
-        bail!(
-            "preprocessing the alias probe with -I{} failed:\n{}",
-            include_dir.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(parse_aliases(&String::from_utf8_lossy(&out.stdout), names))
+    let out = crate::libs::preprocess(include_dir, &["-P"], &source)
+        .context("preprocessing the alias probe")?;
+    Ok(parse_aliases(&out, names))
 }
 
 /// The outcome of the `nm` comparison for one API.
