@@ -268,10 +268,11 @@ impl SwapRun {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn row(name: &str, present: bool, kind: Option<&str>) -> ApiRow {
+    /// A matrix row for tests (shared with render.rs's tests).
+    pub(crate) fn row(name: &str, present: bool, kind: Option<&str>) -> ApiRow {
         ApiRow {
             name: name.into(),
             present,

@@ -404,22 +404,7 @@ mod tests {
     use super::super::model::*;
     use super::*;
 
-    fn row(name: &str, present: bool, kind: Option<&str>) -> ApiRow {
-        ApiRow {
-            name: name.into(),
-            present,
-            kind: kind.map(Into::into),
-            variant: None,
-            effective: present,
-            db_expected: Some(present),
-            db_agrees: Some(true),
-            nm_agrees: None,
-            symbol: None,
-            exported: None,
-            build_time_agrees: None,
-            failure: None,
-        }
-    }
+    use super::super::model::tests::row;
 
     fn lib(name: &str, mode: &str, apis: Vec<ApiRow>) -> LibraryResult {
         LibraryResult {
