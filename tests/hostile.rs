@@ -499,6 +499,139 @@ fn cflags_garbage_is_a_sanity_error_naming_the_flag() {
     );
 }
 
+/// A prefix with the system headers and a copy of Debian's static libssl in which
+/// `SSL_CTX_set_num_tickets` and `SSL_set_num_tickets` are renamed (references inside the
+/// library too): a libssl that exports everything except those two.
+fn doctored_prefix() -> PathBuf {
+    let dir = Path::new(TMP).join("hostile/doctored-prefix");
+    let lib = dir.join("lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    if !dir.join("include").exists() {
+        symlink(Path::new("/usr/include"), &dir.join("include"));
+    }
+    let st = Command::new("objcopy")
+        .args([
+            "--redefine-sym=SSL_CTX_set_num_tickets=sslprobe_test_hidden_1",
+            "--redefine-sym=SSL_set_num_tickets=sslprobe_test_hidden_2",
+        ])
+        .arg(system_lib_dir().join("libssl.a"))
+        .arg(lib.join("libssl.a"))
+        .status()
+        .expect("objcopy (binutils)");
+    assert!(st.success());
+    std::fs::copy(
+        system_lib_dir().join("libcrypto.a"),
+        lib.join("libcrypto.a"),
+    )
+    .unwrap();
+    dir
+}
+
+/// Flags that let a missing symbol link or never link at all: the build stops naming the flag,
+/// where without them it stops with the header/library mismatch. Never a cfg for an API the
+/// library does not have.
+#[test]
+fn control_probes_name_the_flag_that_would_make_a_missing_api_present() {
+    baseline();
+    let prefix = doctored_prefix();
+    let _g = lock();
+    let env = |cflags: &str| -> Vec<(&'static str, OsString)> {
+        vec![
+            ("OPENSSL_DIR", prefix.clone().into_os_string()),
+            ("OPENSSL_STATIC", os("1")),
+            ("CFLAGS", os(cflags)),
+        ]
+    };
+    let run = |cflags: &str| {
+        let e = env(cflags);
+        let refs: Vec<(&str, &OsStr)> = e.iter().map(|(k, v)| (*k, v.as_os_str())).collect();
+        engine(&refs)
+    };
+    run("").expect_error(
+        "hostile-engine",
+        &["header/library mismatch", "SSL_CTX_set_num_tickets"],
+    );
+    for flag in [
+        "-shared",
+        "-c",
+        "-E",
+        "-fsyntax-only",
+        "-Wl,--unresolved-symbols=ignore-all",
+        "-Wl,--noinhibit-exec",
+    ] {
+        let b = run(flag);
+        b.expect_error(
+            "hostile-engine",
+            &[
+                &format!("the flag `{flag}` makes the C compiler"),
+                "unable to tell a present API from an absent one",
+                &format!("CFLAGS={flag:?}"),
+            ],
+        );
+        assert!(
+            !b.stderr.contains("have_ssl_ctx_set_num_tickets"),
+            "{}",
+            b.stderr
+        );
+    }
+}
+
+/// `-w` silences the errors the prototype checks rely on. Against headers declaring
+/// `uint32_t SSL_CTX_set_options(SSL_CTX *, uint32_t)`, the probe still finds `u32` (not the
+/// DB's `u64`), the build warns that `-w` was left out and that probe and DB disagree, and the
+/// generated extern has the header's prototype.
+#[test]
+fn cflags_w_cannot_flip_a_prototype_variant() {
+    baseline();
+    let inc = Path::new(TMP).join("hostile/u32-headers/include");
+    std::fs::create_dir_all(inc.join("openssl")).unwrap();
+    for e in std::fs::read_dir("/usr/include/openssl").unwrap() {
+        let e = e.unwrap();
+        let body = std::fs::read_to_string(e.path()).unwrap();
+        let body = if e.file_name() == "ssl.h" {
+            let from = "uint64_t SSL_CTX_set_options(SSL_CTX *ctx, uint64_t op);";
+            assert!(body.contains(from), "Debian's ssl.h changed");
+            body.replace(
+                from,
+                "uint32_t SSL_CTX_set_options(SSL_CTX *ctx, uint32_t op);",
+            )
+        } else {
+            body
+        };
+        write(&inc.join("openssl").join(e.file_name()), &body);
+    }
+    let lib = system_lib_dir();
+    let _g = lock();
+    let b = engine(&[
+        ("OPENSSL_INCLUDE_DIR", inc.as_os_str()),
+        ("OPENSSL_LIB_DIR", lib.as_os_str()),
+        ("CFLAGS", &os("-w")),
+    ]);
+    b.expect_ok("CFLAGS=-w with uint32_t headers");
+    let s = b.script("hostile-engine").unwrap();
+    assert!(
+        s.cfgs.contains("have_ssl_ctx_set_options=\"u32\""),
+        "{:?}",
+        s.cfgs
+    );
+    assert!(
+        b.stderr
+            .contains("the compiler flag(s) -w silence the diagnostics")
+            && b.stderr.contains("DISAGREE")
+            && b.stderr
+                .contains("found it present (function, variant u32)")
+            && b.stderr
+                .contains("expects it present (function, variant u64)"),
+        "{}",
+        b.stderr
+    );
+    let externs = read(&s.out_dir.join("sslprobe_externs.rs"));
+    assert!(
+        externs.contains("op: u32) -> u32"),
+        "the FFI prototype must be the header's:\n{externs}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Where the library is
 // ---------------------------------------------------------------------------------------------

@@ -123,20 +123,44 @@ pub fn embedded_catalog() -> Result<Catalog, Failure> {
 struct Scratch(PathBuf);
 
 impl Scratch {
+    /// Creates a new directory, exclusively (never an existing one, never its parents), under
+    /// the system temporary directory (`TMPDIR`), readable by this user only.
     fn new() -> Result<Scratch, Failure> {
+        let tmp = std::env::temp_dir();
+        if !tmp.is_dir() {
+            return Err(Failure::usage(format!(
+                "the temporary directory {} (from TMPDIR, or the system default) does not exist or is not a \
+                 directory: set TMPDIR to an existing directory",
+                tmp.display()
+            )));
+        }
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
-        let dir =
-            std::env::temp_dir().join(format!("sslprobe-probe-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir).map_err(|e| {
-            Failure::failed(format!(
-                "cannot create the scratch directory {}: {e}",
-                dir.display()
-            ))
-        })?;
-        Ok(Scratch(dir))
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        for attempt in 0..100u32 {
+            let dir = tmp.join(format!(
+                "sslprobe-probe-{}-{nanos}-{attempt}",
+                std::process::id()
+            ));
+            match builder.create(&dir) {
+                Ok(()) => return Ok(Scratch(dir)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => {
+                    return Err(Failure::failed(format!(
+                        "cannot create the scratch directory {}: {e}",
+                        dir.display()
+                    )))
+                }
+            }
+        }
+        Err(Failure::failed(format!(
+            "cannot create a scratch directory of our own in {}: every name tried exists",
+            tmp.display()
+        )))
     }
 }
 
@@ -195,6 +219,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
             &location_line(&results.location),
             elapsed_ms,
         ))?;
+    }
+    for n in &results.toolchain_notes {
+        eprintln!("{n}");
     }
     for d in &disagreements {
         eprintln!("sslprobe: DISAGREE: {d}");

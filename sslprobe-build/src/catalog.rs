@@ -210,6 +210,18 @@ pub fn cfg_name(api: &str) -> String {
     format!("have_{}", api.to_ascii_lowercase())
 }
 
+/// The override variable for an API name: `SSLPROBE_HAVE_` + upper case.
+///
+/// ```
+/// assert_eq!(sslprobe_build::catalog::override_var_name("SSL_CTX_set_num_tickets"), "SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS");
+/// ```
+pub fn override_var_name(api: &str) -> String {
+    format!("{OVERRIDE_PREFIX}{}", api.to_ascii_uppercase())
+}
+
+/// The prefix of the per-API override variables.
+pub const OVERRIDE_PREFIX: &str = "SSLPROBE_HAVE_";
+
 /// Whether `s` is a valid C identifier (and so may reach generated C source).
 ///
 /// ```

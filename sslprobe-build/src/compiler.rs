@@ -9,7 +9,12 @@
 //! - `-Wno-error` neutralises a user's `-Werror`, so warnings the probe did not ask about cannot
 //!   turn a present API into an absent one;
 //! - the diagnostics a probe relies on are made errors: implicit function declarations,
-//!   incompatible pointer types and int conversions.
+//!   incompatible pointer types and int conversions;
+//! - diagnostics are plain text (`-fdiagnostics-color=never`): they are parsed.
+//!
+//! The engine's flags come after the user's, so they win where order decides. Where it does not
+//! (`-w` silences every warning, whatever follows), the control probes notice and the flag is
+//! left out of the probe commands (see `probe::controls`).
 
 use crate::locate::Location;
 use crate::{Error, Result};
@@ -29,12 +34,15 @@ pub const PROBE_ERROR_FLAGS: &[&str] = &[
 pub struct Compiler {
     path: PathBuf,
     args: Vec<OsString>,
+    /// How many of `args` (the first ones) come from the `cc` crate and the user; the rest are
+    /// the engine's.
+    user_args: usize,
     env: Vec<(OsString, OsString)>,
     is_clang: bool,
     target: String,
 }
 
-fn is_dropped_flag(arg: &&std::ffi::OsStr) -> bool {
+pub(crate) fn is_dropped_flag(arg: &&std::ffi::OsStr) -> bool {
     let s = arg.to_string_lossy();
     (s.starts_with("-O") && s.len() <= 6) || s == "-g" || s.starts_with("-gdwarf") || s == "-Werror"
 }
@@ -73,7 +81,15 @@ impl Compiler {
         let tool = b.try_get_compiler().map_err(|e| Error::Toolchain {
             message: format!("the cc crate could not set up a C compiler for {target}: {e}"),
         })?;
-        if tool.is_like_msvc() {
+        // The cc crate takes a compiler whose output it cannot read for MSVC (`CC=true` prints
+        // nothing); only a real MSVC-style driver is refused here. Anything else is used as a
+        // GNU-style driver, and the control probes tell whether it really compiles and links.
+        let stem = tool
+            .path()
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        if tool.is_like_msvc() && (target.contains("msvc") || stem == "cl" || stem == "clang-cl") {
             return Err(Error::Toolchain {
                 message: "MSVC-style compilers are not supported by the probe engine yet; set \
                           SSLPROBE_NO_PROBE=1 with SSLPROBE_ASSUME=<family>-<version> to use the knowledge DB"
@@ -87,9 +103,11 @@ impl Compiler {
             .filter(|a| !is_dropped_flag(a))
             .map(OsString::from)
             .collect();
+        let user_args = args.len();
         args.push("-O0".into());
         args.push("-Wno-error".into());
         args.extend(PROBE_ERROR_FLAGS.iter().map(OsString::from));
+        args.push("-fdiagnostics-color=never".into());
         if tool.is_like_clang() {
             args.push("-ferror-limit=0".into());
         }
@@ -100,6 +118,7 @@ impl Compiler {
         Ok(Compiler {
             path: PathBuf::from(base.get_program()),
             args,
+            user_args,
             env,
             is_clang: tool.is_like_clang(),
             target,
@@ -119,6 +138,38 @@ impl Compiler {
     /// The compiler program.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The flags from the `cc` crate and the user (`CFLAGS`, target flags), in order, without
+    /// the engine's own.
+    pub fn user_args(&self) -> &[OsString] {
+        &self.args[..self.user_args]
+    }
+
+    /// The flags the engine adds after the user's.
+    pub fn engine_args(&self) -> &[OsString] {
+        &self.args[self.user_args..]
+    }
+
+    /// This compiler without the user flags at the given positions (of [`Compiler::user_args`]).
+    pub(crate) fn without_user_args(&self, drop: &[usize]) -> Compiler {
+        let mut c = self.clone();
+        c.args = self
+            .args
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !drop.contains(i))
+            .map(|(_, a)| a.clone())
+            .collect();
+        c.user_args = self.user_args - drop.iter().filter(|i| **i < self.user_args).count();
+        c
+    }
+
+    /// The compiler with its flags, no input: for messages.
+    pub(crate) fn command(&self) -> Command {
+        let mut cmd = Command::new(&self.path);
+        cmd.args(&self.args);
+        cmd
     }
 
     fn base(&self, loc: &Location) -> Command {
@@ -198,7 +249,7 @@ pub fn render_command(cmd: &Command) -> String {
     parts.join(" ")
 }
 
-fn quote(s: &std::ffi::OsStr) -> String {
+pub(crate) fn quote(s: &std::ffi::OsStr) -> String {
     let s = s.to_string_lossy();
     if !s.is_empty()
         && s.chars()
@@ -208,4 +259,44 @@ fn quote(s: &std::ffi::OsStr) -> String {
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
     }
+}
+
+/// The environment variables the `cc` crate reads to choose the compiler and its flags (each
+/// base name also with the target suffix in both spellings, and `TARGET_`/`HOST_` prefixes).
+///
+/// `Compiler::from_build_script` runs `cc` with its cargo output off, so `cc` prints no
+/// `cargo:rerun-if-env-changed` lines itself; [`run`] prints them for these names.
+pub(crate) fn toolchain_var_names(target: &str) -> Vec<String> {
+    let t_us = target.replace('-', "_");
+    let mut names = Vec::new();
+    for base in ["CC", "CFLAGS", "CRATE_CC_NO_DEFAULTS"] {
+        for n in [
+            format!("{base}_{target}"),
+            format!("{base}_{t_us}"),
+            format!("TARGET_{base}"),
+            format!("HOST_{base}"),
+            base.to_string(),
+        ] {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+    }
+    for n in [
+        "CC_FORCE_DISABLE",
+        "CC_SHELL_ESCAPED_FLAGS",
+        "CC_KNOWN_WRAPPER_CUSTOM",
+        "RUSTC_WRAPPER",
+    ] {
+        names.push(n.to_string());
+    }
+    names
+}
+
+/// The toolchain variables that are set, with their values.
+pub(crate) fn toolchain_vars(target: &str) -> Vec<(String, String)> {
+    toolchain_var_names(target)
+        .into_iter()
+        .filter_map(|n| std::env::var_os(&n).map(|v| (n, v.to_string_lossy().into_owned())))
+        .collect()
 }

@@ -64,7 +64,7 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 
 /// Prefix of the per-API override variables.
-pub const HAVE_PREFIX: &str = "SSLPROBE_HAVE_";
+pub const HAVE_PREFIX: &str = crate::catalog::OVERRIDE_PREFIX;
 /// `SSLPROBE_NO_PROBE`: `1` skips every compiler run.
 pub const NO_PROBE_VAR: &str = "SSLPROBE_NO_PROBE";
 /// `SSLPROBE_ASSUME`: `<family>-<version>` for `SSLPROBE_NO_PROBE=1`.
@@ -80,7 +80,7 @@ pub const ASSUME_EXAMPLES: &str =
 /// assert_eq!(sslprobe_build::overrides::var_name("SSL_CTX_set_num_tickets"), "SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS");
 /// ```
 pub fn var_name(api: &str) -> String {
-    format!("{HAVE_PREFIX}{}", api.to_ascii_uppercase())
+    crate::catalog::override_var_name(api)
 }
 
 /// Every variable a build script must print `cargo:rerun-if-env-changed` for: one
@@ -524,6 +524,7 @@ impl Overrides {
             elapsed_ms: 0,
             overrides: self.records(),
             headers: Vec::new(),
+            toolchain_notes: Vec::new(),
         })
     }
 }
@@ -1094,6 +1095,7 @@ awslc = { since = "1.0.0" }
             elapsed_ms: 1,
             overrides: vec![],
             headers: vec![],
+            toolchain_notes: vec![],
         };
         let r = ov.merge(&c, probed).unwrap();
         let names: Vec<&str> = r.apis.iter().map(|a| a.name.as_str()).collect();

@@ -25,6 +25,11 @@
 //! of the first round, one at a time, bisection) run in parallel within Cargo's jobserver
 //! limits (`NUM_JOBS` / available parallelism outside Cargo).
 //!
+//! Three control probes (an undeclared call, a wrong function-pointer type, an undefined symbol)
+//! ride along with the probes expected to fail, and every successful unit must have linked an
+//! executable of the target's format: a run proves that the compiler, flags and linker can still
+//! say both "yes" and "no", or it stops (see `controls`).
+//!
 //! A sanity probe (`SSL_CTX_new`) is part of every batch. It runs on its own only when it is
 //! implicated or the output cannot be read; if it fails on its own, probing stops with
 //! [`Error::Sanity`]: a broken environment is never reported as "absent".
@@ -33,11 +38,18 @@
 //! every header the probes really included: a build script prints `cargo:rerun-if-changed` for
 //! each and re-probes exactly when one of them changes.
 
+mod controls;
+mod diagnostics;
+
 use crate::catalog::{is_c_identifier, Api, Catalog, Kind};
 use crate::compiler::{render_command, Compiler};
 use crate::identify::{self, Library};
 use crate::locate::Location;
 use crate::{Error, Result};
+use diagnostics::{
+    diagnose, error_location, first_errors, identifiers, needs_cxx_runtime, parse_depfile,
+    undefined_symbol, without_suggestion,
+};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Write as _;
@@ -187,7 +199,13 @@ pub struct ApiResult {
     pub effective: bool,
     /// What the knowledge DB expects for this library and version.
     pub db_expected: bool,
-    /// Whether the probe agrees with the DB (presence, and kind when present).
+    /// The kind the knowledge DB expects for this library and version (when it says).
+    pub db_kind: Option<Kind>,
+    /// The prototype variant the knowledge DB expects for this library and version (when it
+    /// says).
+    pub db_variant: Option<String>,
+    /// Whether the probe agrees with the DB: presence, and when present the kind and the
+    /// prototype variant.
     pub db_agrees: bool,
     /// The DB's note for this family.
     pub note: Option<String>,
@@ -214,6 +232,10 @@ pub struct Results {
     pub elapsed_ms: u64,
     /// Overrides applied (`NAME=value`), in the order read.
     pub overrides: Vec<String>,
+    /// What the control probes made the engine change (e.g. a user flag that silenced the
+    /// diagnostics the probes rely on, left out of the probe commands). Build scripts print each
+    /// as a `cargo:warning`.
+    pub toolchain_notes: Vec<String>,
     /// Every header the successful probe compiles included (from the compiler's `-MD`
     /// dependency output), sorted. A build script prints `cargo:rerun-if-changed` for each, so
     /// that touching or upgrading a header re-runs the probes and nothing else does:
@@ -240,16 +262,28 @@ impl Results {
             .iter()
             .filter(|a| !a.db_agrees)
             .map(|a| {
-                let saw = match (&a.present, &a.kind) {
-                    (true, Some(k)) => format!("present ({k}{})", a.variant.as_ref().map(|v| format!(", variant {v}")).unwrap_or_default()),
-                    (true, None) => "present".into(),
-                    (false, _) => "absent".into(),
+                let shape = |kind: Option<Kind>, variant: Option<&str>| {
+                    match (kind, variant) {
+                        (Some(k), Some(v)) => format!(" ({k}, variant {v})"),
+                        (Some(k), None) => format!(" ({k})"),
+                        (None, Some(v)) => format!(" (variant {v})"),
+                        (None, None) => String::new(),
+                    }
+                };
+                let saw = if a.present {
+                    format!("present{}", shape(a.kind, a.variant.as_deref()))
+                } else {
+                    "absent".into()
+                };
+                let expected = if a.db_expected {
+                    format!("present{}", shape(a.db_kind, a.db_variant.as_deref()))
+                } else {
+                    "absent".into()
                 };
                 format!(
-                    "{}: the probe found it {saw} but the knowledge DB expects it {} in {} — a distro \
+                    "{}: the probe found it {saw} but the knowledge DB expects it {expected} in {} — a distro \
                      backport, a header/library mismatch, or a DB error{}",
                     a.name,
-                    if a.db_expected { "present" } else { "absent" },
                     self.library.describe(),
                     a.failure.as_ref().map(|f| format!(" (probe said: {f})")).unwrap_or_default()
                 )
@@ -277,6 +311,8 @@ impl Results {
                 variant: found.map(|(v, _)| v.to_string()),
                 effective: present,
                 db_expected: present,
+                db_kind: None,
+                db_variant: None,
                 db_agrees: true,
                 note: Some(format!(
                     "the knowledge DB has no rows for {}",
@@ -292,8 +328,18 @@ impl Results {
             };
         };
         let db_expected = db.has(&library.version);
-        let kind_agrees = match (kind, api.db_kind_at(library.family, &library.version)) {
+        let db_kind = api.db_kind_at(library.family, &library.version);
+        let db_variant = db.variant_at(&library.version).map(str::to_string);
+        let variant = found.map(|(v, _)| v);
+        let kind_agrees = match (kind, db_kind) {
             (Some(k), Some(dk)) => k == dk,
+            _ => true,
+        };
+        // A different prototype is as much a disagreement as a different presence: the FFI
+        // declaration follows the probe, and a DB that expects another type is wrong or the
+        // header is not what the version says.
+        let variant_agrees = match (variant, db_variant.as_deref()) {
+            (Some(v), Some(dv)) => v == dv,
             _ => true,
         };
         ApiResult {
@@ -304,7 +350,9 @@ impl Results {
             variant: found.map(|(v, _)| v.to_string()),
             effective: present && (db.effective || !db_expected),
             db_expected,
-            db_agrees: present == db_expected && kind_agrees,
+            db_kind,
+            db_variant,
+            db_agrees: present == db_expected && kind_agrees && variant_agrees,
             note: db.note.clone(),
             source,
             failure: if present { None } else { failure },
@@ -346,6 +394,59 @@ impl Block {
 /// Index of the sanity probe in the block list.
 const SANITY: usize = 0;
 
+/// Index of the first control probe in the block list (they follow the sanity probe).
+const FIRST_CONTROL: usize = 1;
+
+/// Whether block `i` is a control probe.
+fn is_control(i: usize) -> bool {
+    (FIRST_CONTROL..FIRST_CONTROL + controls::CONTROLS.len()).contains(&i)
+}
+
+/// Index of the first catalog block.
+const FIRST_PROBE: usize = FIRST_CONTROL + controls::CONTROLS.len();
+
+/// Compiler output as plain text: ANSI escape sequences (colour forced by a wrapper or a flag)
+/// removed, so that locations and linker messages can be read.
+fn plain(output: &str) -> String {
+    if !output.contains('\x1b') {
+        return output.to_string();
+    }
+    let mut out = String::with_capacity(output.len());
+    let mut chars = output.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\x1b' {
+            out.push(c);
+            continue;
+        }
+        match chars.peek() {
+            // CSI: ESC [ parameters final-byte (0x40..=0x7e).
+            Some('[') => {
+                chars.next();
+                for d in chars.by_ref() {
+                    if ('\x40'..='\x7e').contains(&d) {
+                        break;
+                    }
+                }
+            }
+            // OSC (hyperlinks): ESC ] ... (BEL | ESC \).
+            Some(']') => {
+                chars.next();
+                while let Some(d) = chars.next() {
+                    if d == '\x07' {
+                        break;
+                    }
+                    if d == '\x1b' {
+                        chars.next();
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Batch rounds (each dropping at least one attributed culprit) before giving up on attribution
 /// and bisecting the rest. gcc reports every compile error and GNU ld every undefined symbol in
 /// one run, so real catalogs need two or three rounds; lld stops after 20 errors.
@@ -373,19 +474,6 @@ fn include_label(include: &str) -> String {
 const PRELUDE_LABEL: &str = "sslprobe-prelude";
 const MAIN_LABEL: &str = "sslprobe-main";
 const WRAPPER_LABEL: &str = "sslprobe-wrapper";
-
-/// Cuts the compiler's spelling suggestion (`; did you mean 'X'?`) from a diagnostic: in a batch
-/// it names the decoy [`Prober::source`] plants, and elsewhere it depends on what else the unit
-/// declares, so failure excerpts read the same in every mode without it.
-fn without_suggestion(line: &str) -> String {
-    match line.find("; did you mean ") {
-        Some(i) => match line[i..].find('?') {
-            Some(j) => format!("{}{}", &line[..i], &line[i + j + 1..]),
-            None => line[..i].to_string(),
-        },
-        None => line.to_string(),
-    }
-}
 
 /// Per-block outcome: `Ok` when it compiled and linked, `Err(excerpt)` with the diagnostics
 /// that sank it.
@@ -431,6 +519,10 @@ pub struct Prober {
     slots: AtomicUsize,
     /// A C++ runtime library found necessary by the sanity probe (static BoringSSL is C++).
     cxx_runtime: std::sync::Mutex<Option<String>>,
+    /// Set when a unit "succeeded" without producing a linked executable (the "yes" control).
+    not_executable: Mutex<Option<String>>,
+    /// What the control probes made the engine change, for the build's warnings.
+    toolchain_notes: Mutex<Vec<String>>,
 }
 
 /// Validates an extra include line (`#include <x/y.h>` or `#include "x.h"`).
@@ -447,6 +539,7 @@ pub fn validate_include(line: &str) -> Result<()> {
             if !h.is_empty()
                 && h.chars()
                     .all(|c| c.is_ascii_alphanumeric() || "_-./+".contains(c))
+                && !h.starts_with('/')
                 && !h.contains("..") =>
         {
             Ok(())
@@ -532,7 +625,102 @@ impl Prober {
             runs: AtomicUsize::new(0),
             slots: AtomicUsize::new(0),
             cxx_runtime: std::sync::Mutex::new(None),
+            not_executable: Mutex::new(None),
+            toolchain_notes: Mutex::new(Vec::new()),
         })
+    }
+
+    /// A copy probing with another compiler (the control probes' verdict), same scratch space.
+    fn with_compiler(&self, cc: Compiler) -> Prober {
+        Prober {
+            cc,
+            loc: self.loc.clone(),
+            scratch: self.scratch.clone(),
+            prelude: self.prelude.clone(),
+            mode: self.mode,
+            jobs: self.jobs,
+            force_bisect: self.force_bisect,
+            runs: AtomicUsize::new(0),
+            slots: AtomicUsize::new(0),
+            cxx_runtime: Mutex::new(None),
+            not_executable: Mutex::new(None),
+            toolchain_notes: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Identify and probe, then judge the control probes; when they misbehave, find the flag
+    /// responsible and either probe again without it (a flag that only silences diagnostics) or
+    /// stop with the error naming it.
+    fn checked_probe(&self, catalog: &Catalog, log: &mut Log) -> Result<(Library, Probed)> {
+        let result = self.identify_and_probe(catalog, log);
+        let symptoms = self.control_symptoms(&result);
+        if symptoms.is_empty() {
+            if result.is_ok() {
+                log.note("control probes: as expected (undeclared, wrong type and undefined all said no; every unit that passed linked an executable)");
+            }
+            return result;
+        }
+        let controls::Diagnosis::Drop(cc, dropped) = controls::diagnose(
+            &self.cc,
+            &self.loc,
+            &self.scratch,
+            &symptoms,
+            &self.runs,
+            log,
+        )?;
+        let retry = self.with_compiler(cc);
+        let result = retry.identify_and_probe(catalog, log);
+        self.runs
+            .fetch_add(retry.runs.load(Ordering::Relaxed), Ordering::Relaxed);
+        let again = retry.control_symptoms(&result);
+        if !again.is_empty() {
+            return Err(Error::Toolchain {
+                message: format!(
+                    "the control probes still misbehave without {}: {}",
+                    dropped.join(" "),
+                    again.join("; ")
+                ),
+            });
+        }
+        *self
+            .cxx_runtime
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = retry
+            .cxx_runtime
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let note = format!(
+            "sslprobe: the compiler flag(s) {} silence the diagnostics the probes rely on; they were left out \
+             of the probe commands (the engine's own flags win) and every control probe then behaved",
+            dropped.join(" ")
+        );
+        log.note(&note);
+        self.toolchain_notes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(note);
+        result
+    }
+
+    /// What the control probes saw go wrong in a run: a unit that passed without linking an
+    /// executable, and controls that did not fail as they must.
+    fn control_symptoms(&self, result: &Result<(Library, Probed)>) -> Vec<String> {
+        let mut s: Vec<String> = self
+            .not_executable
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|e| {
+                format!(
+                    "control \"every unit that compiles and links must be an executable\": the compiler exited 0, but the output is {e}"
+                )
+            })
+            .collect();
+        if let Ok((_, probed)) = result {
+            s.extend(controls::misbehaving(&probed.outcomes, FIRST_CONTROL));
+        }
+        s
     }
 
     /// Extra `#include` lines placed before every probe (e.g. `#include <wolfssl/options.h>`).
@@ -640,14 +828,21 @@ impl Prober {
             },
             self.cc.path().display()
         ));
-        let result = self.identify_and_probe(catalog, log);
+        log.note(&format!(
+            "compiler flags: {} (from the cc crate and the user), then the engine's {} (last, so they win)",
+            join_args(self.cc.user_args()),
+            join_args(self.cc.engine_args())
+        ));
+        let result = self
+            .checked_probe(catalog, log)
+            .map_err(|e| diagnostics::explain(e, &self.cc, &self.scratch, log));
         let _ = std::fs::remove_dir_all(&self.scratch);
         let (library, probed) = result?;
         let (_, ids) = self.blocks(catalog);
         let passed: BTreeMap<(usize, usize), std::result::Result<(), String>> = probed
             .outcomes
             .into_iter()
-            .filter(|(i, _)| *i != SANITY)
+            .filter(|(i, _)| *i >= FIRST_PROBE)
             .map(|(i, r)| (ids[i], r))
             .collect();
         let mut apis = Vec::new();
@@ -691,7 +886,7 @@ impl Prober {
             self.runs.load(Ordering::Relaxed),
             elapsed.as_millis()
         ));
-        Ok(Results {
+        let results = Results {
             library,
             location: self.effective_location(),
             apis,
@@ -699,7 +894,16 @@ impl Prober {
             elapsed_ms: elapsed.as_millis() as u64,
             overrides: Vec::new(),
             headers: probed.headers.into_iter().collect(),
-        })
+            toolchain_notes: self
+                .toolchain_notes
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone(),
+        };
+        // A probe that compiles but does not link because its own symbol is missing: the
+        // headers and libraries do not belong together, an error rather than "absent".
+        diagnostics::check_links(&results, log)?;
+        Ok(results)
     }
 
     fn identify_and_probe(&self, catalog: &Catalog, log: &mut Log) -> Result<(Library, Probed)> {
@@ -773,6 +977,10 @@ impl Prober {
             includes: vec!["#include <openssl/ssl.h>".into()],
         }];
         let mut ids = vec![(usize::MAX, usize::MAX)];
+        for c in &controls::CONTROLS {
+            blocks.push(c.block());
+            ids.push((usize::MAX, usize::MAX));
+        }
         for (ai, api) in catalog.apis.iter().enumerate() {
             for (vi, v) in api.variants.iter().enumerate() {
                 blocks.push(Block {
@@ -1236,6 +1444,14 @@ impl Prober {
             ),
         })?;
         let ok = out.status.success();
+        if ok {
+            if let Err(e) = controls::check_executable(&exe, self.cc.target()) {
+                self.not_executable
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .get_or_insert(e);
+            }
+        }
         let deps = if ok {
             std::fs::read_to_string(&dep)
                 .map(|t| parse_depfile(&t, &src_path))
@@ -1246,11 +1462,11 @@ impl Prober {
         for p in [&exe, &src_path, &dep] {
             let _ = std::fs::remove_file(p);
         }
-        let output = format!(
+        let output = plain(&format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
-        );
+        ));
         log.entry(
             &format!("{what} ({} ms)", started.elapsed().as_millis()),
             &src,
@@ -1272,6 +1488,17 @@ impl Prober {
             deps,
         })
     }
+}
+
+/// Flags for a log line.
+fn join_args(args: &[std::ffi::OsString]) -> String {
+    if args.is_empty() {
+        return "(none)".into();
+    }
+    args.iter()
+        .map(|a| a.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Guesses the library from the `#define`s in its version headers, read as text: no compiler,
@@ -1378,7 +1605,7 @@ fn expected_winners(catalog: &Catalog, library: &Library) -> Vec<Expect> {
 fn needed(ids: &[(usize, usize)], outcomes: &Outcomes) -> Vec<usize> {
     let mut first_pass: BTreeMap<usize, usize> = BTreeMap::new();
     for (i, r) in outcomes {
-        if *i != SANITY && r.is_ok() {
+        if *i >= FIRST_PROBE && r.is_ok() {
             let (api, v) = ids[*i];
             let e = first_pass.entry(api).or_insert(v);
             *e = (*e).min(v);
@@ -1400,6 +1627,11 @@ fn needed(ids: &[(usize, usize)], outcomes: &Outcomes) -> Vec<usize> {
 fn plan(ids: &[(usize, usize)], expected: &[Expect], need: &[usize]) -> (Vec<usize>, Vec<usize>) {
     let (mut pass, mut fail) = (Vec::new(), Vec::new());
     for &i in need {
+        if is_control(i) {
+            // Controls must fail: they ride with the failures expected anyway.
+            fail.push(i);
+            continue;
+        }
         let (api, v) = ids[i];
         match expected.get(api).copied().unwrap_or(Expect::Unknown) {
             Expect::Variant(k) if v == k => pass.push(i),
@@ -1420,102 +1652,6 @@ struct Attempt {
     culprits: BTreeSet<usize>,
     excerpts: BTreeMap<usize, String>,
     deps: Vec<PathBuf>,
-}
-
-/// Parses a Make dependency file (`sslprobe: a.c b.h \` …) into the prerequisites, leaving out
-/// `source` itself. Handles `\ ` (space), `\#`, `$$` and backslash-newline continuations.
-fn parse_depfile(text: &str, source: &Path) -> Vec<PathBuf> {
-    let rest = text.trim_start().strip_prefix("sslprobe:").unwrap_or(text);
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut chars = rest.chars().peekable();
-    let flush = |cur: &mut String, out: &mut Vec<PathBuf>| {
-        if !cur.is_empty() {
-            out.push(PathBuf::from(std::mem::take(cur)));
-        }
-    };
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.peek() {
-                Some(' ') | Some('#') => cur.push(chars.next().unwrap_or(' ')),
-                Some('\n') | Some('\r') => {
-                    chars.next();
-                    flush(&mut cur, &mut out);
-                }
-                _ => cur.push('\\'),
-            },
-            '$' if chars.peek() == Some(&'$') => {
-                chars.next();
-                cur.push('$');
-            }
-            c if c.is_whitespace() => flush(&mut cur, &mut out),
-            c => cur.push(c),
-        }
-    }
-    flush(&mut cur, &mut out);
-    out.retain(|p| p != source && !p.ends_with(source.file_name().unwrap_or_default()));
-    out.into_iter()
-        .map(|p| {
-            if p.is_relative() {
-                std::path::absolute(&p).unwrap_or(p)
-            } else {
-                p
-            }
-        })
-        .collect()
-}
-
-/// Parses `file:line[:col]: [fatal ]error: …` into `(file, line)`.
-fn error_location(line: &str) -> Option<(&str, usize)> {
-    let idx = line
-        .find(": fatal error: ")
-        .or_else(|| line.find(": error: "))?;
-    let head = &line[..idx];
-    let (rest, last) = head.rsplit_once(':')?;
-    let last: usize = last.trim().parse().ok()?;
-    // `file:line:col` or `file:line`.
-    match rest.rsplit_once(':') {
-        Some((file, l)) if !file.is_empty() => match l.trim().parse::<usize>() {
-            Ok(l) => Some((file, l)),
-            Err(_) => Some((rest, last)),
-        },
-        _ => Some((rest, last)),
-    }
-}
-
-fn identifiers(s: &str) -> impl Iterator<Item = &str> {
-    s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .filter(|t| !t.is_empty())
-}
-
-/// The undefined symbol a linker line names, and the linker's own phrase from `undefined` on
-/// (free of object-file names and section offsets, so it reads the same in every batch).
-fn undefined_symbol(line: &str) -> Option<(String, String)> {
-    let quotes: &[char] = &['`', '\'', '"', '‘', '’'];
-    if let Some(i) = line
-        .find("undefined reference to ")
-        .or_else(|| line.find("undefined symbol: "))
-    {
-        let phrase = line[i..].trim_end().to_string();
-        let after = &phrase[phrase
-            .find(['`', '\'', '‘', ':'])
-            .map(|k| k + 1)
-            .unwrap_or(0)..];
-        let sym: String = after
-            .trim_start_matches(|c: char| c.is_whitespace() || quotes.contains(&c))
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '$' || *c == '.')
-            .collect();
-        return (!sym.is_empty()).then_some((sym, phrase));
-    }
-    // ld64: `  "_SSL_foo", referenced from:`
-    if let Some(i) = line.find("\", referenced from:") {
-        let sym = line[..i].trim().trim_start_matches('"');
-        if !sym.is_empty() {
-            return Some((sym.to_string(), format!("undefined symbol: {sym}")));
-        }
-    }
-    None
 }
 
 /// Maps compiler and linker diagnostics to the blocks of `set` that caused them; returns the
@@ -1661,106 +1797,9 @@ fn failure_text(blocks: &[Block], set: &[usize], block: usize, output: &str) -> 
         .unwrap_or_else(|| first_errors(output))
 }
 
-fn first_errors(output: &str) -> String {
-    let errs: Vec<&str> = output
-        .lines()
-        .filter(|l| l.contains("error") || l.contains("undefined"))
-        .take(3)
-        .map(str::trim)
-        .collect();
-    if errs.is_empty() {
-        output.lines().take(3).collect::<Vec<_>>().join("\n")
-    } else {
-        errs.join("\n")
-    }
-}
-
-/// Whether a failed link shows C++ ABI symbols missing from the library's own objects.
-fn needs_cxx_runtime(output: &str) -> bool {
-    [
-        "__cxa_",
-        "__gxx_personality",
-        "operator delete(",
-        "operator new(",
-        "vtable for __cxxabiv1",
-        "std::terminate",
-    ]
-    .iter()
-    .any(|sig| output.contains(sig))
-}
-
-/// A one-line guess at why the sanity probe failed.
-fn diagnose(output: &str) -> String {
-    let o = output.to_ascii_lowercase();
-    if o.contains("openssl/ssl.h") && (o.contains("no such file") || o.contains("not found")) {
-        "the compiler cannot find <openssl/ssl.h>: the include directory is wrong or the headers are not installed (Debian: apt install libssl-dev)".into()
-    } else if o.contains("cannot find -lssl")
-        || o.contains("cannot find -lcrypto")
-        || o.contains("unable to find library")
-    {
-        "the linker cannot find libssl/libcrypto in the library directories".into()
-    } else if o.contains("undefined reference") || o.contains("undefined symbol") {
-        "libssl was found but does not export SSL_CTX_new, or its dependencies are missing (static builds may need extra system libraries): the headers and the library may not belong together".into()
-    } else if o.contains("unrecognized") || o.contains("unknown argument") || o.contains("invalid")
-    {
-        "the compiler rejected a flag (check CFLAGS / the compiler given by CC)".into()
-    } else if output.trim().is_empty() {
-        "the compiler failed without printing anything (is CC a real C compiler?)".into()
-    } else {
-        "see the compiler output below".into()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn recognises_a_missing_cxx_runtime() {
-        assert!(needs_cxx_runtime(
-            "libssl.a(ssl_key_share.cc.o): in function `x': undefined reference to `operator delete(void*, unsigned long)'"
-        ));
-        assert!(needs_cxx_runtime(
-            "undefined reference to `__cxa_begin_catch'"
-        ));
-        assert!(!needs_cxx_runtime("undefined reference to `SSL_CTX_new'"));
-        assert!(!needs_cxx_runtime("cannot find -lssl"));
-    }
-
-    #[test]
-    fn parses_error_locations() {
-        assert_eq!(
-            error_location("probes/a.c:12:5: error: foo"),
-            Some(("probes/a.c", 12))
-        );
-        assert_eq!(
-            error_location("probes/a.c:12: error: foo"),
-            Some(("probes/a.c", 12))
-        );
-        assert_eq!(
-            error_location("/x/y:z.c:3:1: fatal error: x.h: No such file"),
-            Some(("/x/y:z.c", 3))
-        );
-        assert_eq!(
-            error_location("sslprobe-include <openssl/quic.h>:1:10: fatal error: openssl/quic.h: No such file or directory"),
-            Some(("sslprobe-include <openssl/quic.h>", 1))
-        );
-        assert_eq!(
-            error_location("collect2: error: ld returned 1 exit status"),
-            None
-        );
-        assert_eq!(
-            error_location("cc1: error: unrecognized command-line option '-fnope'"),
-            None
-        );
-        assert_eq!(
-            error_location(
-                "/tmp/a.o:probe3.c:function sslprobe_a__fn: error: undefined reference to 'X'"
-            ),
-            None
-        );
-        assert_eq!(error_location("note: something"), None);
-    }
 
     #[test]
     fn validates_prelude() {
@@ -1983,22 +2022,6 @@ mod tests {
                 .unwrap()
                 .family,
             Family::WolfSsl
-        );
-    }
-
-    #[test]
-    fn depfiles() {
-        let src = Path::new("/s/probe1.c");
-        let d = "sslprobe: /s/probe1.c /usr/include/openssl/ssl.h \\\n /usr/include/my\\ dir/x.h /p/$$x.h \\\n  /usr/include/stdio.h\n";
-        assert_eq!(
-            parse_depfile(d, src),
-            [
-                "/usr/include/openssl/ssl.h",
-                "/usr/include/my dir/x.h",
-                "/p/$x.h",
-                "/usr/include/stdio.h"
-            ]
-            .map(PathBuf::from)
         );
     }
 
