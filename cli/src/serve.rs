@@ -12,7 +12,8 @@
 //!
 //! * **File descriptors** (`EMFILE`, `ENFILE`, also `ENOBUFS`/`ENOMEM` from `accept`): the
 //!   accept loop backs off (10 ms doubling up to 1 s between tries) and logs one line when such
-//!   an episode starts and one when `accept` works again, with the number of failures.
+//!   an episode starts and one, with the number of failures, at the first success at least 1 s
+//!   after the last failure.
 //! * **Threads** (`std::thread::Builder::spawn` fails, e.g. `EAGAIN` under `RLIMIT_NPROC`): the
 //!   connection is dropped (closed), with the same back-off and once-per-episode logging.
 //! * **Concurrency**: at most `--max-concurrent` connections are served at once; further clients
@@ -237,16 +238,23 @@ fn out_of_resources(e: &io::Error) -> bool {
     )
 }
 
-/// A run of consecutive failures of one kind: logged once when it starts and once when it
-/// ends, with an exponential back-off between tries.
+/// A run of failures of one kind: logged once when it starts and once when it is over, with
+/// an exponential back-off after each failure.
+///
+/// The episode is over at the first success that comes at least [`EPISODE_QUIET`] after its
+/// last failure: a limit that is hit again right after each success (a flood at the file
+/// descriptor limit) stays one episode, instead of two lines per connection.
 struct Episode {
     /// What fails, for the log (`accept`, `starting a connection thread`).
     what: &'static str,
-    /// When the current episode started and how many failures it has seen.
-    current: Option<(Instant, u64)>,
+    /// The current episode: when it started, its failures, and when the last one happened.
+    current: Option<(Instant, u64, Instant)>,
     /// The next pause.
     backoff: Duration,
 }
+
+/// How long without a failure ends an [`Episode`].
+const EPISODE_QUIET: Duration = Duration::from_secs(1);
 
 impl Episode {
     fn new(what: &'static str) -> Episode {
@@ -260,37 +268,48 @@ impl Episode {
     /// Records a failure (`consequence`: what happened to the connection, if any), logs it if
     /// it starts an episode, and sleeps for the back-off.
     fn fail(&mut self, e: &io::Error, consequence: &str) {
+        let now = Instant::now();
         match &mut self.current {
-            Some((_, n)) => *n += 1,
+            Some((_, n, last)) => {
+                *n += 1;
+                *last = now;
+            }
             None => {
                 eprintln!(
                     "sslprobe serve: {} failed: {e}{consequence}; backing off (up to {} ms between \
-                     tries); further failures are counted, not logged, until it works again",
+                     tries); further failures are counted, not logged, until it has worked for {} s",
                     self.what,
-                    BACKOFF_MAX.as_millis()
+                    BACKOFF_MAX.as_millis(),
+                    EPISODE_QUIET.as_secs()
                 );
-                self.current = Some((Instant::now(), 1));
-                self.backoff = BACKOFF_FIRST;
+                self.current = Some((now, 1, now));
             }
         }
         thread::sleep(self.backoff);
         self.backoff = (self.backoff * 2).min(BACKOFF_MAX);
     }
 
-    /// Ends the episode, if any, with one log line.
-    fn recover(&mut self) {
-        if let Some((start, n)) = self.current.take() {
-            eprintln!(
-                "sslprobe serve: {} works again after {} over {:.1} s",
-                self.what,
-                plural(
-                    usize::try_from(n).unwrap_or(usize::MAX),
-                    "failure",
-                    "failures"
-                ),
-                start.elapsed().as_secs_f64()
-            );
+    /// Records a success: resets the back-off, and ends the episode (one log line) if its last
+    /// failure is at least [`EPISODE_QUIET`] old.
+    fn succeed(&mut self) {
+        self.backoff = BACKOFF_FIRST;
+        let Some((start, n, last)) = self.current else {
+            return;
+        };
+        if last.elapsed() < EPISODE_QUIET {
+            return;
         }
+        self.current = None;
+        eprintln!(
+            "sslprobe serve: {} works again, after {} over {:.1} s",
+            self.what,
+            plural(
+                usize::try_from(n).unwrap_or(usize::MAX),
+                "failure",
+                "failures"
+            ),
+            last.duration_since(start).as_secs_f64()
+        );
     }
 }
 
@@ -364,7 +383,7 @@ fn accept_loop(listener: &TcpListener, ctx: &SslContext, cfg: &Config) -> u64 {
                 continue;
             }
         };
-        accept_trouble.recover();
+        accept_trouble.succeed();
         accepted += 1;
         let n = accepted;
         let ctx = ctx.clone();
@@ -379,7 +398,7 @@ fn accept_loop(listener: &TcpListener, ctx: &SslContext, cfg: &Config) -> u64 {
             });
         match spawned {
             Ok(w) => {
-                spawn_trouble.recover();
+                spawn_trouble.succeed();
                 served += 1;
                 workers.push(w);
             }

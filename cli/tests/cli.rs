@@ -3,18 +3,14 @@
 
 use serde_json::Value;
 use sslprobe::{build_info, Family};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::net::SocketAddr;
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
-use std::sync::mpsc::{self, Receiver};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
+use std::sync::mpsc::Receiver;
+use std::time::Instant;
 
-const TIMEOUT: Duration = Duration::from_secs(20);
-
-fn sslprobe() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sslprobe"))
-}
+mod common;
+use common::{spawn_piped, spawn_server, sslprobe, Guard, TIMEOUT};
 
 fn run(args: &[&str]) -> Output {
     sslprobe().args(args).output().expect("running sslprobe")
@@ -28,84 +24,13 @@ fn openssl_with_num_tickets() -> bool {
             .is_some_and(|a| a.present && a.effective)
 }
 
-/// Kills (by its own handle) a child still running when the test ends or panics.
-struct Guard(Option<Child>);
-
-impl Guard {
-    fn child(&mut self) -> &mut Child {
-        self.0.as_mut().expect("child present")
-    }
-
-    /// Waits for the child to exit by itself, within `TIMEOUT`.
-    fn wait(&mut self, what: &str) -> ExitStatus {
-        let start = Instant::now();
-        loop {
-            if let Some(st) = self.child().try_wait().expect("try_wait") {
-                return st;
-            }
-            assert!(
-                start.elapsed() < TIMEOUT,
-                "{what} did not exit within {TIMEOUT:?}"
-            );
-            thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        if let Some(c) = self.0.as_mut() {
-            if let Ok(None) = c.try_wait() {
-                let _ = c.kill();
-                let _ = c.wait();
-            }
-        }
-    }
-}
-
-/// Sends every line of `r` to a channel, from a thread.
-fn lines_of(r: impl Read + Send + 'static) -> Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        for line in BufReader::new(r).lines() {
-            match line {
-                Ok(l) => {
-                    if tx.send(l).is_err() {
-                        break;
-                    }
-                }
-                Err(_) => break,
-            }
-        }
-    });
-    rx
-}
-
-fn next_line(rx: &Receiver<String>, what: &str) -> String {
-    rx.recv_timeout(TIMEOUT)
-        .unwrap_or_else(|e| panic!("no {what} within {TIMEOUT:?}: {e}"))
-}
-
 /// Starts `sslprobe serve --listen 127.0.0.1:0 --max-conns 1 [extra]`, returns it and its address.
 fn start_server(extra: &[&str]) -> (Guard, SocketAddr, Receiver<String>) {
-    let child = sslprobe()
-        .args(["serve", "--listen", "127.0.0.1:0", "--max-conns", "1"])
-        .args(extra)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starting sslprobe serve");
-    let mut g = Guard(Some(child));
-    let out = lines_of(g.child().stdout.take().unwrap());
-    let err = lines_of(g.child().stderr.take().unwrap());
-    let first = next_line(&out, "`listening on` line");
-    let addr = first
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("first stdout line {first:?}"));
-    let addr: SocketAddr = addr.parse().unwrap_or_else(|e| panic!("{addr:?}: {e}"));
+    let mut cmd = sslprobe();
+    cmd.args(["serve", "--listen", "127.0.0.1:0", "--max-conns", "1"])
+        .args(extra);
+    let (g, addr, err) = spawn_server(cmd);
     assert_eq!(addr.ip().to_string(), "127.0.0.1");
-    assert_ne!(addr.port(), 0, "the real bound port is printed, not 0");
     (g, addr, err)
 }
 
@@ -116,23 +41,17 @@ fn s_client(addr: SocketAddr) -> Vec<String> {
 }
 
 fn s_client_with(addr: SocketAddr, extra: &[&str]) -> Vec<String> {
-    let child = Command::new("openssl")
-        .args([
-            "s_client",
-            "-connect",
-            &addr.to_string(),
-            "-servername",
-            "localhost",
-        ])
-        .args(extra)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starting openssl s_client (the openssl CLI must be installed)");
-    let mut g = Guard(Some(child));
-    let out = lines_of(g.child().stdout.take().unwrap());
-    let err = lines_of(g.child().stderr.take().unwrap());
+    let mut cmd = Command::new("openssl");
+    cmd.args([
+        "s_client",
+        "-connect",
+        &addr.to_string(),
+        "-servername",
+        "localhost",
+    ])
+    .args(extra);
+    // The openssl CLI must be installed.
+    let (mut g, out, err) = spawn_piped(&mut cmd, Stdio::piped());
     let mut stdin = g.child().stdin.take().unwrap();
     stdin
         .write_all(b"hello\n")
