@@ -11,13 +11,25 @@
 //!   absent ([`KeylogStatus::Unavailable`]: OpenSSL < 1.1.1) or a stub that never calls the
 //!   callback ([`KeylogStatus::NoEffect`]: LibreSSL >= 3.5.0). In both cases no file is created.
 //! * **Safe file handling.** The file is opened with `O_APPEND | O_NOFOLLOW` and created with
-//!   mode `0600`. An existing path is refused when it is a symbolic link, not a regular file, or
-//!   not owned by the effective user. An existing file of ours whose mode grants anything to
+//!   mode `0600`. An existing path is refused when it is a symbolic link, not a regular file,
+//!   not owned by the effective user, or has more than one hard link (another name, perhaps in
+//!   a directory others can read, would expose the same secrets). A path with a symbolic link
+//!   among its parent directories is refused too (give the resolved path): a link there can
+//!   send the secrets anywhere its owner likes. The checks are made on the path (`lstat` of
+//!   each parent, before anything is created) and again on the opened descriptor (`fstat`:
+//!   type, owner, link count); after opening, the parents are checked again and the path must
+//!   still name the opened file, which leaves only a swap-and-swap-back of a parent directory
+//!   between the two checks undetected. An existing file of ours whose mode grants anything to
 //!   group or others (typically `0644`, as left by curl or a browser sharing the same
 //!   `SSLKEYLOGFILE`) is *tightened* — group/other and special bits are removed with `fchmod` on
 //!   the opened descriptor, never a permission added — and [`KeylogStatus::Active`] reports the
 //!   previous mode. Tightening rather than refusing keeps the common "one `SSLKEYLOGFILE` for
 //!   everything" workflow working while making sure secrets written from now on are private.
+//!   [`KeylogStatus::Active`] reports the file's real mode (an owner-read-only `0400` file stays
+//!   `0400`; only root can append to it).
+//! * **Unix only.** File handling relies on `O_NOFOLLOW`, owners and modes: on other platforms
+//!   [`enable_keylog`] refuses with [`KeylogError::Unsupported`] (after the support checks, so
+//!   an absent API is still reported as [`KeylogStatus::Unavailable`]).
 //! * **Whole lines.** Each secret is written as `line + "\n"` with a single `write(2)` on the
 //!   `O_APPEND` descriptor while holding a mutex, so lines never interleave across threads or
 //!   connections, nor (thanks to `O_APPEND`) with other processes appending to the same file.
@@ -51,10 +63,9 @@ use crate::info::build_info;
 use openssl_sys::{SSL, SSL_CTX};
 use std::ffi::{c_char, c_int, c_long, c_void, CStr};
 use std::fmt;
-use std::fs::{File, OpenOptions, Permissions};
+use std::fs::File;
 use std::io::{self, Write};
-use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -251,6 +262,9 @@ pub enum KeylogStatus {
         path: PathBuf,
         /// The mode the existing file had before it was tightened to owner-only, if it was.
         tightened_from: Option<u32>,
+        /// The file's permission bits now (`0o600` for a new file; an existing owner-only file
+        /// keeps its mode, e.g. `0o400`).
+        mode: u32,
         /// Lines and write errors of this file.
         counters: KeylogCounters,
     },
@@ -283,8 +297,8 @@ impl KeylogStatus {
 impl fmt::Display for KeylogStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            KeylogStatus::Active { path, tightened_from, .. } => {
-                write!(f, "key logging active: NSS key-log lines are appended to {} (mode 0600)", path.display())?;
+            KeylogStatus::Active { path, tightened_from, mode, .. } => {
+                write!(f, "key logging active: NSS key-log lines are appended to {} (mode {mode:04o})", path.display())?;
                 if let Some(m) = tightened_from {
                     write!(f, "; the existing file had mode {m:04o} and was tightened")?;
                 }
@@ -322,6 +336,35 @@ pub enum KeylogError {
         path: PathBuf,
         /// What it is (`directory`, `FIFO`, ...).
         kind: &'static str,
+    },
+    /// A parent directory in the path is a symbolic link (refused: the link's owner decides
+    /// where the secrets go).
+    SymlinkInPath {
+        /// The path as given.
+        path: PathBuf,
+        /// The parent directory that is a symbolic link.
+        dir: PathBuf,
+        /// Where the link points, if it can be read.
+        target: Option<PathBuf>,
+    },
+    /// The file has other hard links (refused: another name exposes the same secrets).
+    HardLinked {
+        /// The path.
+        path: PathBuf,
+        /// Its number of links.
+        links: u64,
+    },
+    /// The path no longer named the opened file once it was open (something replaced it, or
+    /// one of its parent directories, meanwhile).
+    Replaced {
+        /// The path.
+        path: PathBuf,
+    },
+    /// Key-log files are only written on Unix (the safety checks need `O_NOFOLLOW`, owners and
+    /// modes).
+    Unsupported {
+        /// The path.
+        path: PathBuf,
     },
     /// The file is owned by another user than the effective user.
     NotOwned {
@@ -363,6 +406,34 @@ impl fmt::Display for KeylogError {
             KeylogError::NotRegularFile { path, kind } => {
                 write!(f, "refusing key log file {}: it is a {kind}, not a regular file", path.display())
             }
+            KeylogError::SymlinkInPath { path, dir, target } => {
+                write!(
+                    f,
+                    "refusing key log file {}: its parent directory {} is a symbolic link",
+                    path.display(),
+                    dir.display()
+                )?;
+                if let Some(t) = target {
+                    write!(f, " (to {})", t.display())?;
+                }
+                write!(f, "; give a path without symbolic links (the resolved path)")
+            }
+            KeylogError::HardLinked { path, links } => write!(
+                f,
+                "refusing key log file {}: it has {links} hard links, so its secrets can be read \
+                 under another name; remove the other links or choose a new file",
+                path.display()
+            ),
+            KeylogError::Replaced { path } => write!(
+                f,
+                "refusing key log file {}: the path was replaced while it was being opened",
+                path.display()
+            ),
+            KeylogError::Unsupported { path } => write!(
+                f,
+                "cannot write key log file {}: key logging to files is only supported on Unix",
+                path.display()
+            ),
             KeylogError::NotOwned { path, owner, euid } => write!(
                 f,
                 "refusing key log file {}: it is owned by uid {owner}, not by the current user (uid {euid})",
@@ -512,113 +583,185 @@ unsafe extern "C" fn keylog_callback(ssl: *const SSL, line: *const c_char) {
     });
 }
 
-fn file_kind(ft: std::fs::FileType) -> &'static str {
-    if ft.is_dir() {
-        "directory"
-    } else if ft.is_fifo() {
-        "FIFO"
-    } else if ft.is_socket() {
-        "socket"
-    } else if ft.is_block_device() {
-        "block device"
-    } else if ft.is_char_device() {
-        "character device"
-    } else if ft.is_symlink() {
-        "symbolic link"
-    } else {
-        "non-regular file"
-    }
+/// The opened key-log file and what is known about it.
+struct Opened {
+    file: File,
+    /// The mode before it was tightened, if it was.
+    tightened_from: Option<u32>,
+    /// The permission bits now.
+    mode: u32,
 }
 
-fn euid() -> u32 {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() }
-}
+#[cfg(unix)]
+use unix_file::open_keylog_file;
 
-/// Checks metadata of an existing path (from `lstat` or `fstat`).
-fn check_meta(path: &Path, meta: &std::fs::Metadata) -> Result<(), KeylogError> {
-    let ft = meta.file_type();
-    if ft.is_symlink() {
-        return Err(KeylogError::Symlink {
-            path: path.to_path_buf(),
-        });
-    }
-    if !ft.is_file() {
-        return Err(KeylogError::NotRegularFile {
-            path: path.to_path_buf(),
-            kind: file_kind(ft),
-        });
-    }
-    let euid = euid();
-    if meta.uid() != euid {
-        return Err(KeylogError::NotOwned {
-            path: path.to_path_buf(),
-            owner: meta.uid(),
-            euid,
-        });
-    }
-    Ok(())
-}
-
-/// Opens (or creates, mode 0600) the key-log file for appending, with every check.
-/// Returns the file and the previous mode if it had to be tightened.
-fn open_keylog_file(path: &Path) -> Result<(File, Option<u32>), KeylogError> {
+/// Without Unix file semantics (`O_NOFOLLOW`, owners, modes) the file cannot be opened safely:
+/// refused, with the reason.
+#[cfg(not(unix))]
+fn open_keylog_file(path: &std::path::Path) -> Result<Opened, KeylogError> {
     if path.as_os_str().is_empty() {
         return Err(KeylogError::EmptyPath);
     }
-    let io_err = |op: &'static str| {
-        move |source: io::Error| KeylogError::Io {
-            path: path.to_path_buf(),
-            op,
-            source,
+    Err(KeylogError::Unsupported {
+        path: path.to_path_buf(),
+    })
+}
+
+/// Opening the key-log file with every check (Unix: `lstat`, `O_NOFOLLOW`, `fstat`, `fchmod`).
+#[cfg(unix)]
+mod unix_file {
+    use super::{KeylogError, Opened};
+    use std::fs::{OpenOptions, Permissions};
+    use std::io;
+    use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+    use std::path::Path;
+
+    fn file_kind(ft: std::fs::FileType) -> &'static str {
+        if ft.is_dir() {
+            "directory"
+        } else if ft.is_fifo() {
+            "FIFO"
+        } else if ft.is_socket() {
+            "socket"
+        } else if ft.is_block_device() {
+            "block device"
+        } else if ft.is_char_device() {
+            "character device"
+        } else if ft.is_symlink() {
+            "symbolic link"
+        } else {
+            "non-regular file"
         }
-    };
-    // lstat first: refuse symlinks, FIFOs, devices and foreign files before opening anything.
-    match std::fs::symlink_metadata(path) {
-        Ok(meta) => check_meta(path, &meta)?,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(io_err("inspect")(e)),
     }
-    // O_NOFOLLOW closes the race with a symlink planted after the lstat; O_NONBLOCK keeps a FIFO
-    // planted in that window from blocking the open (it has no effect on regular files).
-    let file = OpenOptions::new()
-        .append(true)
-        .create(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(path)
-        .map_err(|e| {
-            if e.raw_os_error() == Some(libc::ELOOP) {
-                KeylogError::Symlink {
-                    path: path.to_path_buf(),
-                }
-            } else {
-                io_err("open")(e)
+
+    fn euid() -> u32 {
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        unsafe { libc::geteuid() }
+    }
+
+    /// Checks metadata of an existing path (from `lstat` or `fstat`).
+    fn check_meta(path: &Path, meta: &std::fs::Metadata) -> Result<(), KeylogError> {
+        let ft = meta.file_type();
+        if ft.is_symlink() {
+            return Err(KeylogError::Symlink {
+                path: path.to_path_buf(),
+            });
+        }
+        if !ft.is_file() {
+            return Err(KeylogError::NotRegularFile {
+                path: path.to_path_buf(),
+                kind: file_kind(ft),
+            });
+        }
+        let euid = euid();
+        if meta.uid() != euid {
+            return Err(KeylogError::NotOwned {
+                path: path.to_path_buf(),
+                owner: meta.uid(),
+                euid,
+            });
+        }
+        if meta.nlink() > 1 {
+            return Err(KeylogError::HardLinked {
+                path: path.to_path_buf(),
+                links: meta.nlink(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Refuses a path with a symbolic link among its parent directories (`lstat` of each one).
+    /// A parent that cannot be inspected is left to the open, which then fails with the reason.
+    fn check_parents(path: &Path) -> Result<(), KeylogError> {
+        for dir in path.ancestors().skip(1) {
+            if dir.as_os_str().is_empty() {
+                continue;
             }
-        })?;
-    // fstat the descriptor we actually hold: the final word on type and owner.
-    let meta = file.metadata().map_err(io_err("inspect"))?;
-    check_meta(path, &meta)?;
-    // A regular file: back to blocking writes (O_NONBLOCK only guarded the open).
-    // SAFETY: fcntl on a descriptor we own, with flag values from libc.
-    unsafe {
-        use std::os::fd::AsRawFd;
-        let fd = file.as_raw_fd();
-        let flags = libc::fcntl(fd, libc::F_GETFL);
-        if flags < 0 || libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) < 0 {
-            return Err(io_err("configure")(io::Error::last_os_error()));
+            if std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+                return Err(KeylogError::SymlinkInPath {
+                    path: path.to_path_buf(),
+                    dir: dir.to_path_buf(),
+                    target: std::fs::read_link(dir).ok(),
+                });
+            }
         }
+        Ok(())
     }
-    let mode = meta.mode() & 0o7777;
-    let tight = mode & 0o600;
-    let tightened_from = if mode != tight {
-        file.set_permissions(Permissions::from_mode(tight))
-            .map_err(io_err("tighten the mode of"))?;
-        Some(mode)
-    } else {
-        None
-    };
-    Ok((file, tightened_from))
+
+    /// Opens (or creates, mode 0600) the key-log file for appending, with every check.
+    pub(super) fn open_keylog_file(path: &Path) -> Result<Opened, KeylogError> {
+        if path.as_os_str().is_empty() {
+            return Err(KeylogError::EmptyPath);
+        }
+        let io_err = |op: &'static str| {
+            move |source: io::Error| KeylogError::Io {
+                path: path.to_path_buf(),
+                op,
+                source,
+            }
+        };
+        // lstat first: refuse symlinked parents, symlinks, FIFOs, devices, foreign and hard-linked
+        // files before opening (or creating) anything.
+        check_parents(path)?;
+        match std::fs::symlink_metadata(path) {
+            Ok(meta) => check_meta(path, &meta)?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err("inspect")(e)),
+        }
+        // O_NOFOLLOW closes the race with a symlink planted after the lstat; O_NONBLOCK keeps a FIFO
+        // planted in that window from blocking the open (it has no effect on regular files).
+        let file = OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(path)
+            .map_err(|e| {
+                if e.raw_os_error() == Some(libc::ELOOP) {
+                    KeylogError::Symlink {
+                        path: path.to_path_buf(),
+                    }
+                } else {
+                    io_err("open")(e)
+                }
+            })?;
+        // fstat the descriptor we actually hold: the final word on type, owner and links.
+        let meta = file.metadata().map_err(io_err("inspect"))?;
+        check_meta(path, &meta)?;
+        // The parents again, and the path must still name the file we hold (a parent directory
+        // swapped for a symlink between the first check and the open would change it).
+        check_parents(path)?;
+        let named = std::fs::symlink_metadata(path).map_err(io_err("inspect"))?;
+        if (named.dev(), named.ino()) != (meta.dev(), meta.ino()) {
+            return Err(KeylogError::Replaced {
+                path: path.to_path_buf(),
+            });
+        }
+        // A regular file: back to blocking writes (O_NONBLOCK only guarded the open).
+        // SAFETY: fcntl on a descriptor we own, with flag values from libc.
+        unsafe {
+            use std::os::fd::AsRawFd;
+            let fd = file.as_raw_fd();
+            let flags = libc::fcntl(fd, libc::F_GETFL);
+            if flags < 0 || libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) < 0 {
+                return Err(io_err("configure")(io::Error::last_os_error()));
+            }
+        }
+        let mode = meta.mode() & 0o7777;
+        let tight = mode & 0o600;
+        let tightened_from = if mode != tight {
+            file.set_permissions(Permissions::from_mode(tight))
+                .map_err(io_err("tighten the mode of"))?;
+            Some(mode)
+        } else {
+            None
+        };
+        Ok(Opened {
+            file,
+            tightened_from,
+            mode: tight,
+        })
+    }
 }
 
 /// Enables key logging on a raw context. See [`enable_keylog`]; this variant needs no
@@ -664,10 +807,10 @@ pub unsafe fn enable_keylog_raw(
             call: "SSL_CTX_get_ex_new_index",
         });
     }
-    let (file, tightened_from) = open_keylog_file(&path)?;
+    let opened = open_keylog_file(&path)?;
     let counters = Arc::new(Counters::default());
     let sink = Box::into_raw(Box::new(Arc::new(Sink {
-        file: Mutex::new(file),
+        file: Mutex::new(opened.file),
         counters: counters.clone(),
     })));
     let old = openssl_sys::SSL_CTX_get_ex_data(ctx, index);
@@ -684,7 +827,8 @@ pub unsafe fn enable_keylog_raw(
     set(ctx, Some(keylog_callback));
     Ok(KeylogStatus::Active {
         path,
-        tightened_from,
+        tightened_from: opened.tightened_from,
+        mode: opened.mode,
         counters: KeylogCounters(counters),
     })
 }
@@ -704,13 +848,20 @@ pub unsafe fn enable_keylog_raw(
 ///
 /// let path = std::env::temp_dir().join(format!("sslprobe-doc-{}.keys", std::process::id()));
 /// let mut builder = SslContext::builder(SslMethod::tls_server()).unwrap();
-/// let status = enable_keylog(&mut builder, KeylogTarget::Path(path.clone())).unwrap();
-/// println!("{status}");
-/// if sslprobe::keylog::support() == KeylogSupport::Available {
-///     assert!(status.is_active());
-///     use std::os::unix::fs::PermissionsExt;
-///     assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+/// let result = enable_keylog(&mut builder, KeylogTarget::Path(path.clone()));
+/// #[cfg(unix)]
+/// {
+///     let status = result.unwrap();
+///     println!("{status}");
+///     if sslprobe::keylog::support() == KeylogSupport::Available {
+///         assert!(status.is_active());
+///         use std::os::unix::fs::PermissionsExt;
+///         assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+///     }
 /// }
+/// // Elsewhere no key-log file is ever opened.
+/// #[cfg(not(unix))]
+/// assert!(!result.is_ok_and(|s| s.is_active()));
 /// # let _ = std::fs::remove_file(&path);
 /// ```
 #[cfg(feature = "openssl")]

@@ -605,12 +605,14 @@ fn existing_loose_file_is_tightened_not_loosened() {
                     status,
                     KeylogStatus::Active {
                         tightened_from: Some(0o440),
+                        mode: 0o400,
                         ..
                     }
                 ),
                 "{status:?}"
             );
             assert_eq!(mode(&ro), 0o400);
+            assert!(status.to_string().contains("(mode 0400)"), "{status}");
         }
         // Not root: appending to a read-only file is refused by the kernel, clearly.
         Err(e) => assert!(matches!(e, KeylogError::Io { op: "open", .. }), "{e}"),
@@ -654,6 +656,55 @@ fn symlink_is_refused_and_target_untouched() {
         ));
     }
     assert!(!missing.exists(), "the symlink target must not be created");
+}
+
+/// A symbolic link among the parent directories and a file with other hard links are refused
+/// (typed errors naming the path), and nothing changes behind them.
+#[cfg(all(have_ssl_ctx_set_keylog_callback, not(sslprobe_libressl)))]
+#[test]
+fn symlinked_parent_and_hard_link_are_refused() {
+    let dir = TempDir::new("links");
+    let real = dir.path("real");
+    std::fs::create_dir(&real).unwrap();
+    let link = dir.path("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let through = link.join("keys.log");
+    let err = enable(&through).expect_err("a symlinked parent must be refused");
+    assert!(
+        matches!(&err, KeylogError::SymlinkInPath { path, dir, target: Some(t) }
+            if *path == through && *dir == link && *t == real),
+        "{err:?}"
+    );
+    assert!(
+        !real.join("keys.log").exists(),
+        "nothing created behind the link"
+    );
+
+    let keys = dir.path("keys.log");
+    std::fs::write(&keys, "keep\n").unwrap();
+    std::fs::set_permissions(&keys, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::hard_link(&keys, dir.path("second-name")).unwrap();
+    let err = enable(&keys).expect_err("a hard-linked file must be refused");
+    assert!(
+        matches!(&err, KeylogError::HardLinked { path, links: 2 } if *path == keys),
+        "{err:?}"
+    );
+    assert_eq!(std::fs::read_to_string(&keys).unwrap(), "keep\n");
+
+    // Once the other name is gone, the same file is accepted, and its real mode reported.
+    std::fs::remove_file(dir.path("second-name")).unwrap();
+    let status = enable(&keys).unwrap();
+    assert!(
+        matches!(
+            status,
+            KeylogStatus::Active {
+                mode: 0o600,
+                tightened_from: None,
+                ..
+            }
+        ),
+        "{status:?}"
+    );
 }
 
 #[cfg(all(have_ssl_ctx_set_keylog_callback, not(sslprobe_libressl)))]
