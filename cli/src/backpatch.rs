@@ -116,13 +116,21 @@ fn load_catalog() -> Result<Catalog, Failure> {
 }
 
 /// The APIs to report: the named ones (exact names, or a unique case-insensitive match), in
-/// the order given without repeats, or every API.
+/// the order given without repeats, or every API. An empty name (`--api ,,`, `--api a,`) is
+/// one error, and an unknown name repeated is reported once.
 fn select_apis<'c>(catalog: &'c Catalog, names: &[String]) -> Result<Vec<&'c Api>, Failure> {
     if names.is_empty() {
         return Ok(catalog.apis.iter().collect());
     }
+    if names.iter().any(|n| n.trim().is_empty()) {
+        return Err(Failure::usage(format!(
+            "empty API name in --api (got {:?}: a comma at an end, or two in a row); give names \
+             such as --api SSL_CTX_set_num_tickets,SSL_set_num_tickets",
+            names.join(",")
+        )));
+    }
     let mut out: Vec<&Api> = Vec::new();
-    let mut unknown = Vec::new();
+    let mut unknown: Vec<String> = Vec::new();
     for raw in names {
         let name = raw.trim();
         let found = catalog.get(name).or_else(|| {
@@ -140,11 +148,14 @@ fn select_apis<'c>(catalog: &'c Catalog, names: &[String]) -> Result<Vec<&'c Api
             Some(a) => out.push(a),
             None => {
                 let close = catalog.close_matches(name);
-                unknown.push(if close.is_empty() {
+                let message = if close.is_empty() {
                     format!("unknown API {raw:?} (not in the catalog)")
                 } else {
                     format!("unknown API {raw:?}; did you mean {}?", close.join(", "))
-                });
+                };
+                if !unknown.contains(&message) {
+                    unknown.push(message);
+                }
             }
         }
     }

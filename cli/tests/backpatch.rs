@@ -375,6 +375,94 @@ fn bad_support_specs() {
     );
     fails(&["--support", ""], &["empty"]);
     fails(&[], &["--support SPEC", "--branches FILE"]);
+    // BoringSSL versions are BORINGSSL_API_VERSION numbers, not dotted versions.
+    fails(
+        &["--support", "boringssl>=1.2.3"],
+        &[
+            "--support",
+            "bad boringssl requirement in \"boringssl>=1.2.3\"",
+            "single BORINGSSL_API_VERSION numbers (e.g. boringssl>=17)",
+        ],
+    );
+    fails(
+        &["--support", "openssl>=1.1.1; boringssl>=17,<18.0"],
+        &["\"boringssl>=17,<18.0\"", "not dotted versions"],
+    );
+    let file = temp_file(
+        "boring-dotted.toml",
+        "[branches]\nmain = \"boringssl>=1.2\"\n",
+    );
+    fails(
+        &["--branches", file.to_str().unwrap()],
+        &[
+            "branch \"main\"",
+            "bad boringssl requirement in \"boringssl>=1.2\"",
+        ],
+    );
+    let _ = std::fs::remove_file(&file);
+    // A whole API number is fine.
+    let out = sslprobe(&[
+        "--support",
+        "boringssl>=17",
+        "--api",
+        "SSL_CTX_set_num_tickets",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `--api ,,` used to print `unknown API ""` three times: empty names are one error, and
+/// repeated names (known or not) count once.
+#[test]
+fn empty_and_repeated_api_names() {
+    for list in [
+        ",,",
+        "SSL_OP_NO_TICKET,",
+        ",SSL_OP_NO_TICKET",
+        "SSL_OP_NO_TICKET,,SSL_CTX_set_num_tickets",
+        " ",
+    ] {
+        let out = sslprobe(&["--support", "openssl", "--api", list]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "--api {list:?}: {err}");
+        assert_eq!(
+            err.matches("empty API name in --api").count(),
+            1,
+            "--api {list:?}: {err}"
+        );
+        assert!(!err.contains("unknown API"), "--api {list:?}: {err}");
+        assert!(out.stdout.is_empty(), "--api {list:?}");
+    }
+    let out = sslprobe(&[
+        "--support",
+        "openssl",
+        "--api",
+        "zzzz_nope,zzzz_nope",
+        "--api",
+        "zzzz_nope",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.matches("unknown API \"zzzz_nope\"").count(), 1, "{err}");
+    let doc = json(&[
+        "--support",
+        "openssl",
+        "--api",
+        "SSL_CTX_set_num_tickets,ssl_ctx_set_num_tickets",
+        "--api",
+        "SSL_CTX_set_num_tickets",
+        "--json",
+    ]);
+    let names: Vec<&str> = doc["apis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["SSL_CTX_set_num_tickets"]);
 }
 
 #[test]

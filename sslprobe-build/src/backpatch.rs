@@ -15,7 +15,8 @@
 //!
 //! * `FAMILY` is `openssl`, `libressl`, `boringssl` or `awslc` (also `aws-lc`), any case.
 //! * `REQUIREMENT` is a [`VersionReq`] (`>=1.1.0h, <3`, `^1.1`, `=3.0.13`, ...); none means
-//!   every version. BoringSSL versions are `BORINGSSL_API_VERSION` numbers (`boringssl>=18`).
+//!   every version. BoringSSL versions are `BORINGSSL_API_VERSION` numbers (`boringssl>=18`);
+//!   a dotted version (`boringssl>=1.2.3`) is refused.
 //! * Commas separate both items and the comparators of one requirement: a token that starts
 //!   with a letter starts a new item (and must be a family name), any other token continues
 //!   the previous item's requirement. A `;` always ends an item.
@@ -457,6 +458,15 @@ pub struct SupportSpec {
     items: Vec<SupportItem>,
 }
 
+/// Whether every comparator of `req` names a whole number (`>=17`, `<20`), as BoringSSL's
+/// `BORINGSSL_API_VERSION` is; `>=1.2.3` or `=17.0` are not BoringSSL versions.
+fn boringssl_api_numbers(req: &VersionReq) -> bool {
+    req.as_semver()
+        .comparators
+        .iter()
+        .all(|c| c.minor.is_none())
+}
+
 /// What a support spec looks like, for error messages.
 const SPEC_FORM: &str = "expected a comma/semicolon list of FAMILY[REQUIREMENT] items, \
      e.g. \"openssl>=1.0.2, libressl>=3.4,<4; boringssl; awslc>=1.2\", with FAMILY one of \
@@ -527,6 +537,12 @@ impl SupportSpec {
                     reason_of(&e)
                 ))
             })?;
+            if family == Family::BoringSsl && !boringssl_api_numbers(&req) {
+                return Err(bad(format!(
+                    "bad boringssl requirement in {text:?}: BoringSSL versions are single \
+                     BORINGSSL_API_VERSION numbers (e.g. boringssl>=17), not dotted versions"
+                )));
+            }
             let range = VersionRange::from_req(&req).map_err(|e| {
                 bad(format!(
                     "bad {family} requirement in {text:?}: {}",
@@ -1258,6 +1274,16 @@ awslc = { since = "1.15.0", effective = false, note = "no-op" }
             ("openssl>=", "bad openssl requirement"),
             ("openssl 1.*", "bad openssl requirement"),
             ("openssl>=1, *", "bad openssl requirement"),
+            (
+                "boringssl>=1.2.3",
+                "bad boringssl requirement in \"boringssl>=1.2.3\": BoringSSL versions are single",
+            ),
+            (
+                "openssl; boringssl>=17,<18.1",
+                "BORINGSSL_API_VERSION numbers",
+            ),
+            ("boringssl=17.0", "not dotted versions"),
+            ("boringssl^1.2", "e.g. boringssl>=17"),
         ];
         for (spec, want) in cases {
             match SupportSpec::parse(spec) {
@@ -1503,9 +1529,16 @@ awslc = { since = "1.15.0", effective = false, note = "no-op" }
         ) {
             let r = VersionRange::from_req(&VersionReq::parse(&cmps.join(", ")).unwrap()).unwrap();
             let fr = FamilyRange { family: fam, range: r.clone() };
-            let spec = SupportSpec::parse(&fr.to_string()).unwrap();
-            prop_assert_eq!(spec.items().len(), 1);
-            prop_assert_eq!(&spec.items()[0].range, &r);
+            if fam == Family::BoringSsl && fr.to_string().contains('.') {
+                // A BoringSSL range with a dotted bound is no BORINGSSL_API_VERSION range:
+                // refused as a spec item (the advisor only makes whole-number ones).
+                let err = SupportSpec::parse(&fr.to_string()).unwrap_err().to_string();
+                prop_assert!(err.contains("BORINGSSL_API_VERSION numbers"), "{}", err);
+            } else {
+                let spec = SupportSpec::parse(&fr.to_string()).unwrap();
+                prop_assert_eq!(spec.items().len(), 1);
+                prop_assert_eq!(&spec.items()[0].range, &r);
+            }
         }
     }
 }
