@@ -20,11 +20,14 @@ pub mod compiler;
 pub mod docs;
 pub mod downstream;
 pub mod emit;
+mod env;
 mod error;
 pub mod identify;
 pub mod locate;
+mod log;
 pub mod overrides;
 pub mod probe;
+mod results;
 pub mod version;
 
 pub use catalog::{Api, Catalog, DbEntry, Kind, Variant};

@@ -381,7 +381,7 @@ fn run_one(
             cc.path().display()
         ),
     })?;
-    let output = super::plain(&format!(
+    let output = super::diagnostics::plain(&format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)

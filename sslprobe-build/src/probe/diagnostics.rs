@@ -7,10 +7,12 @@
 //! mismatch (a probe that compiles but whose symbol does not link), and a missing dependency of
 //! a static library.
 
+use super::source::{include_label, Block};
 use super::{Log, Results, Source};
 use crate::compiler::{render_command, toolchain_vars, Compiler};
 use crate::locate::{FoundBy, Location};
 use crate::{Error, Result};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Cuts the compiler's spelling suggestion (`; did you mean 'X'?`) from a diagnostic: in a batch
@@ -101,9 +103,11 @@ pub(crate) fn undefined_symbol(line: &str) -> Option<(String, String)> {
         .or_else(|| line.find("undefined symbol: "))
     {
         let phrase = line[i..].trim_end().to_string();
+        // After the first quote (or colon); the quote may be a multi-byte `‘`.
         let after = &phrase[phrase
-            .find(['`', '\'', '‘', ':'])
-            .map(|k| k + 1)
+            .char_indices()
+            .find(|(_, c)| ['`', '\'', '‘', ':'].contains(c))
+            .map(|(k, c)| k + c.len_utf8())
             .unwrap_or(0)..];
         let sym: String = after
             .trim_start_matches(|c: char| c.is_whitespace() || quotes.contains(&c))
@@ -450,6 +454,191 @@ pub(crate) fn explain(e: Error, cc: &Compiler, scratch: &Path, log: &mut Log) ->
         },
         Err(err) => err,
     }
+}
+
+/// Maps compiler and linker diagnostics to the blocks of `set` that caused them; returns the
+/// culprits and up to three lines of diagnostics each.
+pub(crate) fn attribute(
+    blocks: &[Block],
+    set: &[usize],
+    output: &str,
+) -> (BTreeSet<usize>, BTreeMap<usize, String>) {
+    let mut culprits = BTreeSet::new();
+    let mut excerpts: BTreeMap<usize, String> = BTreeMap::new();
+    let mut add = |i: usize, line: &str, culprits: &mut BTreeSet<usize>| {
+        culprits.insert(i);
+        let e = excerpts.entry(i).or_default();
+        let line = line.trim();
+        if e.lines().count() < 3 && !e.lines().any(|l| l == line) {
+            if !e.is_empty() {
+                e.push('\n');
+            }
+            e.push_str(line);
+        }
+    };
+    let mut by_label: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for &i in set {
+        for inc in &blocks[i].includes {
+            by_label.entry(include_label(inc)).or_default().push(i);
+        }
+    }
+    let funcs: BTreeMap<&str, usize> = set.iter().map(|&i| (blocks[i].func.as_str(), i)).collect();
+    // gcc/clang name the enclosing function before its first diagnostic (`x.c: In function
+    // 'f':`) and reset with `At top level:`. That attributes errors whose location is inside a
+    // library header, e.g. wolfSSL's `#define SSL_CTX_get_num_tickets wolfSSL_CTX_…` expanded
+    // in a probe: the error points at the header line, the context names the probe.
+    let mut in_function: Option<usize> = None;
+    let mut compile_errors = false;
+    for line in output.lines() {
+        if line.contains("In function") {
+            in_function = identifiers(line).find_map(|t| funcs.get(t).copied());
+            continue;
+        }
+        if line.contains("At top level:") {
+            in_function = None;
+            continue;
+        }
+        let Some((file, l)) = error_location(line) else {
+            continue;
+        };
+        compile_errors = true;
+        let line = without_suggestion(line);
+        let line = line.as_str();
+        if let Some(users) = by_label.get(file) {
+            for &i in users {
+                add(i, line, &mut culprits);
+            }
+            continue;
+        }
+        let mut hit = false;
+        for &i in set {
+            let (lo, hi) = blocks[i].line_range();
+            if blocks[i].file == file && l >= lo && l <= hi {
+                add(i, line, &mut culprits);
+                hit = true;
+            }
+        }
+        if !hit {
+            if let Some(i) = in_function {
+                add(i, line, &mut culprits);
+            }
+        }
+    }
+    if compile_errors {
+        return (culprits, excerpts);
+    }
+    // Link errors. The function is named by GNU ld on a preceding `in function` line, by gold
+    // on the same line, by lld/mold on following `>>>` lines, by ld64 on following indented
+    // lines; otherwise the undefined symbol is looked up in the block bodies.
+    let by_func: BTreeMap<&str, usize> =
+        set.iter().map(|&i| (blocks[i].func.as_str(), i)).collect();
+    let ours = |text: &str| -> Vec<usize> {
+        identifiers(text)
+            .filter_map(|t| {
+                by_func
+                    .get(t)
+                    .or_else(|| by_func.get(t.strip_prefix('_')?))
+                    .copied()
+            })
+            .collect()
+    };
+    let lines: Vec<&str> = output.lines().collect();
+    let mut context: Option<usize> = None;
+    let mut unattributed = Vec::new();
+    for (k, line) in lines.iter().enumerate() {
+        let lower = line.to_ascii_lowercase();
+        let undefined = undefined_symbol(line);
+        if lower.contains("in function") && undefined.is_none() {
+            // GNU ld: `…: in function `f':` sets the context for the lines after it.
+            context = ours(line).first().copied();
+            continue;
+        }
+        let Some((sym, phrase)) = undefined else {
+            continue;
+        };
+        let mut hits = ours(line.split("undefined").next().unwrap_or(""));
+        if hits.is_empty() {
+            for next in &lines[k + 1..] {
+                let t = next.trim_start();
+                let lld = t.starts_with(">>>");
+                let ld64 = next.starts_with("      ") && !t.is_empty();
+                if !(lld || ld64) {
+                    break;
+                }
+                hits.extend(ours(t));
+            }
+        }
+        if hits.is_empty() {
+            hits.extend(context);
+        }
+        for &i in &hits {
+            add(i, &phrase, &mut culprits);
+        }
+        if hits.is_empty() {
+            unattributed.push((sym, phrase));
+        }
+    }
+    for (sym, phrase) in unattributed {
+        let bare = sym.strip_prefix('_').unwrap_or(&sym);
+        for &i in set {
+            if identifiers(&blocks[i].body).any(|t| t == sym || t == bare) {
+                add(i, &phrase, &mut culprits);
+            }
+        }
+    }
+    (culprits, excerpts)
+}
+
+/// Why `block` (alone in `set`, possibly with the sanity probe) failed: its attributed
+/// diagnostics, which read the same as in a batch, else the first error lines.
+pub(crate) fn failure_text(blocks: &[Block], set: &[usize], block: usize, output: &str) -> String {
+    let (_, excerpts) = attribute(blocks, set, output);
+    excerpts
+        .get(&block)
+        .cloned()
+        .unwrap_or_else(|| first_errors(output))
+}
+
+/// Compiler output as plain text: ANSI escape sequences (colour forced by a wrapper or a flag)
+/// removed, so that locations and linker messages can be read.
+pub(crate) fn plain(output: &str) -> String {
+    if !output.contains('\x1b') {
+        return output.to_string();
+    }
+    let mut out = String::with_capacity(output.len());
+    let mut chars = output.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\x1b' {
+            out.push(c);
+            continue;
+        }
+        match chars.peek() {
+            // CSI: ESC [ parameters final-byte (0x40..=0x7e).
+            Some('[') => {
+                chars.next();
+                for d in chars.by_ref() {
+                    if ('\x40'..='\x7e').contains(&d) {
+                        break;
+                    }
+                }
+            }
+            // OSC (hyperlinks): ESC ] ... (BEL | ESC \).
+            Some(']') => {
+                chars.next();
+                while let Some(d) = chars.next() {
+                    if d == '\x07' {
+                        break;
+                    }
+                    if d == '\x1b' {
+                        chars.next();
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -1,0 +1,202 @@
+//! What a probing run found: one [`ApiResult`] per API, judged against the knowledge DB.
+
+use crate::catalog::{Api, Kind};
+use crate::identify::Library;
+use crate::locate::Location;
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// Where a result came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// A probe compiled and linked (or failed to).
+    Probe,
+    /// `SSLPROBE_HAVE_<API>` forced it.
+    Override,
+    /// `SSLPROBE_NO_PROBE`: taken from the knowledge DB for `SSLPROBE_ASSUME`.
+    Assumed,
+}
+
+/// The result for one API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiResult {
+    /// API name.
+    pub name: String,
+    /// Its cfg name.
+    pub cfg: String,
+    /// Whether it compiles and links with the expected prototype.
+    pub present: bool,
+    /// Function or macro (or define), as found in this library.
+    pub kind: Option<Kind>,
+    /// The winning variant.
+    pub variant: Option<String>,
+    /// Present and not a known stub/no-op in this library.
+    pub effective: bool,
+    /// What the knowledge DB expects for this library and version.
+    pub db_expected: bool,
+    /// The kind the knowledge DB expects for this library and version (when it says).
+    pub db_kind: Option<Kind>,
+    /// The prototype variant the knowledge DB expects for this library and version (when it
+    /// says).
+    pub db_variant: Option<String>,
+    /// Whether the probe agrees with the DB: presence, and when present the kind and the
+    /// prototype variant.
+    pub db_agrees: bool,
+    /// The DB's note for this family.
+    pub note: Option<String>,
+    /// Where the result came from.
+    pub source: Source,
+    /// Why it is absent: the first diagnostics of the last variant tried.
+    pub failure: Option<String>,
+    /// For defines: the expanded value.
+    pub value: Option<String>,
+}
+
+/// Everything one probing run found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Results {
+    /// The identified library.
+    pub library: Library,
+    /// Where it is.
+    pub location: Location,
+    /// One entry per catalog API, in catalog order.
+    pub apis: Vec<ApiResult>,
+    /// Number of compiler invocations.
+    pub compiler_runs: usize,
+    /// Wall time of identify + probe.
+    pub elapsed_ms: u64,
+    /// Overrides applied (`NAME=value`), in the order read.
+    pub overrides: Vec<String>,
+    /// What the control probes made the engine change (e.g. a user flag that silenced the
+    /// diagnostics the probes rely on, left out of the probe commands). Build scripts print each
+    /// as a `cargo:warning`.
+    pub toolchain_notes: Vec<String>,
+    /// Every header the successful probe compiles included (from the compiler's `-MD`
+    /// dependency output), sorted. A build script prints `cargo:rerun-if-changed` for each, so
+    /// that touching or upgrading a header re-runs the probes and nothing else does:
+    ///
+    /// ```no_run
+    /// # fn f(results: &sslprobe_build::Results) {
+    /// for h in &results.headers {
+    ///     println!("cargo:rerun-if-changed={}", h.display());
+    /// }
+    /// # }
+    /// ```
+    pub headers: Vec<PathBuf>,
+}
+
+impl Results {
+    /// The result for an API.
+    pub fn get(&self, name: &str) -> Option<&ApiResult> {
+        self.apis.iter().find(|a| a.name == name)
+    }
+
+    /// One human sentence per probe/DB disagreement.
+    pub fn disagreements(&self) -> Vec<String> {
+        self.apis
+            .iter()
+            .filter(|a| !a.db_agrees)
+            .map(|a| {
+                let shape = |kind: Option<Kind>, variant: Option<&str>| {
+                    match (kind, variant) {
+                        (Some(k), Some(v)) => format!(" ({k}, variant {v})"),
+                        (Some(k), None) => format!(" ({k})"),
+                        (None, Some(v)) => format!(" (variant {v})"),
+                        (None, None) => String::new(),
+                    }
+                };
+                let saw = if a.present {
+                    format!("present{}", shape(a.kind, a.variant.as_deref()))
+                } else {
+                    "absent".into()
+                };
+                let expected = if a.db_expected {
+                    format!("present{}", shape(a.db_kind, a.db_variant.as_deref()))
+                } else {
+                    "absent".into()
+                };
+                format!(
+                    "{}: the probe found it {saw} but the knowledge DB expects it {expected} in {} — a distro \
+                     backport, a header/library mismatch, or a DB error{}",
+                    a.name,
+                    self.library.describe(),
+                    a.failure.as_ref().map(|f| format!(" (probe said: {f})")).unwrap_or_default()
+                )
+            })
+            .collect()
+    }
+
+    /// Builds an [`ApiResult`] for `api` against the DB for `library`.
+    pub fn classify(
+        api: &Api,
+        library: &Library,
+        found: Option<(&str, Kind)>,
+        source: Source,
+        failure: Option<String>,
+    ) -> ApiResult {
+        let present = found.is_some();
+        let kind = found.map(|(_, k)| k);
+        let Some(db) = api.db_get(library.family) else {
+            // A family the DB does not cover (wolfSSL): nothing to agree or disagree with.
+            return ApiResult {
+                name: api.name.clone(),
+                cfg: api.cfg(),
+                present,
+                kind,
+                variant: found.map(|(v, _)| v.to_string()),
+                effective: present,
+                db_expected: present,
+                db_kind: None,
+                db_variant: None,
+                db_agrees: true,
+                note: Some(format!(
+                    "the knowledge DB has no rows for {}",
+                    library.family.display_name()
+                )),
+                source,
+                failure: if present { None } else { failure },
+                value: if kind == Some(Kind::Define) {
+                    library.defines.get(&api.name).cloned()
+                } else {
+                    None
+                },
+            };
+        };
+        let db_expected = db.has(&library.version);
+        let db_kind = api.db_kind_at(library.family, &library.version);
+        let db_variant = db.variant_at(&library.version).map(str::to_string);
+        let variant = found.map(|(v, _)| v);
+        let kind_agrees = match (kind, db_kind) {
+            (Some(k), Some(dk)) => k == dk,
+            _ => true,
+        };
+        // A different prototype is as much a disagreement as a different presence: the FFI
+        // declaration follows the probe, and a DB that expects another type is wrong or the
+        // header is not what the version says.
+        let variant_agrees = match (variant, db_variant.as_deref()) {
+            (Some(v), Some(dv)) => v == dv,
+            _ => true,
+        };
+        ApiResult {
+            name: api.name.clone(),
+            cfg: api.cfg(),
+            present,
+            kind,
+            variant: found.map(|(v, _)| v.to_string()),
+            effective: present && (db.effective || !db_expected),
+            db_expected,
+            db_kind,
+            db_variant,
+            db_agrees: present == db_expected && kind_agrees && variant_agrees,
+            note: db.note.clone(),
+            source,
+            failure: if present { None } else { failure },
+            value: if kind == Some(Kind::Define) {
+                library.defines.get(&api.name).cloned()
+            } else {
+                None
+            },
+        }
+    }
+}
