@@ -6,17 +6,15 @@
 //! ```
 //!
 //! The verdicts come from the knowledge DB in the catalog (see
-//! `sslprobe_build::backpatch`); a real build's probes decide what a given library has.
+//! `sslprobe_cli::advisor`); a real build's probes decide what a given library has.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
-use sslprobe_build::backpatch::{
-    advise_api, ApiAdvice, Coverage, FamilyRange, SupportSpec, Verdict,
-};
 use sslprobe_build::{Api, Catalog};
+use sslprobe_cli::advisor::{advise_api, ApiAdvice, Coverage, FamilyRange, SupportSpec, Verdict};
 
 use crate::Failure;
 

@@ -13,7 +13,6 @@
 //! knowledge-DB row is derived from it.
 #![warn(missing_docs)]
 
-pub mod backpatch;
 pub mod build_script;
 pub mod catalog;
 pub mod compiler;
