@@ -16,7 +16,6 @@
 pub mod build_script;
 pub mod catalog;
 pub mod compiler;
-pub mod docs;
 pub mod downstream;
 pub mod emit;
 mod env;

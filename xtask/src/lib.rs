@@ -5,6 +5,8 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod docs;
 pub mod libs;
 pub mod libs_cmd;
 pub mod matrix;
+pub mod readme;

@@ -1,9 +1,10 @@
 //! Rendering a [`Matrix`]: the library × API table, the ticket table, the swap section, and the
 //! README "Tested against" section (pure functions over the data).
 
+use crate::readme::{Missing, Section};
 use std::fmt::Write as _;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 
 use super::model::{LibraryResult, Matrix, Swap, SwapCase, SwapRun, MODE_FULL};
 
@@ -362,41 +363,26 @@ pub fn readme_section(m: &Matrix, source: &str) -> String {
     o
 }
 
-/// Replaces the marked section of `readme` with `section` (which carries the markers), or
-/// inserts it before the [`README_ANCHOR`] heading when the markers are absent.
+/// README's tested-against section.
+pub const SECTION: Section = Section {
+    start: README_START,
+    end: README_END,
+};
+
+/// Replaces the marked section of `readme` with `section` (as [`readme_section`] renders it,
+/// markers included), or inserts it before the [`README_ANCHOR`] heading when the markers are
+/// absent.
 pub fn replace_readme_section(readme: &str, section: &str) -> Result<String> {
-    let starts = readme.matches(README_START).count();
-    let ends = readme.matches(README_END).count();
-    match (starts, ends) {
-        (1, 1) => {
-            let s = readme.find(README_START).unwrap_or(0);
-            let e = readme.find(README_END).unwrap_or(0);
-            if e < s {
-                bail!("README: {README_END} comes before {README_START}");
-            }
-            let mut after = &readme[e + README_END.len()..];
-            after = after.strip_prefix('\n').unwrap_or(after);
-            Ok(format!("{}{section}{after}", &readme[..s]))
-        }
-        (0, 0) => {
-            let pos = readme
-                .lines()
-                .scan(0usize, |off, line| {
-                    let at = *off;
-                    *off += line.len() + 1;
-                    Some((at, line))
-                })
-                .find(|(_, line)| line.trim_end() == README_ANCHOR)
-                .map(|(at, _)| at);
-            let Some(pos) = pos else {
-                bail!("README has neither the {README_START} markers nor a `{README_ANCHOR}` heading to insert them before");
-            };
-            Ok(format!("{}{section}\n{}", &readme[..pos], &readme[pos..]))
-        }
-        _ => bail!(
-            "README has {starts} `{README_START}` and {ends} `{README_END}` markers; expected one of each"
-        ),
-    }
+    let body = section
+        .strip_prefix(README_START)
+        .and_then(|r| r.strip_prefix('\n'))
+        .and_then(|r| r.trim_end_matches('\n').strip_suffix(README_END))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "a rendered section must start with {README_START} and end with {README_END}"
+            )
+        })?;
+    SECTION.replace(readme, body, Missing::Before(README_ANCHOR))
 }
 
 #[cfg(test)]

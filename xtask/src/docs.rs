@@ -2,8 +2,8 @@
 //!
 //! The table between [`START_MARKER`] and [`END_MARKER`] in README.md is never edited by hand:
 //! [`api_table_markdown`] renders it from the catalog and the workspace test
-//! `tests/readme_table.rs` fails when README's copy differs (`SSLPROBE_BLESS=1 cargo test
-//! --test readme_table` rewrites it).
+//! `xtask/tests/readme_table.rs` fails when README's copy differs (`SSLPROBE_BLESS=1 cargo test
+//! -p xtask --test readme_table` rewrites it).
 //!
 //! One row per API: its kinds, then per family the first version that has it (`—` when none
 //! does; BoringSSL as `API n`, its `BORINGSSL_API_VERSION`), the prototype variant the
@@ -12,7 +12,8 @@
 //! table (identical notes share a number; a range repeating the previous variant is not shown).
 //!
 //! ```
-//! use sslprobe_build::{docs, Catalog};
+//! use sslprobe_build::Catalog;
+//! use xtask::docs;
 //! let toml = r#"
 //! [[api]]
 //! name = "SSL_foo"
@@ -30,9 +31,9 @@
 //! assert!(table.contains("\n1. stub\n"));
 //! ```
 
-use crate::catalog::{Api, Catalog, DbEntry, Kind};
-use crate::version::{Family, Version};
-use crate::{Error, Result};
+use crate::readme::{Missing, Section};
+use sslprobe_build::catalog::{Api, Catalog, DbEntry, Kind};
+use sslprobe_build::version::{Family, Version};
 use std::fmt::Write as _;
 
 /// The line that opens the generated section in README.md.
@@ -148,85 +149,17 @@ pub fn api_table_markdown(catalog: &Catalog) -> String {
     out
 }
 
-/// The generated section of a README: the text strictly between the marker lines, or `None`
-/// when the markers are missing or out of order.
-pub fn readme_section(readme: &str) -> Option<&str> {
-    let start = readme.find(START_MARKER)?;
-    let body_start = start + START_MARKER.len();
-    let body_start = body_start + readme[body_start..].find('\n').map_or(0, |i| i + 1);
-    let end = readme[body_start..].find(END_MARKER)? + body_start;
-    Some(&readme[body_start..end])
-}
+/// README's API-table section.
+pub const SECTION: Section = Section {
+    start: START_MARKER,
+    end: END_MARKER,
+};
 
-/// `readme` with the generated section replaced by `body` (which should end with a newline).
-///
-/// When the markers are missing, an `## API catalog` section holding them is appended at the
-/// end. Errors when only one marker is present, or when they are out of order or repeated: the
-/// README is then left for a human to fix rather than guessed at.
-pub fn with_readme_section(readme: &str, body: &str) -> Result<String> {
-    let starts = readme.matches(START_MARKER).count();
-    let ends = readme.matches(END_MARKER).count();
-    let block = format!("{START_MARKER}\n{body}{END_MARKER}");
-    match (starts, ends) {
-        (0, 0) => {
-            let mut out = readme.trim_end_matches('\n').to_string();
-            out.push_str(
-                "\n\n## API catalog\n\nGenerated from `probes/catalog.toml` (regenerate with \
-                 `SSLPROBE_BLESS=1 cargo test --test readme_table`).\n\n",
-            );
-            out.push_str(&block);
-            out.push('\n');
-            Ok(out)
-        }
-        (1, 1) => {
-            let start = readme.find(START_MARKER).unwrap_or(0);
-            let end = readme.find(END_MARKER).unwrap_or(0);
-            if end < start {
-                return Err(Error::invalid(
-                    "README.md",
-                    END_MARKER,
-                    format!("appears before {START_MARKER}"),
-                ));
-            }
-            Ok(format!(
-                "{}{block}{}",
-                &readme[..start],
-                &readme[end + END_MARKER.len()..]
-            ))
-        }
-        _ => Err(Error::invalid(
-            "README.md",
-            format!("{starts} × {START_MARKER}, {ends} × {END_MARKER}"),
-            "expected each marker exactly once (or neither, to append the section)",
-        )),
-    }
-}
-
-/// A short line-by-line difference between `expected` and `actual`, for test failures: every
-/// line that differs, as `-` (README) and `+` (generated), at most `max` pairs.
-pub fn line_diff(actual: &str, expected: &str, max: usize) -> String {
-    let a: Vec<&str> = actual.lines().collect();
-    let e: Vec<&str> = expected.lines().collect();
-    let mut out = String::new();
-    let mut shown = 0;
-    for i in 0..a.len().max(e.len()) {
-        let (x, y) = (a.get(i), e.get(i));
-        if x != y {
-            if shown == max {
-                out.push_str("...\n");
-                break;
-            }
-            if let Some(x) = x {
-                let _ = writeln!(out, "-{:4} {x}", i + 1);
-            }
-            if let Some(y) = y {
-                let _ = writeln!(out, "+{:4} {y}", i + 1);
-            }
-            shown += 1;
-        }
-    }
-    out
-}
+/// Where the section goes when README has none yet.
+pub const MISSING: Missing<'static> = Missing::Append(
+    "## API catalog\n\nGenerated from `probes/catalog.toml` (regenerate with \
+     `SSLPROBE_BLESS=1 cargo test -p xtask --test readme_table`).\n\n",
+);
 
 #[cfg(test)]
 mod tests {
@@ -282,38 +215,20 @@ awslc = { since = "1.0.0" }
     #[test]
     fn sections_round_trip() {
         let plain = "# Title\n\ntext\n";
-        assert_eq!(readme_section(plain), None);
-        let with = with_readme_section(plain, "| a |\n").unwrap();
+        assert_eq!(SECTION.body(plain), None);
+        let with = SECTION.replace(plain, "| a |\n", MISSING).unwrap();
         assert!(
             with.starts_with("# Title\n\ntext\n\n## API catalog\n"),
             "{with}"
         );
-        assert_eq!(readme_section(&with), Some("| a |\n"));
-        let again = with_readme_section(&with, "| b |\n").unwrap();
-        assert_eq!(readme_section(&again), Some("| b |\n"));
+        assert_eq!(SECTION.body(&with), Some("| a |\n"));
+        let again = SECTION.replace(&with, "| b |\n", MISSING).unwrap();
+        assert_eq!(SECTION.body(&again), Some("| b |\n"));
         assert_eq!(again.matches("## API catalog").count(), 1);
         assert_eq!(
             again.replace("| b |", "| a |"),
             with,
             "only the section changes"
         );
-    }
-
-    #[test]
-    fn refuses_broken_markers() {
-        let only_start = format!("x\n{START_MARKER}\n");
-        assert!(with_readme_section(&only_start, "t\n").is_err());
-        let reversed = format!("{END_MARKER}\n{START_MARKER}\n");
-        assert!(with_readme_section(&reversed, "t\n").is_err());
-        assert_eq!(readme_section(&reversed), None);
-        let twice = format!("{START_MARKER}\n{END_MARKER}\n{START_MARKER}\n{END_MARKER}\n");
-        assert!(with_readme_section(&twice, "t\n").is_err());
-    }
-
-    #[test]
-    fn diff_shows_changed_lines() {
-        let d = line_diff("a\nb\nc\n", "a\nB\nc\nd\n", 10);
-        assert_eq!(d, "-   2 b\n+   2 B\n+   4 d\n");
-        assert!(line_diff("x\n", "x\n", 10).is_empty());
     }
 }

@@ -1,14 +1,16 @@
 //! README.md's API table is generated from the catalog (`probes/`); this test fails when the
 //! copy in README differs from what `sslprobe_build::docs::api_table_markdown` renders.
 //!
-//! Regenerate with `SSLPROBE_BLESS=1 cargo test --test readme_table`: that rewrites only the
+//! Regenerate with `SSLPROBE_BLESS=1 cargo test -p xtask --test readme_table`: that rewrites only the
 //! section between `<!-- api-table:start -->` and `<!-- api-table:end -->` (appending an
 //! `## API catalog` section holding the markers when README has none).
 
-use sslprobe_build::{docs, Catalog};
+use sslprobe_build::Catalog;
 use std::path::Path;
+use xtask::docs;
+use xtask::readme::line_diff;
 
-const REGENERATE: &str = "SSLPROBE_BLESS=1 cargo test --test readme_table";
+const REGENERATE: &str = "SSLPROBE_BLESS=1 cargo test -p xtask --test readme_table";
 
 /// `SSLPROBE_BLESS`: unset, empty or `0` checks; `1` rewrites; anything else is refused.
 fn bless() -> bool {
@@ -25,7 +27,9 @@ fn bless() -> bool {
 
 #[test]
 fn readme_api_table_is_generated_from_the_catalog() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root");
     let (catalog, _) =
         Catalog::load(&root.join("probes")).unwrap_or_else(|e| panic!("loading probes/: {e}"));
     let table = docs::api_table_markdown(&catalog);
@@ -48,17 +52,18 @@ fn readme_api_table_is_generated_from_the_catalog() {
     let readme = std::fs::read_to_string(&readme_path)
         .unwrap_or_else(|e| panic!("{}: {e}", readme_path.display()));
     if bless() {
-        let updated = docs::with_readme_section(&readme, &table)
+        let updated = docs::SECTION
+            .replace(&readme, &table, docs::MISSING)
             .unwrap_or_else(|e| panic!("{}: {e}", readme_path.display()));
         if updated != readme {
             std::fs::write(&readme_path, &updated)
                 .unwrap_or_else(|e| panic!("{}: {e}", readme_path.display()));
             eprintln!("rewrote the API table in {}", readme_path.display());
         }
-        assert_eq!(docs::readme_section(&updated), Some(table.as_str()));
+        assert_eq!(docs::SECTION.body(&updated), Some(table.as_str()));
         return;
     }
-    match docs::readme_section(&readme) {
+    match docs::SECTION.body(&readme) {
         None => panic!(
             "{} has no API table section (markers {} … {}); create it with:\n    {REGENERATE}",
             readme_path.display(),
@@ -68,7 +73,7 @@ fn readme_api_table_is_generated_from_the_catalog() {
         Some(section) if section == table => {}
         Some(section) => panic!(
             "README.md's API table is out of date with probes/catalog.toml (- README, + generated):\n{}\nregenerate it with:\n    {REGENERATE}",
-            docs::line_diff(section, &table, 20)
+            line_diff(section, &table, 20)
         ),
     }
 }
