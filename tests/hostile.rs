@@ -766,7 +766,7 @@ fn headers_and_libraries_of_different_versions() {
         .iter()
         .filter(|a| {
             a.db_kind_at(fam, &hv) == Some(sslprobe_build::Kind::Function)
-                && !a.db_for(fam).has(&lv)
+                && a.db_get(fam).is_some_and(|d| !d.has(&lv))
         })
         .map(|a| a.name.as_str())
         .collect();
@@ -1189,7 +1189,12 @@ fn overrides_are_applied_without_probing_and_recorded() {
     let catalog = sslprobe_build::Catalog::load(&Path::new(REPO).join("probes"))
         .unwrap()
         .0;
-    let mut vars = sslprobe_build::overrides::env_var_names(&catalog);
+    let mut vars: Vec<String> = catalog
+        .apis
+        .iter()
+        .map(|a| sslprobe_build::catalog::override_var_name(&a.name))
+        .collect();
+    vars.extend(["SSLPROBE_NO_PROBE", "SSLPROBE_ASSUME"].map(String::from));
     vars.extend(["CC", "CFLAGS", "TARGET_CC", "HOST_CFLAGS"].map(String::from));
     for v in vars {
         assert!(

@@ -2,7 +2,7 @@
 //!
 //! A maintainer backpatching a fix to an older branch asks: "this branch still supports
 //! OpenSSL 1.0.2 and LibreSSL 3.4 — does this call need a configure check there, and does it
-//! even do anything?" The answer comes from the catalog's knowledge DB ([`DbEntry`]) and a
+//! even do anything?" The answer comes from the catalog's knowledge DB ([`DbEntry`](sslprobe_build::DbEntry)) and a
 //! *support spec* listing, per library family, the versions the branch supports.
 //!
 //! ## Support specs
@@ -80,7 +80,7 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-use sslprobe_build::catalog::{Api, Catalog, DbEntry};
+use sslprobe_build::catalog::{Api, Catalog};
 use sslprobe_build::version::{Family, Version, VersionRange, VersionReq, VersionSet};
 use sslprobe_build::{Error, Result};
 
@@ -380,7 +380,7 @@ impl Coverage {
             let floor = catalog
                 .apis
                 .iter()
-                .filter_map(|a| a.db_for(family).since.as_ref())
+                .filter_map(|a| a.db_get(family)?.since.as_ref())
                 .min();
             if let Some(f) = floor {
                 floors.push((family, f.clone()));
@@ -497,7 +497,9 @@ pub fn advise_api(api: &Api, spec: &SupportSpec, coverage: &Coverage) -> ApiAdvi
         if supported.is_empty() {
             continue;
         }
-        let entry: &DbEntry = api.db_for(family);
+        let Some(entry) = api.db_get(family) else {
+            continue;
+        };
         let (absent, present) = match &entry.since {
             Some(since) => (
                 VersionRange::before(since),

@@ -102,8 +102,7 @@ fn text(api: &Api) -> String {
         .collect();
     let _ = writeln!(o, "{} — {}", api.name, api.doc);
     let _ = writeln!(o, "  cfg {} ({})", api.cfg(), kinds.join(" / "));
-    for f in Family::ALL {
-        let e = api.db_for(f);
+    for (f, e) in api.db_rows() {
         let mut line = format!("  {:<10} ", f.display_name());
         match &e.since {
             None => line.push_str("never"),
@@ -143,8 +142,7 @@ fn to_json(apis: &[&Api]) -> String {
         .iter()
         .map(|api| {
             let mut families = serde_json::Map::new();
-            for f in Family::ALL {
-                let e = api.db_for(f);
+            for (f, e) in api.db_rows() {
                 let variants: Vec<serde_json::Value> = e
                     .variants
                     .iter()
@@ -201,20 +199,23 @@ mod tests {
         let c = embedded_catalog().map_err(|f| f.message).unwrap();
         let peer = c.get("SSL_get_peer_certificate").unwrap();
         assert_eq!(
-            family_kind(peer, peer.db_for(Family::OpenSsl)),
+            family_kind(peer, peer.db_get(Family::OpenSsl).unwrap()),
             Some(Kind::Macro)
         );
         assert_eq!(
-            family_kind(peer, peer.db_for(Family::LibreSsl)),
+            family_kind(peer, peer.db_get(Family::LibreSsl).unwrap()),
             Some(Kind::Function)
         );
         let t = c.get("SSL_CTX_set_num_tickets").unwrap();
         assert_eq!(
-            family_kind(t, t.db_for(Family::OpenSsl)),
+            family_kind(t, t.db_get(Family::OpenSsl).unwrap()),
             Some(Kind::Function)
         );
         let get1 = c.get("SSL_get1_peer_certificate").unwrap();
-        assert_eq!(family_kind(get1, get1.db_for(Family::BoringSsl)), None);
+        assert_eq!(
+            family_kind(get1, get1.db_get(Family::BoringSsl).unwrap()),
+            None
+        );
     }
 
     #[test]

@@ -34,6 +34,7 @@ use std::path::{Path, PathBuf};
 
 /// What [`run`] produced.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Outcome {
     /// The results.
     pub results: Results,

@@ -176,14 +176,12 @@ impl Api {
         self.variants.iter().find(|v| v.name == name)
     }
 
-    /// The DB entry for a family of [`Family::ALL`] (validated at load time: each has one).
-    ///
-    /// # Panics
-    /// For [`Family::WolfSsl`], which the DB does not cover; use [`Api::db_get`] where the family
-    /// comes from an identified library.
-    pub fn db_for(&self, family: Family) -> &DbEntry {
-        self.db_get(family)
-            .unwrap_or_else(|| panic!("the knowledge DB has no rows for {family}"))
+    /// The DB rows of every family the DB covers ([`Family::ALL`]), in that order. The
+    /// catalog loader guarantees a row for each.
+    pub fn db_rows(&self) -> impl Iterator<Item = (Family, &DbEntry)> + '_ {
+        Family::ALL
+            .into_iter()
+            .filter_map(|f| self.db.get(&f).map(|e| (f, e)))
     }
 
     /// The DB entry for a family, `None` for families the DB does not cover (wolfSSL).
@@ -587,14 +585,17 @@ awslc = { since = "1.2.0", effective = false, note = "no-op" }
             a.check_cfg(),
             "cfg(have_ssl_foo, values(none(), \"fn\", \"mac\"))"
         );
-        let o = a.db_for(Family::OpenSsl);
+        let o = a.db_get(Family::OpenSsl).unwrap();
         assert_eq!(o.variant_at(&"1.1.1w".parse().unwrap()), Some("fn"));
         assert_eq!(o.variant_at(&"3.0.2".parse().unwrap()), Some("mac"));
         assert_eq!(o.variant_at(&"1.1.0i".parse().unwrap()), None);
-        assert!(!a.db_for(Family::LibreSsl).has(&"9.9.9".parse().unwrap()));
-        assert!(a.db_for(Family::BoringSsl).has(&Version::api(18)));
-        assert!(!a.db_for(Family::BoringSsl).has(&Version::api(17)));
-        assert!(!a.db_for(Family::AwsLc).effective);
+        assert!(!a
+            .db_get(Family::LibreSsl)
+            .unwrap()
+            .has(&"9.9.9".parse().unwrap()));
+        assert!(a.db_get(Family::BoringSsl).unwrap().has(&Version::api(18)));
+        assert!(!a.db_get(Family::BoringSsl).unwrap().has(&Version::api(17)));
+        assert!(!a.db_get(Family::AwsLc).unwrap().effective);
         assert_eq!(
             a.db_kind_at(Family::OpenSsl, &"3.1.0".parse().unwrap()),
             Some(Kind::Macro)

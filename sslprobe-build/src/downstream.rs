@@ -32,6 +32,7 @@ use std::path::PathBuf;
 
 /// The metadata sslprobe's build script exports.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Metadata {
     /// The library family.
     pub family: Family,

@@ -20,6 +20,7 @@ use std::path::Path;
 
 /// The identified library.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Library {
     /// OpenSSL, LibreSSL, BoringSSL or AWS-LC.
     pub family: Family,

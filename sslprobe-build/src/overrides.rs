@@ -271,6 +271,12 @@ fn combine(mut problems: Vec<Error>) -> Result<()> {
 }
 
 impl Overrides {
+    /// Whether nothing at all was set.
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
+        self.apis.is_empty() && self.no_probe_text.is_none() && self.assume.is_none()
+    }
+
     /// Reads the overrides from the process environment (scanning every variable for the
     /// `SSLPROBE_HAVE_` prefix).
     pub fn from_env(catalog: &Catalog) -> Result<Overrides> {
@@ -418,11 +424,6 @@ impl Overrides {
         Ok(out)
     }
 
-    /// Whether nothing at all was set.
-    pub fn is_empty(&self) -> bool {
-        self.apis.is_empty() && self.no_probe_text.is_none() && self.assume.is_none()
-    }
-
     /// The override for an API, if any.
     pub fn get(&self, api: &str) -> Option<&Override> {
         self.apis.iter().find(|o| o.api == api)
@@ -529,17 +530,22 @@ impl Overrides {
     }
 }
 
-/// The variant the DB expects for `library`, or the API's first variant.
+/// The variant the DB expects for `library`, or the API's first variant (also for a family
+/// the DB does not cover, such as wolfSSL).
 fn default_variant<'a>(api: &'a Api, library: &Library) -> Option<&'a crate::catalog::Variant> {
-    api.db_for(library.family)
-        .variant_at(&library.version)
+    api.db_get(library.family)
+        .and_then(|db| db.variant_at(&library.version))
         .and_then(|v| api.variant(v))
         .or_else(|| api.variants.first())
 }
 
 fn assumed_result(api: &Api, library: &Library, assume: &str) -> ApiResult {
-    let db = api.db_for(library.family);
-    if db.has(&library.version) {
+    // SSLPROBE_ASSUME only accepts families the DB covers; a family without rows assumes
+    // nothing present rather than panicking.
+    if api
+        .db_get(library.family)
+        .is_some_and(|db| db.has(&library.version))
+    {
         let v = default_variant(api, library);
         Results::classify(
             api,
@@ -963,7 +969,7 @@ awslc = { since = "1.0.0" }
             let api = c.get(&a.name).unwrap();
             assert_eq!(
                 a.present,
-                api.db_for(Family::OpenSsl).has(&r.library.version),
+                api.db_get(Family::OpenSsl).unwrap().has(&r.library.version),
                 "{}",
                 a.name
             );

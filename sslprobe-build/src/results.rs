@@ -20,6 +20,7 @@ pub enum Source {
 
 /// The result for one API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct ApiResult {
     /// API name.
     pub name: String,
@@ -55,6 +56,7 @@ pub struct ApiResult {
 
 /// Everything one probing run found.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Results {
     /// The identified library.
     pub library: Library,

@@ -115,8 +115,7 @@ pub fn api_table_markdown(catalog: &Catalog) -> String {
     out.push('\n');
     for api in &catalog.apis {
         let _ = write!(out, "| `{}` | {} |", api.name, kinds_text(api));
-        for f in Family::ALL {
-            let e = api.db_for(f);
+        for (f, e) in api.db_rows() {
             let mut cell = cell_text(f, e);
             if let Some(note) = &e.note {
                 let note = escape(note);

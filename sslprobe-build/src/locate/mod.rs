@@ -147,6 +147,7 @@ impl fmt::Display for FoundBy {
 
 /// Where the library is and how to link it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Location {
     /// Include directories (`-I`), in order. May be empty: the headers are then in the
     /// compiler's default search path.
