@@ -71,8 +71,6 @@ pub struct BuildInfo {
     pub link_static: bool,
     /// Compiler invocations used by identify + probe.
     pub compiler_runs: usize,
-    /// Milliseconds spent identifying and probing.
-    pub probe_ms: u64,
     /// The build-time probe log (`$OUT_DIR/sslprobe.log`).
     pub log_path: &'static str,
     /// Overrides applied (`SSLPROBE_HAVE_*`, `SSLPROBE_ASSUME`).

@@ -96,6 +96,10 @@ impl Env for StaticEnv {
         }
         self.0.var_os(name)
     }
+
+    fn vars_with_prefix(&self, prefix: &str) -> Vec<(OsString, OsString)> {
+        self.0.vars_with_prefix(prefix)
+    }
 }
 
 /// Where the library is, from the options (or the environment when none is given).
@@ -177,6 +181,7 @@ fn failure(e: Error) -> Failure {
         Error::InvalidInput { .. }
         | Error::NotFound { .. }
         | Error::Sanity { .. }
+        | Error::Mismatch { .. }
         | Error::Identify { .. } => Failure::usage(e.to_string()),
         _ => Failure::failed(e.to_string()),
     }
@@ -204,6 +209,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
         None => Log::in_memory(),
     };
     let results = prober.run(&catalog, &mut log).map_err(failure)?;
+    // The same header/library check the build script runs: a mismatch is exit 2, never a
+    // table of "absent".
+    results.check_links(&mut log).map_err(failure)?;
     let elapsed_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
     drop(scratch);
 

@@ -66,7 +66,6 @@ struct Library {
     probe_log: &'static str,
     overrides: &'static [&'static str],
     compiler_runs: usize,
-    probe_ms: u64,
 }
 
 #[derive(Serialize, Debug)]
@@ -175,7 +174,6 @@ fn library(b: &BuildInfo) -> Library {
         probe_log: b.log_path,
         overrides: b.overrides,
         compiler_runs: b.compiler_runs,
-        probe_ms: b.probe_ms,
     }
 }
 
@@ -389,10 +387,9 @@ fn human(
     let found = r.apis.iter().filter(|a| a.present).count();
     let _ = writeln!(
         o,
-        "{found} of {} APIs found ({} compiler runs, {} ms)",
+        "{found} of {} APIs found ({} compiler runs)",
         r.apis.len(),
-        l.compiler_runs,
-        l.probe_ms
+        l.compiler_runs
     );
     let _ = writeln!(o);
 

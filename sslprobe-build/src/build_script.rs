@@ -45,7 +45,7 @@ pub struct Outcome {
 }
 
 fn out_dir() -> Result<PathBuf> {
-    std::env::var_os("OUT_DIR")
+    crate::env::cargo_var("OUT_DIR")
         .map(PathBuf::from)
         .ok_or_else(|| Error::Toolchain {
             message:
@@ -66,15 +66,14 @@ pub fn run(probes_dir: &Path) -> Result<Outcome> {
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
     }
-    let target = std::env::var("TARGET").unwrap_or_default();
-    let host = std::env::var("HOST").unwrap_or_else(|_| target.clone());
-    for v in overrides::env_var_names(&catalog)
-        .into_iter()
-        .chain(toolchain_var_names(&target))
-    {
-        println!("cargo:rerun-if-env-changed={v}");
-    }
+    let cargo_string = |name| crate::env::cargo_var(name).and_then(|v| v.into_string().ok());
+    let target = cargo_string("TARGET").unwrap_or_default();
+    let host = cargo_string("HOST").unwrap_or_else(|| target.clone());
+    // The one reader of the environment: everything below reads through it, and what it
+    // recorded becomes the `rerun-if-env-changed` lines. The `cc` crate reads the toolchain
+    // variables itself (its own cargo output is off), so they are recorded here.
     let env = ProcessEnv::new();
+    env.note_read(&toolchain_var_names(&target));
     let log_path = out.join("sslprobe.log");
     let mut log = Log::to_file(&log_path)?;
     let mut warnings = Vec::new();
@@ -155,7 +154,7 @@ fn pipeline(
     log: &mut Log,
     warnings: &mut Vec<String>,
 ) -> Result<Results> {
-    let ov = Overrides::from_env(catalog)?;
+    let ov = Overrides::from_env(catalog, env)?;
     for r in ov.records() {
         log.note(&format!("override: {r}"));
     }
@@ -206,6 +205,7 @@ fn pipeline(
         warnings.push(msg);
     }
     log_results(&results, log);
+    results.check_links(log)?;
     Ok(results)
 }
 
@@ -278,7 +278,7 @@ fn with_hints(e: Error, target: &str, host: &str) -> Error {
 
 fn hint_text(target: &str, host: &str) -> String {
     let mut s = String::new();
-    let vars = toolchain_vars(target);
+    let vars = toolchain_vars(&ProcessEnv::new(), target);
     if !vars.is_empty() {
         let v: Vec<String> = vars.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
         s.push_str(&format!(
@@ -319,7 +319,7 @@ fn with_context(e: Error, target: &str, host: &str) -> Error {
 /// `build.rs` entry point for a crate whose catalog is `$CARGO_MANIFEST_DIR/probes`: runs
 /// [`run`] and, on error, prints the full explanation and exits with status 1.
 pub fn main() {
-    let dir = std::env::var_os("CARGO_MANIFEST_DIR")
+    let dir = crate::env::cargo_var("CARGO_MANIFEST_DIR")
         .map(PathBuf::from)
         .unwrap_or_default()
         .join("probes");

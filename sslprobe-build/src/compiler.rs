@@ -56,11 +56,13 @@ impl Compiler {
             .cargo_warnings(false)
             .emit_rerun_if_env_changed(true);
         b.opt_level(0).debug(false);
-        let target = std::env::var("TARGET").map_err(|_| Error::Toolchain {
-            message:
-                "TARGET is not set: Compiler::from_build_script must run inside a build script"
-                    .into(),
-        })?;
+        let target = crate::env::cargo_var("TARGET")
+            .and_then(|t| t.into_string().ok())
+            .ok_or_else(|| Error::Toolchain {
+                message:
+                    "TARGET is not set: Compiler::from_build_script must run inside a build script"
+                        .into(),
+            })?;
         Self::from_cc(&b, target)
     }
 
@@ -294,9 +296,12 @@ pub(crate) fn toolchain_var_names(target: &str) -> Vec<String> {
 }
 
 /// The toolchain variables that are set, with their values.
-pub(crate) fn toolchain_vars(target: &str) -> Vec<(String, String)> {
+pub(crate) fn toolchain_vars(env: &dyn crate::env::Env, target: &str) -> Vec<(String, String)> {
     toolchain_var_names(target)
         .into_iter()
-        .filter_map(|n| std::env::var_os(&n).map(|v| (n, v.to_string_lossy().into_owned())))
+        .filter_map(|n| {
+            env.var_os(&n)
+                .map(|v| (n, v.to_string_lossy().into_owned()))
+        })
         .collect()
 }

@@ -161,6 +161,8 @@ pub fn db_rs(catalog: &Catalog) -> String {
 
 /// The generated `build_info.rs`: `pub static BUILD_INFO: BuildInfo`, the DB, and the catalog
 /// sources (for `sslprobe probe`), expecting the runtime crate's `info` types in scope.
+/// Reproducible: the same library, environment and target directory give the same file (no
+/// timings, nothing random).
 pub fn build_info_rs(
     catalog: &Catalog,
     results: &Results,
@@ -187,7 +189,6 @@ pub fn build_info_rs(
     let _ = writeln!(o, "    found_by: {},", s(&loc.found_by.to_string()));
     let _ = writeln!(o, "    link_static: {},", loc.link_static);
     let _ = writeln!(o, "    compiler_runs: {},", results.compiler_runs);
-    let _ = writeln!(o, "    probe_ms: {},", results.elapsed_ms);
     let _ = writeln!(o, "    log_path: {},", s(log_path));
     let ov: Vec<String> = results.overrides.iter().map(|x| s(x)).collect();
     let _ = writeln!(o, "    overrides: &[{}],", ov.join(", "));

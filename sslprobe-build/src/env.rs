@@ -11,6 +11,32 @@ use std::sync::{Mutex, PoisonError};
 pub trait Env {
     /// The value of `name`, like [`std::env::var_os`].
     fn var_os(&self, name: &str) -> Option<OsString>;
+
+    /// Every variable whose name starts with `prefix` in any letter case (for the override
+    /// scan, which must see misspelt names too), each recorded as read.
+    fn vars_with_prefix(&self, prefix: &str) -> Vec<(OsString, OsString)>;
+
+    /// Records that a tool this process runs reads `names` itself (the `cc` crate reads `CC`,
+    /// `CFLAGS`, ...), so they re-run the build script too.
+    fn note_read(&self, names: &[String]) {
+        for n in names {
+            let _ = self.var_os(n);
+        }
+    }
+}
+
+/// A variable Cargo sets for every build-script run (`TARGET`, `HOST`, `OUT_DIR`,
+/// `CARGO_MANIFEST_DIR`, `NUM_JOBS`, `CARGO_MAKEFLAGS`): read without recording it. Cargo
+/// re-runs the script itself when they change, and the jobs count only changes how fast a
+/// result is reached, so a different `-j` must not re-run the probes.
+pub(crate) fn cargo_var(name: &str) -> Option<OsString> {
+    std::env::var_os(name)
+}
+
+/// Whether `name` starts with `prefix`, ignoring ASCII case.
+fn has_prefix(name: &std::ffi::OsStr, prefix: &str) -> bool {
+    let n = name.as_encoded_bytes();
+    n.len() >= prefix.len() && n[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
 /// The process environment, recording the name of every variable read.
@@ -74,6 +100,17 @@ impl Env for ProcessEnv {
             .insert(name.to_owned());
         std::env::var_os(name)
     }
+
+    fn vars_with_prefix(&self, prefix: &str) -> Vec<(OsString, OsString)> {
+        let found: Vec<(OsString, OsString)> = std::env::vars_os()
+            .filter(|(k, _)| has_prefix(k, prefix))
+            .collect();
+        let mut read = self.read.lock().unwrap_or_else(PoisonError::into_inner);
+        for (k, _) in &found {
+            read.insert(k.to_string_lossy().into_owned());
+        }
+        found
+    }
 }
 
 impl MapEnv {
@@ -93,5 +130,13 @@ impl MapEnv {
 impl Env for MapEnv {
     fn var_os(&self, name: &str) -> Option<OsString> {
         self.0.get(name).cloned()
+    }
+
+    fn vars_with_prefix(&self, prefix: &str) -> Vec<(OsString, OsString)> {
+        self.0
+            .iter()
+            .filter(|(k, _)| has_prefix(std::ffi::OsStr::new(k), prefix))
+            .map(|(k, v)| (OsString::from(k), v.clone()))
+            .collect()
     }
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 /// Every variant carries enough context (paths, commands, compiler output) for a
 /// user to act on it without re-running anything. Nothing here ever means
 /// "the API is absent": absence is a [`crate::probe::ApiResult`], never an error.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Error {
     /// An environment variable, override, argument or path has a value we refuse.
@@ -56,14 +56,42 @@ pub enum Error {
         /// The preprocessor output or compiler diagnostics that led here.
         output: String,
     },
+    /// The headers and the libraries belong to different builds: probes that compile against
+    /// the headers do not link because symbols those headers declare are missing from the
+    /// libraries (or a dependency of the libraries is). No result can be trusted.
+    Mismatch {
+        /// What does not link, and why it matters.
+        what: String,
+        /// The library directories the symbols were looked for in.
+        lib_dirs: Vec<PathBuf>,
+        /// What the user can do (including the overrides that accept the APIs as absent).
+        hint: String,
+    },
     /// I/O failure on a path we own (scratch directory, log file, ...).
     Io {
         /// The path involved.
         path: PathBuf,
-        /// The error text.
-        message: String,
+        /// The underlying error ([`std::error::Error::source`] returns it).
+        source: std::sync::Arc<std::io::Error>,
     },
 }
+
+impl PartialEq for Error {
+    /// Errors are equal when they say the same thing (an I/O error by its kind and text).
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Error::Io { path: a, source: x }, Error::Io { path: b, source: y }) => {
+                a == b && x.kind() == y.kind() && x.to_string() == y.to_string()
+            }
+            _ => {
+                std::mem::discriminant(self) == std::mem::discriminant(other)
+                    && self.to_string() == other.to_string()
+            }
+        }
+    }
+}
+
+impl Eq for Error {}
 
 impl Error {
     /// Shorthand for [`Error::InvalidInput`].
@@ -80,10 +108,10 @@ impl Error {
     }
 
     /// Shorthand for [`Error::Io`].
-    pub fn io(path: impl Into<PathBuf>, err: impl fmt::Display) -> Self {
+    pub fn io(path: impl Into<PathBuf>, err: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            message: err.to_string(),
+            source: std::sync::Arc::new(err),
         }
     }
 }
@@ -157,12 +185,30 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
-            Error::Io { path, message } => write!(f, "{}: {message}", path.display()),
+            Error::Mismatch {
+                what,
+                lib_dirs,
+                hint,
+            } => {
+                write!(f, "{what} (library directories: {})", paths(lib_dirs))?;
+                if !hint.is_empty() {
+                    write!(f, "\n  hint: {hint}")?;
+                }
+                Ok(())
+            }
+            Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
         }
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source.as_ref()),
+            _ => None,
+        }
+    }
+}
 
 /// Result alias of the engine.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -279,8 +279,11 @@ impl Overrides {
 
     /// Reads the overrides from the process environment (scanning every variable for the
     /// `SSLPROBE_HAVE_` prefix).
-    pub fn from_env(catalog: &Catalog) -> Result<Overrides> {
-        Self::from_vars(catalog, std::env::vars_os())
+    pub fn from_env(catalog: &Catalog, env: &dyn crate::env::Env) -> Result<Overrides> {
+        // Every name a valid override could have is read (so setting one later re-runs the
+        // build), and every variable with the prefix is seen (so a misspelt one is an error).
+        env.note_read(&env_var_names(catalog));
+        Self::from_vars(catalog, env.vars_with_prefix("SSLPROBE_"))
     }
 
     /// Reads and validates the overrides from `(name, value)` pairs (the whole environment:

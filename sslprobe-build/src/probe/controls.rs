@@ -1,21 +1,23 @@
-//! Control probes: blocks whose answer is known in advance, so that every run proves the engine
+//! Control probes: programs whose answer is known in advance, so that every run proves the engine
 //! can still say both "yes" and "no" with the user's compiler, flags and linker.
 //!
 //! A probe answers "present" when its unit compiles and links. Flags can make that answer
 //! meaningless without a word: `-w` silences the very diagnostics the probes turn into errors
 //! (a wrong prototype then compiles), `-Wl,--unresolved-symbols=ignore-all`, `-Wl,-z,undefs`,
 //! `-Wl,--noinhibit-exec` or `-shared` let a missing symbol link, `-c`, `-S`, `-E`, `-r` and
-//! `-fsyntax-only` never link at all. So three control blocks ride along with the probes, in the
-//! unit of the first round whose failures are expected anyway (they cost no extra compiler run
-//! on a healthy toolchain):
+//! `-fsyntax-only` never link at all. So every run compiles and links four tiny control
+//! programs with the very compiler, flags, directories and libraries of the probes — beside the
+//! first batch round (in the thread that runs identification), so a healthy toolchain pays no
+//! wall-clock time for them:
 //!
 //! | control | must | proves |
 //! |---|---|---|
+//! | `int main(void) { return 0; }` | link into an executable of the target's format | "present" is a yes |
 //! | call of an undeclared function | fail to **compile** | "undeclared" is a no |
 //! | function pointer of the wrong type | fail to **compile** | "wrong prototype" is a no |
 //! | address of a declared, undefined symbol | fail to **link** | "missing from the library" is a no |
 //!
-//! and every unit that succeeds must have produced a linked executable of the target's format
+//! and every probe unit that succeeds must have produced a linked executable of the target's format
 //! (ELF executable or PIE, Mach-O `MH_EXECUTE`, PE image that is not a DLL, wasm module) — the
 //! "yes" control. A control that misbehaves stops probing; [`diagnose`] then finds the flag
 //! responsible by compiling the controls alone while leaving out one flag at a time. A flag that
@@ -23,7 +25,6 @@
 //! engine's own `-Werror=` flags win, and the log says so; any other flag is an
 //! [`Error::Toolchain`] naming it. Nothing here knows a list of bad flags.
 
-use super::Block;
 use crate::compiler::{render_command, Compiler};
 use crate::locate::Location;
 use crate::probe::Log;
@@ -31,9 +32,6 @@ use crate::{Error, Result};
 use std::ffi::OsString;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// The file name control blocks carry in diagnostics (`#line`).
-pub(super) const FILE: &str = "sslprobe-control.c";
 
 /// What a control must do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,8 +51,6 @@ pub(super) struct Control {
     pub what: &'static str,
     /// Its expected outcome.
     pub must: Must,
-    /// First line of the body in [`FILE`].
-    line: usize,
     /// The C body (a block statement).
     body: &'static str,
 }
@@ -65,13 +61,12 @@ pub(super) const UNDEFINED_SYMBOL: &str = "sslprobe_control_undefined_symbol";
 /// How the "yes" control is named in messages.
 const YES: &str = "control \"a plain program must link into an executable\"";
 
-/// The controls, in the order they follow the sanity probe in the block list.
+/// The three "no" controls.
 pub(super) const CONTROLS: [Control; 3] = [
     Control {
         name: "undeclared",
         what: "a call of an undeclared function must fail to compile",
         must: Must::FailToCompile,
-        line: 2,
         // Also undefined: if the compiler lets the call through, the link fails instead, and
         // the control sees that it failed for the wrong reason.
         body: "{\n    int r = sslprobe_control_undeclared_function(0);\n    (void)r;\n}\n",
@@ -80,7 +75,6 @@ pub(super) const CONTROLS: [Control; 3] = [
         name: "wrong_type",
         what: "a function pointer of the wrong type must fail to compile",
         must: Must::FailToCompile,
-        line: 12,
         // The block's own function: declared and defined, so only the type can fail.
         body: "{\n    long (*volatile p)(char *, double) = sslprobe_control__wrong_type;\n    (void)p;\n}\n",
     },
@@ -88,68 +82,15 @@ pub(super) const CONTROLS: [Control; 3] = [
         name: "undefined",
         what: "a declared but undefined symbol must fail to link",
         must: Must::FailToLink,
-        line: 22,
         body: "{\n    extern int sslprobe_control_undefined_symbol(void);\n    int (*volatile p)(void) = sslprobe_control_undefined_symbol;\n    (void)p;\n}\n",
     },
 ];
-
-impl Control {
-    /// The probe block of this control (no includes: controls need no library header).
-    pub(super) fn block(&self) -> Block {
-        Block {
-            api: String::new(),
-            func: format!("sslprobe_control__{}", self.name),
-            file: FILE.into(),
-            line: self.line,
-            body: self.body.into(),
-            includes: Vec::new(),
-        }
-    }
-
-    /// Whether `outcome` (the block's result: `Ok` when it compiled and linked, else the
-    /// attributed diagnostics) is what this control must produce; `Err` says what happened.
-    pub(super) fn judge(
-        &self,
-        outcome: Option<&std::result::Result<(), String>>,
-    ) -> std::result::Result<(), String> {
-        match (self.must, outcome) {
-            (_, None) => Err("it was never compiled".into()),
-            (_, Some(Ok(()))) => Err("it compiled and linked".into()),
-            (Must::FailToCompile, Some(Err(why))) if !is_compile_error(why) => Err(format!(
-                "it compiled and failed only at link time ({})",
-                first_line(why)
-            )),
-            (Must::FailToLink, Some(Err(why))) if !why.contains(UNDEFINED_SYMBOL) => Err(format!(
-                "it failed, but not with the undefined symbol {UNDEFINED_SYMBOL} ({})",
-                first_line(why)
-            )),
-            (_, Some(Err(_))) => Ok(()),
-        }
-    }
-}
-
-fn first_line(s: &str) -> &str {
-    s.lines().next().unwrap_or("").trim()
-}
 
 /// Whether diagnostics include a compiler error (`file:line[:col]: error: …`).
 fn is_compile_error(diagnostics: &str) -> bool {
     diagnostics
         .lines()
         .any(|l| super::error_location(l).is_some())
-}
-
-/// The judgement over a whole run: one sentence per control that misbehaved.
-pub(super) fn misbehaving(outcomes: &super::Outcomes, first_control: usize) -> Vec<String> {
-    CONTROLS
-        .iter()
-        .enumerate()
-        .filter_map(|(k, c)| {
-            c.judge(outcomes.get(&(first_control + k)))
-                .err()
-                .map(|e| format!("control \"{}\": {e}", c.what))
-        })
-        .collect()
 }
 
 const MISSING: &str = "missing: the compiler exited 0 without writing it";
@@ -431,11 +372,10 @@ pub(super) fn check(
         bad.push(format!("{YES}: {v}"));
     }
     for c in &CONTROLS {
-        let b = c.block();
         let src = format!(
             "void {f}(void);\nvoid {f}(void)\n{}{main}",
-            b.body,
-            f = b.func
+            c.body,
+            f = format!("sslprobe_control__{}", c.name)
         );
         if let Some(v) = run_one(runs, cc, loc, dir, c.name, &src, Some(c.must), log)? {
             bad.push(format!("control \"{}\": {v}", c.what));
@@ -594,28 +534,5 @@ mod tests {
             .unwrap_err()
             .contains("machine 183"));
         assert!(executable_format(b"", "x86_64-unknown-linux-gnu").is_err());
-    }
-
-    #[test]
-    fn judges_outcomes() {
-        let [undeclared, _, undefined] = CONTROLS;
-        assert!(undeclared
-            .judge(Some(&Err(
-                "sslprobe-control.c:3:13: error: implicit declaration".into()
-            )))
-            .is_ok());
-        assert!(undeclared
-            .judge(Some(&Err(
-                "undefined reference to `sslprobe_control_undeclared_function'".into()
-            )))
-            .unwrap_err()
-            .contains("link time"));
-        assert!(undeclared.judge(Some(&Ok(()))).is_err());
-        assert!(undefined
-            .judge(Some(&Err(format!(
-                "undefined reference to `{UNDEFINED_SYMBOL}'"
-            ))))
-            .is_ok());
-        assert!(undefined.judge(None).is_err());
     }
 }

@@ -266,16 +266,16 @@ pub(crate) fn check_links(results: &Results, log: &mut Log) -> Result<()> {
             })
             .map(|a| format!("{}=0", crate::catalog::override_var_name(&a.name)))
             .collect();
-        let e = Error::NotFound {
+        let e = Error::Mismatch {
             what: format!(
                 "header/library mismatch: {} compile against the {} headers in {} but do not link. The symbols {} \
-                 that those headers declare were",
+                 that those headers declare were not found in the libraries",
                 mismatched.join(", "),
                 results.library.describe(),
                 dirs(&loc.include_dirs),
                 symbols.join(", "),
             ),
-            searched: loc.lib_dirs.clone(),
+            lib_dirs: loc.lib_dirs.clone(),
             hint: format!(
                 "the headers and the libraries come from different builds or versions of the library, so no probe \
                  result can be trusted. Point OPENSSL_DIR (or OPENSSL_INCLUDE_DIR and OPENSSL_LIB_DIR) at one \
@@ -287,14 +287,14 @@ pub(crate) fn check_links(results: &Results, log: &mut Log) -> Result<()> {
         return Err(e);
     }
     if !missing_deps.is_empty() {
-        let e = Error::NotFound {
+        let e = Error::Mismatch {
             what: format!(
-                "symbols the libraries in {} need: {} compile but do not link because of references nothing \
-                 provides; they were",
+                "symbols the libraries in {} need are missing: {} compile but do not link because of references \
+                 nothing provides",
                 dirs(&loc.lib_dirs),
                 missing_deps.join("; "),
             ),
-            searched: loc.lib_dirs.clone(),
+            lib_dirs: loc.lib_dirs.clone(),
             hint: "a dependency of the (static?) libraries is missing from the link: add it with OPENSSL_LIBS or \
                    link the shared libraries (OPENSSL_STATIC=0); the log has the full linker output"
                 .into(),
@@ -387,7 +387,9 @@ pub(crate) fn rejected_flags(output: &str) -> Vec<String> {
 }
 
 pub(crate) fn toolchain_diagnosis(output: &str, cc: &Compiler, target: &str) -> String {
-    let vars = toolchain_vars(target);
+    // The process environment, as the `cc` crate read it (a build script has already recorded
+    // these names for `rerun-if-env-changed`).
+    let vars = toolchain_vars(&crate::env::ProcessEnv::new(), target);
     let base = "the C toolchain itself is broken: even `int main(void) { return 0; }`, which needs no OpenSSL, does not \
                 compile and link (command and output below), so this says nothing about the SSL library";
     let flags = rejected_flags(output);

@@ -6,9 +6,8 @@ use super::*;
 /// The jobs count outside a jobserver: `NUM_JOBS` (set by Cargo for build scripts), else the
 /// available parallelism.
 pub(super) fn default_jobs() -> usize {
-    std::env::var("NUM_JOBS")
-        .ok()
-        .and_then(|j| j.parse().ok())
+    crate::env::cargo_var("NUM_JOBS")
+        .and_then(|j| j.to_str()?.parse().ok())
         .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
         .unwrap_or(1)
         .clamp(1, 64)
@@ -19,7 +18,7 @@ pub(super) fn cargo_jobserver() -> Option<&'static jobserver::Client> {
     static CLIENT: OnceLock<Option<jobserver::Client>> = OnceLock::new();
     CLIENT
         .get_or_init(|| {
-            std::env::var_os("CARGO_MAKEFLAGS")?;
+            crate::env::cargo_var("CARGO_MAKEFLAGS")?;
             // SAFETY: the descriptors named in CARGO_MAKEFLAGS are the jobserver pipe Cargo
             // passed to this build script for exactly this use; `check_pipe` verifies that they
             // are pipes (or the named fifo) before they are used, and the OnceLock makes this

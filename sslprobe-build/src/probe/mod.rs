@@ -46,6 +46,7 @@ mod source;
 
 pub use crate::log::Log;
 pub use crate::results::{ApiResult, Results, Source};
+pub(crate) use diagnostics::check_links;
 use jobs::{default_jobs, TokenState};
 use plan::{expected_winners, guess_library, needed, plan, Expect};
 pub use source::validate_include;
@@ -81,16 +82,8 @@ pub enum Mode {
 /// Index of the sanity probe in the block list.
 const SANITY: usize = 0;
 
-/// Index of the first control probe in the block list (they follow the sanity probe).
-const FIRST_CONTROL: usize = 1;
-
-/// Whether block `i` is a control probe.
-fn is_control(i: usize) -> bool {
-    (FIRST_CONTROL..FIRST_CONTROL + controls::CONTROLS.len()).contains(&i)
-}
-
 /// Index of the first catalog block.
-const FIRST_PROBE: usize = FIRST_CONTROL + controls::CONTROLS.len();
+const FIRST_PROBE: usize = 1;
 
 /// Batch rounds (each dropping at least one attributed culprit) before giving up on attribution
 /// and bisecting the rest. gcc reports every compile error and GNU ld every undefined symbol in
@@ -202,9 +195,9 @@ impl Prober {
         let symptoms = self.control_symptoms(&result);
         if symptoms.is_empty() {
             if result.is_ok() {
-                log.note("control probes: as expected (undeclared, wrong type and undefined all said no; every unit that passed linked an executable)");
+                log.note("control probes: as expected (a plain program linked into an executable; undeclared, wrong type and undefined all said no; every unit that passed linked an executable)");
             }
-            return result;
+            return result.map(|(l, p, _)| (l, p));
         }
         let controls::Diagnosis::Drop(cc, dropped) = controls::diagnose(
             &self.cc,
@@ -219,6 +212,7 @@ impl Prober {
         self.runs
             .fetch_add(retry.runs.load(Ordering::Relaxed), Ordering::Relaxed);
         let again = retry.control_symptoms(&result);
+        let result = result.map(|(l, p, _)| (l, p));
         if !again.is_empty() {
             return Err(Error::Toolchain {
                 message: format!(
@@ -251,7 +245,7 @@ impl Prober {
 
     /// What the control probes saw go wrong in a run: a unit that passed without linking an
     /// executable, and controls that did not fail as they must.
-    fn control_symptoms(&self, result: &Result<(Library, Probed)>) -> Vec<String> {
+    fn control_symptoms(&self, result: &Result<(Library, Probed, Vec<String>)>) -> Vec<String> {
         let mut s: Vec<String> = self
             .not_executable
             .lock()
@@ -263,8 +257,8 @@ impl Prober {
                 )
             })
             .collect();
-        if let Ok((_, probed)) = result {
-            s.extend(controls::misbehaving(&probed.outcomes, FIRST_CONTROL));
+        if let Ok((_, _, bad)) = result {
+            s.extend(bad.iter().cloned());
         }
         s
     }
@@ -413,13 +407,16 @@ impl Prober {
                 .unwrap_or_else(PoisonError::into_inner)
                 .clone(),
         };
-        // A probe that compiles but does not link because its own symbol is missing: the
-        // headers and libraries do not belong together, an error rather than "absent".
-        diagnostics::check_links(&results, log)?;
         Ok(results)
     }
 
-    fn identify_and_probe(&self, catalog: &Catalog, log: &mut Log) -> Result<(Library, Probed)> {
+    /// Identifies, runs the control probes and probes; the controls' complaints come back
+    /// beside the results (which are worthless when there are any).
+    fn identify_and_probe(
+        &self,
+        catalog: &Catalog,
+        log: &mut Log,
+    ) -> Result<(Library, Probed, Vec<String>)> {
         self.slots
             .store(self.jobs.saturating_sub(1), Ordering::Release);
         let (blocks, ids) = self.blocks(catalog);
@@ -442,23 +439,31 @@ impl Prober {
         let (Some(guess), Some(token)) = (guess, token) else {
             let library = self.identify(catalog, log)?;
             log.note(&format!("identified {}", library.describe()));
+            let bad = controls::check(&self.cc, &self.loc, &self.scratch, &self.runs, log)?;
+            if !bad.is_empty() {
+                return Ok((library, Probed::default(), bad));
+            }
             let probed = match self.mode {
                 Mode::Batched => {
                     self.batched(&blocks, &ids, &expected_winners(catalog, &library), log)?
                 }
                 Mode::OneAtATime => self.one_at_a_time(&blocks, log)?,
             };
-            return Ok((library, probed));
+            return Ok((library, probed, bad));
         };
         log.note(&format!(
-            "planning from the version header: {} (identification runs beside the first round)",
+            "planning from the version header: {} (identification and the control probes run beside the first round)",
             guess.describe()
         ));
         let (identified, probed) = std::thread::scope(|s| {
             let handle = s.spawn(move || {
                 let _token = token;
                 let mut l = Log::in_memory();
-                let r = self.identify(catalog, &mut l);
+                let r = self.identify(catalog, &mut l).and_then(|library| {
+                    let bad =
+                        controls::check(&self.cc, &self.loc, &self.scratch, &self.runs, &mut l)?;
+                    Ok((library, bad))
+                });
                 (r, l)
             });
             let probed = self.batched(&blocks, &ids, &expected_winners(catalog, &guess), log);
@@ -466,7 +471,7 @@ impl Prober {
         });
         let (library, id_log) = identified.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         log.absorb(&id_log);
-        let library = library?;
+        let (library, bad) = library?;
         log.note(&format!("identified {}", library.describe()));
         if (library.family, &library.version) != (guess.family, &guess.version) {
             log.note(&format!(
@@ -474,7 +479,7 @@ impl Prober {
                 guess.describe()
             ));
         }
-        Ok((library, probed?))
+        Ok((library, probed?, bad))
     }
 
     fn blocks(&self, catalog: &Catalog) -> (Vec<Block>, Vec<(usize, usize)>) {
@@ -490,10 +495,6 @@ impl Prober {
             includes: vec!["#include <openssl/ssl.h>".into()],
         }];
         let mut ids = vec![(usize::MAX, usize::MAX)];
-        for c in &controls::CONTROLS {
-            blocks.push(c.block());
-            ids.push((usize::MAX, usize::MAX));
-        }
         for (ai, api) in catalog.apis.iter().enumerate() {
             for (vi, v) in api.variants.iter().enumerate() {
                 blocks.push(Block {
