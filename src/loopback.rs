@@ -204,6 +204,9 @@ pub enum TicketMode {
     /// `SSL_CTX_set_num_tickets(ctx, 0)` only, without `SSL_OP_NO_TICKET`: shows that TLS 1.2
     /// tickets need the option (the PostgreSQL regression). Unsupported where the API is absent.
     NumTicketsOnly,
+    /// `SSL_CTX_set_num_tickets(ctx, 5)` only: more tickets than any library's default, so an
+    /// effective call shows on the wire and a stub does not. Unsupported where the API is absent.
+    NumTicketsFive,
 }
 
 impl TicketMode {
@@ -214,6 +217,7 @@ impl TicketMode {
             TicketMode::Fixed => "fixed",
             TicketMode::Default => "default",
             TicketMode::NumTicketsOnly => "num-tickets-only",
+            TicketMode::NumTicketsFive => "num-tickets-5",
         }
     }
 
@@ -224,6 +228,7 @@ impl TicketMode {
             TicketMode::Fixed => "sslprobe::disable_session_tickets",
             TicketMode::Default => "library defaults",
             TicketMode::NumTicketsOnly => "SSL_CTX_set_num_tickets(ctx, 0) only",
+            TicketMode::NumTicketsFive => "SSL_CTX_set_num_tickets(ctx, 5) only",
         }
     }
 }
@@ -312,6 +317,17 @@ pub fn self_signed(host: &str) -> Result<Identity, Error> {
     Ok(Identity { cert, key })
 }
 
+/// Pins a context to `proto` (`None`: TLS 1.2 and up) with `SSL_CTX_set_min_proto_version` and
+/// `SSL_CTX_set_max_proto_version` alone, never with the `SSL_OP_NO_TLSv1_x` options.
+///
+/// The options cannot express "TLS 1.3 only" portably. OpenSSL honours single holes, but
+/// LibreSSL before 3.8 turns the options into one contiguous range that starts at the lowest
+/// version they leave on (TLS 1.0 when `SSL_OP_NO_TLSv1` is clear) and ends below the first
+/// version they switch off: `SSL_OP_NO_TLSv1_2` there means "TLS 1.0 to 1.1", which the 1.2
+/// floor then empties, and both sides fail with "no protocols available" (its
+/// `ssl_enabled_tls_version_range`). TLS 1.3 is named by its wire version, 0x0304, because the
+/// openssl crate has no `SslVersion::TLS1_3` on libraries without TLS 1.3; there (OpenSSL 1.1.0)
+/// the library refuses it as a bound and this returns [`Error::Unsupported`].
 fn pin_protocol(b: &mut SslContextBuilder, proto: Option<Protocol>) -> Result<(), Error> {
     match proto {
         None => b
@@ -324,13 +340,23 @@ fn pin_protocol(b: &mut SslContextBuilder, proto: Option<Protocol>) -> Result<()
                 .map_err(ssl_err("setting maximum protocol TLS 1.2"))
         }
         Some(Protocol::Tls13) => {
-            // TLS 1.2 as the floor and TLS 1.2 switched off leaves TLS 1.3 alone (without naming
-            // SslVersion::TLS1_3, which the openssl crate lacks on libraries without TLS 1.3: there
-            // the handshake then fails with "no protocols available", an honest error).
-            b.set_min_proto_version(Some(SslVersion::TLS1_2))
-                .map_err(ssl_err("setting minimum protocol TLS 1.2"))?;
-            b.set_options(SslOptions::NO_TLSV1_2);
-            Ok(())
+            // SAFETY: the builder owns a valid SSL_CTX and we hold it mutably.
+            let (min, max) = unsafe {
+                (
+                    openssl_sys::SSL_CTX_set_min_proto_version(b.as_ptr(), TLS1_3_VERSION as _),
+                    openssl_sys::SSL_CTX_set_max_proto_version(b.as_ptr(), TLS1_3_VERSION as _),
+                )
+            };
+            if min == 1 && max == 1 {
+                Ok(())
+            } else {
+                // Clear what a refused bound may have left on the error queue.
+                let _ = ErrorStack::get();
+                Err(Error::Unsupported(format!(
+                    "the library linked refuses TLS 1.3 as a protocol bound \
+                     (SSL_CTX_set_min_proto_version: {min}, SSL_CTX_set_max_proto_version: {max})"
+                )))
+            }
         }
     }
 }
@@ -391,27 +417,28 @@ pub fn apply_ticket_mode(
             Ok(None)
         }
         TicketMode::Fixed => Ok(Some(disable_session_tickets(b))),
-        TicketMode::NumTicketsOnly => num_tickets_only(b).map(|()| None),
+        TicketMode::NumTicketsOnly => set_num_tickets(b, 0, mode).map(|()| None),
+        TicketMode::NumTicketsFive => set_num_tickets(b, 5, mode).map(|()| None),
     }
 }
 
 #[cfg(have_ssl_ctx_set_num_tickets)]
-fn num_tickets_only(b: &mut SslContextBuilder) -> Result<(), Error> {
+fn set_num_tickets(b: &mut SslContextBuilder, n: usize, _mode: TicketMode) -> Result<(), Error> {
     // SAFETY: the builder owns a valid SSL_CTX and we hold it mutably.
-    let ret = unsafe { crate::sys::SSL_CTX_set_num_tickets(b.as_ptr(), 0) };
+    let ret = unsafe { crate::sys::SSL_CTX_set_num_tickets(b.as_ptr(), n) };
     if ret == 1 {
         Ok(())
     } else {
         Err(Error::Unexpected(format!(
-            "SSL_CTX_set_num_tickets(ctx, 0) returned {ret}"
+            "SSL_CTX_set_num_tickets(ctx, {n}) returned {ret}"
         )))
     }
 }
 
 #[cfg(not(have_ssl_ctx_set_num_tickets))]
-fn num_tickets_only(_b: &mut SslContextBuilder) -> Result<(), Error> {
+fn set_num_tickets(_b: &mut SslContextBuilder, _n: usize, mode: TicketMode) -> Result<(), Error> {
     Err(Error::Unsupported(format!(
-        "SSL_CTX_set_num_tickets is absent from {}: mode num-tickets-only cannot be measured",
+        "SSL_CTX_set_num_tickets is absent from {}: mode {mode} cannot be measured",
         crate::info::build_info().describe()
     )))
 }
@@ -423,6 +450,21 @@ pub fn server_context(
     proto: Option<Protocol>,
     mode: TicketMode,
 ) -> Result<ServerContext, Error> {
+    let mut b = server_builder(identity, proto)?;
+    let disabled = apply_ticket_mode(&mut b, mode)?;
+    Ok(ServerContext {
+        ctx: b.build(),
+        mode,
+        disabled,
+    })
+}
+
+/// The builder behind [`server_context`], before any ticket mode: `identity`'s certificate and
+/// key, a session id context, pinned to `proto`. For measurements that configure more.
+pub fn server_builder(
+    identity: &Identity,
+    proto: Option<Protocol>,
+) -> Result<SslContextBuilder, Error> {
     let mut b =
         SslContext::builder(SslMethod::tls_server()).map_err(ssl_err("SSL_CTX_new (server)"))?;
     b.set_certificate(&identity.cert)
@@ -434,12 +476,7 @@ pub fn server_context(
     b.set_session_id_context(b"sslprobe-loopback")
         .map_err(ssl_err("setting the session id context"))?;
     pin_protocol(&mut b, proto)?;
-    let disabled = apply_ticket_mode(&mut b, mode)?;
-    Ok(ServerContext {
-        ctx: b.build(),
-        mode,
-        disabled,
-    })
+    Ok(b)
 }
 
 /// Where a client context stores the sessions the server gives it (client session cache).
@@ -452,6 +489,16 @@ pub fn client_context(
     identity: &Identity,
     proto: Option<Protocol>,
 ) -> Result<(SslContext, SessionSlot), Error> {
+    let (b, slot) = client_builder(identity, proto)?;
+    Ok((b.build(), slot))
+}
+
+/// The builder behind [`client_context`] (trust, verification, protocol, session slot), for
+/// measurements that configure more.
+pub fn client_builder(
+    identity: &Identity,
+    proto: Option<Protocol>,
+) -> Result<(SslContextBuilder, SessionSlot), Error> {
     let mut b =
         SslContext::builder(SslMethod::tls_client()).map_err(ssl_err("SSL_CTX_new (client)"))?;
     b.cert_store_mut()
@@ -467,7 +514,7 @@ pub fn client_context(
             *g = Some(session);
         }
     });
-    Ok((b.build(), slot))
+    Ok((b, slot))
 }
 
 /// Per-connection counters fed by the message callback and by [`CountingStream`].
@@ -857,6 +904,14 @@ fn connect_once(
             "loopback client: {c}; loopback server: {s}"
         ))),
     }
+}
+
+/// One instrumented connection between `server` and `client` on a fresh `127.0.0.1` listener:
+/// handshake, one echoed line, close. For measurements that bring their own contexts (built
+/// with [`server_builder`] and [`client_builder`]).
+pub fn handshake(server: &SslContext, client: &SslContext) -> Result<Connection, Error> {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).map_err(io_err("binding 127.0.0.1:0"))?;
+    connect_once(listener, server, client, None).map(|(_, c)| c)
 }
 
 /// The result of [`count_tickets`].

@@ -235,6 +235,15 @@ fn disable_session_tickets_says_what_it_did() {
     if !cfg!(have_ssl_ctx_set_num_tickets) {
         assert_eq!(outcome.num_tickets, NumTickets::NotNeeded { called: false });
     }
+    let api = build_info()
+        .api("SSL_CTX_set_num_tickets")
+        .expect("in the catalog");
+    if api.present && !api.effective {
+        // LibreSSL: called, said to do nothing (num_tickets_five_on_the_wire_is_what_the_db_says
+        // measures that), and the option is still what stops tickets.
+        assert_eq!(outcome.num_tickets, NumTickets::NoEffect);
+        assert!(outcome.to_string().contains("no effect"), "{outcome}");
+    }
     // The option really is on the context.
     assert!(b.options().contains(openssl::ssl::SslOptions::NO_TICKET));
     let ctx = b.build();
@@ -326,6 +335,15 @@ fn a_failed_handshake_is_an_error_on_both_sides_not_a_hang() {
     use sslprobe::loopback::{self, Error};
     let id = loopback::self_signed(loopback::HOST).unwrap();
     let server = loopback::server_context(&id, Some(Protocol::Tls12), TicketMode::Fixed).unwrap();
+    if !supports(Protocol::Tls13) {
+        // No TLS 1.3 to mismatch with: pinning a context to it is refused up front, clearly.
+        let Err(e) = loopback::client_context(&id, Some(Protocol::Tls13)) else {
+            panic!("a TLS 1.3 pin must be refused without TLS 1.3");
+        };
+        assert!(matches!(e, Error::Unsupported(_)), "{e:?}");
+        assert!(e.to_string().contains("refuses TLS 1.3"), "{e}");
+        return;
+    }
     let (client, _slot) = loopback::client_context(&id, Some(Protocol::Tls13)).unwrap();
     let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
     let addr = listener.local_addr().unwrap();
@@ -353,4 +371,158 @@ fn a_failed_handshake_is_an_error_on_both_sides_not_a_hang() {
     let text = c.to_string().to_ascii_lowercase().replace('_', " ");
     assert!(text.contains("certificate verify failed"), "{c}");
     let _ = h.join().unwrap();
+}
+
+/// The contexts pinned to TLS 1.3 negotiate TLS 1.3 wherever the library has it. Regression:
+/// the pin used to be "minimum TLS 1.2 plus `SSL_OP_NO_TLSv1_2`", which LibreSSL before 3.8 reads
+/// as "TLS 1.0 to 1.1" and then empties with the 1.2 floor, so both sides failed with "no
+/// protocols available" (tls13_client.c / tls13_server.c) and `sslprobe report` exited 1.
+#[test]
+fn contexts_pinned_to_tls13_negotiate_tls13() {
+    use sslprobe::loopback::{self, Error};
+    let id = loopback::self_signed(loopback::HOST).unwrap();
+    if !supports(Protocol::Tls13) {
+        let Err(e) = loopback::server_context(&id, Some(Protocol::Tls13), TicketMode::Default)
+        else {
+            panic!("a TLS 1.3 pin must be refused without TLS 1.3");
+        };
+        assert!(matches!(e, Error::Unsupported(_)), "{e:?}");
+        return;
+    }
+    let server = loopback::server_context(&id, Some(Protocol::Tls13), TicketMode::Default).unwrap();
+    let (client, _slot) = loopback::client_context(&id, Some(Protocol::Tls13)).unwrap();
+    let conn = loopback::handshake(&server.ctx, &client)
+        .unwrap_or_else(|e| panic!("TLS 1.3 loopback on {}: {e}", build_info().describe()));
+    assert_eq!(conn.client.version, "TLSv1.3");
+    // And a TLS 1.3-only client cannot fall back to a TLS 1.2-only server.
+    let tls12 = loopback::server_context(&id, Some(Protocol::Tls12), TicketMode::Default).unwrap();
+    assert!(loopback::handshake(&tls12.ctx, &client).is_err());
+}
+
+/// `SSL_CTX_set_num_tickets(ctx, 5)` measured on a real TLS 1.3 handshake: where the DB calls
+/// the API effective the client receives 5 tickets; where it calls it a stub (LibreSSL) the call
+/// changes nothing: as many tickets as without it (LibreSSL's TLS 1.3 server sends none).
+#[test]
+fn num_tickets_five_on_the_wire_is_what_the_db_says() {
+    let b = build_info();
+    let api = b.api("SSL_CTX_set_num_tickets").expect("in the catalog");
+    if !supports(Protocol::Tls13) || !api.present {
+        let e = count_tickets(Protocol::Tls13, TicketMode::NumTicketsFive).unwrap_err();
+        assert!(
+            matches!(e, sslprobe::loopback::Error::Unsupported(_)),
+            "{e:?}"
+        );
+        return;
+    }
+    let five = measure(Protocol::Tls13, TicketMode::NumTicketsFive).expect("TLS 1.3");
+    let default = measure(Protocol::Tls13, TicketMode::Default).expect("TLS 1.3");
+    assert_eq!(
+        five.tickets, five.server_tickets_sent,
+        "both ends count alike"
+    );
+    if api.effective {
+        assert_eq!(
+            five.tickets,
+            5,
+            "{}: the DB says SSL_CTX_set_num_tickets is effective",
+            b.describe()
+        );
+    } else {
+        assert_eq!(
+            five.tickets,
+            default.tickets,
+            "{}: the DB says SSL_CTX_set_num_tickets has no effect, yet 5 changed the count",
+            b.describe()
+        );
+    }
+    if b.family == Family::LibreSsl {
+        assert_eq!(
+            five.tickets, 0,
+            "LibreSSL's TLS 1.3 server sends no tickets"
+        );
+    }
+}
+
+/// Key-log lines counted by a callback installed with the raw `SSL_CTX_set_keylog_callback` on
+/// both ends of real handshakes. Not through `sslprobe::keylog`, which declines to install a
+/// callback the DB calls a stub: here the claim itself is measured.
+#[cfg(all(have_ssl_ctx_set_keylog_callback, not(feature = "runtime-detect")))]
+mod keylog_lines {
+    use super::*;
+    use sslprobe::loopback::{self, handshake};
+    use std::os::raw::c_char;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Lines seen by servers and clients; only the one test below installs the callback.
+    static SERVER_LINES: AtomicUsize = AtomicUsize::new(0);
+    static CLIENT_LINES: AtomicUsize = AtomicUsize::new(0);
+
+    unsafe extern "C" fn count_line(ssl: *const openssl_sys::SSL, line: *const c_char) {
+        if line.is_null() {
+            return;
+        }
+        // SAFETY: the library calls back with the connection it logs for.
+        let server = unsafe { openssl_sys::SSL_is_server(ssl as *mut _) } == 1;
+        let counter = if server { &SERVER_LINES } else { &CLIENT_LINES };
+        counter.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// `(server lines, client lines)` of one handshake pinned to `proto`.
+    fn lines_of_one_handshake(proto: Protocol) -> (usize, usize) {
+        let id = loopback::self_signed(loopback::HOST).unwrap();
+        let sb = loopback::server_builder(&id, Some(proto)).unwrap();
+        let (cb, _slot) = loopback::client_builder(&id, Some(proto)).unwrap();
+        // SAFETY: valid contexts; the callback only touches the atomics above.
+        unsafe {
+            sslprobe::sys::SSL_CTX_set_keylog_callback(sb.as_ptr(), Some(count_line));
+            sslprobe::sys::SSL_CTX_set_keylog_callback(cb.as_ptr(), Some(count_line));
+        }
+        let (server, client) = (sb.build(), cb.build());
+        let before = (
+            SERVER_LINES.load(Ordering::SeqCst),
+            CLIENT_LINES.load(Ordering::SeqCst),
+        );
+        let conn = handshake(&server, &client)
+            .unwrap_or_else(|e| panic!("{proto} on {}: {e}", build_info().describe()));
+        assert_eq!(conn.client.version, proto.ssl_version_str());
+        // Keep the contexts (and so the callback's users) alive until counted.
+        drop((server, client));
+        (
+            SERVER_LINES.load(Ordering::SeqCst) - before.0,
+            CLIENT_LINES.load(Ordering::SeqCst) - before.1,
+        )
+    }
+
+    #[test]
+    fn keylog_lines_on_real_handshakes_are_what_the_db_says() {
+        let b = build_info();
+        let api = b
+            .api("SSL_CTX_set_keylog_callback")
+            .expect("in the catalog");
+        assert!(api.present, "the cfg says present");
+        assert!(
+            supports(Protocol::Tls13),
+            "every library with key logging has TLS 1.3"
+        );
+        for (proto, lines) in [(Protocol::Tls13, 5), (Protocol::Tls12, 1)] {
+            let (server, client) = lines_of_one_handshake(proto);
+            eprintln!(
+                "{proto} on {}: {server} server / {client} client key-log line(s)",
+                b.describe()
+            );
+            if api.effective {
+                assert_eq!(
+                    (server, client),
+                    (lines, lines),
+                    "the DB says the callback is effective"
+                );
+            } else {
+                assert_eq!(
+                    (server, client),
+                    (0, 0),
+                    "the DB says the callback is a stub, yet it was called"
+                );
+            }
+        }
+    }
 }

@@ -6,15 +6,16 @@ use std::time::Instant;
 use anyhow::Result;
 
 use crate::cli::{parse_jobs, Args};
-use crate::libs::{self, BuildFailed, Lib, Options, Prefix, LIBS};
+use crate::libs::{self, BuildFailed, Lib, Options, Prefix, Source, LIBS};
 
 /// Lines of build log shown when a build fails.
 const TAIL_LINES: usize = 40;
 
-/// Runs `cargo xtask libs [--list] [--libs a,b,c] [--jobs N]`.
+/// Runs `cargo xtask libs [--list | --tarballs] [--libs a,b,c] [--jobs N]`.
 pub fn run(args: &[String]) -> Result<ExitCode> {
     let mut args = Args::new(args);
     let list = args.flag("--list");
+    let tarballs = args.flag("--tarballs");
     let spec = args.value("--libs")?;
     let jobs = args.value("--jobs")?.map(|j| parse_jobs(&j)).transpose()?;
     args.finish()?;
@@ -26,6 +27,12 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
     let mut opts = Options::from_env()?;
     if let Some(jobs) = jobs {
         opts.jobs = jobs;
+    }
+    if tarballs {
+        for file in tarball_files(&selected) {
+            println!("{file}");
+        }
+        return Ok(ExitCode::SUCCESS);
     }
     if list {
         print_list(&selected, &opts);
@@ -39,8 +46,27 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
     })
 }
 
+/// The release tarballs (file names, once each) the selected libraries need from the sources
+/// directory: what CI downloads into it (`.ci/fetch-libressl`).
+fn tarball_files(selected: &[&Lib]) -> Vec<&'static str> {
+    let mut files = Vec::new();
+    for lib in selected {
+        if let Source::Tarball { file, .. } = lib.source {
+            if !files.contains(&file) {
+                files.push(file);
+            }
+        }
+    }
+    files
+}
+
 fn print_list(selected: &[&Lib], opts: &Options) {
     println!("cache: {}", opts.cache_dir.display());
+    match libs::sources_dir() {
+        Ok(Ok(dir)) => println!("sources: {}", dir.display()),
+        Ok(Err(why)) => println!("sources: none ({why})"),
+        Err(e) => println!("sources: {e:#}"),
+    }
     println!(
         "{:<26} {:<10} {:<8} {:<7} {:<34} cache",
         "key", "family", "version", "linkage", "source"
@@ -194,4 +220,30 @@ fn print_summary(outcomes: &[(&Lib, Result<Prefix>)], total: f64) {
         }
     }
     println!("  cold build time of the libraries above: {sum:.1} s");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tarballs_are_listed_once_per_file() {
+        let all: Vec<&Lib> = LIBS.iter().collect();
+        let files = tarball_files(&all);
+        assert!(files.contains(&"libressl-3.5.4.tar.gz"), "{files:?}");
+        assert!(files.contains(&"libressl-3.9.2.tar.gz"), "{files:?}");
+        // 4.3.2 static and shared share one tarball
+        assert_eq!(
+            files
+                .iter()
+                .filter(|f| **f == "libressl-4.3.2.tar.gz")
+                .count(),
+            1
+        );
+        let crates = libs::parse_keys("openssl-1.1.1w,libressl-3.1.0").unwrap();
+        assert!(
+            tarball_files(&crates).is_empty(),
+            "crate sources need no tarball"
+        );
+    }
 }

@@ -1,6 +1,6 @@
 //! sslprobe's developer tasks, run as `cargo xtask <command>`.
 //!
-//! * `cargo xtask libs [--list] [--libs a,b,c] [--jobs N]` builds the matrix
+//! * `cargo xtask libs [--list | --tarballs] [--libs a,b,c] [--jobs N]` builds the matrix
 //!   libraries into the cache (see [`xtask::libs`]).
 
 use std::process::ExitCode;
@@ -14,10 +14,14 @@ const USAGE: &str = "\
 usage: cargo xtask <command> [options]
 
 commands:
-  libs [--list] [--libs a,b,c] [--jobs N]
+  libs [--list | --tarballs] [--libs a,b,c] [--jobs N]
       Build the matrix libraries into the cache ($SSLPROBE_MATRIX_CACHE,
-      default ~/.cache/sslprobe/libs), reusing complete builds.
+      default ~/.cache/sslprobe/libs), reusing complete builds, printing each
+      library's build time. Release tarballs (LibreSSL) come from
+      $SSLPROBE_SOURCES, else ../shared/sources beside the workspace, and are
+      used only when their SHA256 matches that directory's SHA256SUMS.
       --list       list the libraries and their cache state, build nothing
+      --tarballs   print the tarball file names the libraries need, one a line
       --libs KEYS  comma-separated subset (default: all)
       --jobs N     parallel compile jobs per build (make/ninja -jN, default 2);
                    libraries are built one after another

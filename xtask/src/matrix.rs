@@ -4,7 +4,7 @@
 //!
 //! 1. **The user's build.** `cargo build -p sslprobe-cli` and `cargo test -p sslprobe --test
 //!    wire` / `--test keylog` (plus `--test runtime_detect --features runtime-detect` for shared
-//!    libraries) with `OPENSSL_DIR` (or `OPENSSL_INCLUDE_DIR`/`OPENSSL_LIB_DIR`) and, for static
+//!    libraries, and `--test downstream` for LibreSSL) with `OPENSSL_DIR` (or `OPENSSL_INCLUDE_DIR`/`OPENSSL_LIB_DIR`) and, for static
 //!    builds, `OPENSSL_STATIC=1` — exactly what a user sets — in a cargo target directory of the
 //!    library's own (`<target>/matrix/<key>`), so a warm run rebuilds nothing. BoringSSL and
 //!    AWS-LC need `openssl-sys`'s bindings generated (`--features openssl/bindgen`, libclang).
@@ -48,7 +48,7 @@ use serde::Deserialize;
 use sslprobe_build::{Catalog, Kind};
 
 use crate::cli::{parse_jobs, Args};
-use crate::libs::{self, Family, Lib, Linkage, Options, Prefix, LIBS};
+use crate::libs::{self, Family, Lib, Linkage, Options, Prefix, Source, LIBS};
 use model::{
     ApiRow, LibraryResult, Matrix, ProtoTickets, Seconds, TestRun, Tickets, MODE_FAILED, MODE_FULL,
     MODE_PROBE_ONLY,
@@ -83,13 +83,16 @@ pub enum Plan {
     ProbeOnly(&'static str),
 }
 
-/// The plan for a library: OpenSSL, BoringSSL (the new one, built from source) and AWS-LC must
-/// work as a user would build them; wolfSSL is probe-only (openssl-sys links `-lssl -lcrypto`,
-/// which wolfSSL does not have); the rest is attempted.
+/// The plan for a library: OpenSSL, BoringSSL (the new one, built from source), AWS-LC and
+/// LibreSSL from release tarballs (3.5.4 and later; openssl-sys supports LibreSSL 3.5.0 through
+/// 4.4.x) must work as a user would build them; wolfSSL is probe-only (openssl-sys links
+/// `-lssl -lcrypto`, which wolfSSL does not have); the rest (LibreSSL 3.1.0, older than
+/// openssl-sys accepts) is attempted.
 pub fn plan(lib: &Lib) -> Plan {
     match lib.family {
         Family::OpenSsl | Family::AwsLc => Plan::Full,
         Family::BoringSsl if !lib.is_apt() && lib.key == "boringssl-new" => Plan::Full,
+        Family::LibreSsl if matches!(lib.source, Source::Tarball { .. }) => Plan::Full,
         Family::WolfSsl => Plan::ProbeOnly(
             "openssl-sys links libssl and libcrypto; wolfSSL ships only libwolfssl, whose OpenSSL \
              compatibility layer it cannot link",
@@ -744,6 +747,13 @@ impl Ctx {
         if prefix.linkage == Linkage::Shared {
             suites.push(("runtime_detect", vec!["runtime-detect"]));
         }
+        // A crate depending on sslprobe, built by a second cargo against the same library, gets
+        // the cfgs: run for LibreSSL, the family whose cfgs (stubs in DEP_SSLPROBE_NO_EFFECT)
+        // differ most from the system OpenSSL the test suite uses (a second cold cargo build:
+        // not repeated for every OpenSSL release).
+        if prefix.family == Family::LibreSsl {
+            suites.push(("downstream", vec![]));
+        }
         let t = Instant::now();
         for (name, mut feats) in suites {
             feats.extend(feature);
@@ -1392,6 +1402,14 @@ mod tests {
         assert_eq!(p("boringssl-new"), Plan::Full);
         assert_eq!(p("boringssl-old"), Plan::Attempt);
         assert_eq!(p("libressl-3.1.0"), Plan::Attempt);
+        for key in [
+            "libressl-3.5.4",
+            "libressl-3.9.2",
+            "libressl-4.3.2",
+            "libressl-4.3.2-shared",
+        ] {
+            assert_eq!(p(key), Plan::Full, "{key}");
+        }
         assert!(matches!(p("wolfssl-debian"), Plan::ProbeOnly(_)));
     }
 

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
-use super::fetch::fetch_crate;
+use super::fetch::{fetch_crate, verified_tarball};
 use super::inspect::{defined_symbols, identifying_macros, normalize_macro};
 use super::tools::{self, Tool};
 use super::{BuildFailed, Family, Lib, Linkage, Options, Prefix, Recipe, Source};
@@ -74,14 +74,16 @@ impl Log {
         Ok(line)
     }
 
-    /// Runs a command with stdout and stderr appended to the log.
+    /// Runs a command with stdout and stderr appended to the log, then its wall time.
     pub fn run(&mut self, cmd: &mut Command) -> Result<()> {
         let line = self.prepare(cmd)?;
+        let start = Instant::now();
         let status = cmd
             .stdout(self.file.try_clone()?)
             .stderr(self.file.try_clone()?)
             .status()
             .with_context(|| format!("starting `{line}`"))?;
+        self.note(&format!("{:.1} s", start.elapsed().as_secs_f64()));
         if !status.success() {
             bail!("`{line}` failed ({status})");
         }
@@ -117,8 +119,16 @@ pub fn tools_for(lib: &Lib) -> Vec<Tool> {
             Recipe::BoringSsl { .. } | Recipe::AwsLc { .. } => {
                 t.extend([tools::CXX, tools::CMAKE, tools::NINJA]);
             }
-            Recipe::LibreSslTarball { .. } => t.extend([tools::MAKE, tools::TAR]),
+            Recipe::LibreSslTarball { .. } | Recipe::LibreSsl => {
+                t.extend([tools::MAKE, tools::TAR]);
+            }
         },
+        Source::Tarball { recipe, .. } => {
+            t.extend([tools::MAKE, tools::TAR]);
+            if recipe == Recipe::LibreSsl && lib.linkage == Linkage::Shared {
+                t.push(tools::PATCHELF);
+            }
+        }
         Source::Apt { .. } => {}
     }
     t
@@ -148,6 +158,7 @@ pub fn build(lib: &Lib, dir: &Path, opts: &Options) -> Result<Prefix> {
             version,
             recipe,
         } => build_crate(lib, name, version, recipe, dir, opts, &mut log),
+        Source::Tarball { file, recipe } => build_tarball(lib, file, recipe, dir, opts, &mut log),
         Source::Apt {
             package,
             header,
@@ -283,7 +294,6 @@ fn build_crate(
     copy_tree(&registry_src, &src, log)?;
     let prefix = dir.join("prefix");
     let lib_dir = prefix.join("lib");
-    let include_dir = prefix.join("include");
     let jobs = format!("-j{}", opts.jobs.max(1));
 
     match recipe {
@@ -306,7 +316,7 @@ fn build_crate(
             )?;
             log.run(Command::new("make").arg("install_dev").current_dir(&tree))?;
             if lib.linkage == Linkage::Shared {
-                finish_openssl_shared(&lib_dir, log)?;
+                finish_shared(&lib_dir, log)?;
             }
         }
         Recipe::BoringSsl {
@@ -328,43 +338,117 @@ fn build_crate(
             install_cmake_outputs(&work.join("cmake"), &inc, &prefix, log)?;
         }
         Recipe::LibreSslTarball { tarball } => {
-            log.run(
-                Command::new("tar")
-                    .arg("xzf")
-                    .arg(src.join(tarball))
-                    .arg("-C")
-                    .arg(&work),
-            )?;
-            let tree = work.join(
-                tarball
-                    .strip_suffix(".tar.gz")
-                    .context("LibreSSL tarball must be .tar.gz")?,
-            );
-            log.run(
-                Command::new("./configure")
-                    .args(["--disable-shared", "--with-pic"])
-                    .arg(format!("--prefix={}", prefix.display()))
-                    .arg(format!("--libdir={}", lib_dir.display()))
-                    .current_dir(&tree),
-            )?;
-            for sub in ["crypto", "ssl"] {
-                log.run(
-                    Command::new("make")
-                        .arg(&jobs)
-                        .args(["-C", sub])
-                        .current_dir(&tree),
-                )?;
-            }
-            for sub in ["include", "crypto", "ssl"] {
-                log.run(
-                    Command::new("make")
-                        .args(["-C", sub, "install"])
-                        .current_dir(&tree),
-                )?;
-            }
+            let tree = unpack(&src.join(tarball), &work, log)?;
+            libressl_autotools(&tree, lib.linkage, &prefix, &jobs, log)?;
         }
+        Recipe::LibreSsl => bail!("{}: recipe LibreSsl needs a Source::Tarball", lib.key),
     }
 
+    installed_prefix(lib, prefix, lib.source_label())
+}
+
+/// Builds a release tarball from the sources directory, verified first.
+fn build_tarball(
+    lib: &Lib,
+    file: &str,
+    recipe: Recipe,
+    dir: &Path,
+    opts: &Options,
+    log: &mut Log,
+) -> Result<Prefix> {
+    let (tarball, sha256) = verified_tarball(file, log)?;
+    let work = dir.join("build");
+    std::fs::create_dir_all(&work)?;
+    let prefix = dir.join("prefix");
+    let jobs = format!("-j{}", opts.jobs.max(1));
+    let tree = unpack(&tarball, &work, log)?;
+    match recipe {
+        Recipe::LibreSsl => libressl_autotools(&tree, lib.linkage, &prefix, &jobs, log)?,
+        other => bail!("{}: recipe {other:?} cannot build a tarball", lib.key),
+    }
+    installed_prefix(lib, prefix, format!("{file} (sha256 {sha256})"))
+}
+
+/// Unpacks a `.tar.gz` into `into`; returns the directory it unpacked to (its stem).
+fn unpack(tarball: &Path, into: &Path, log: &mut Log) -> Result<PathBuf> {
+    log.run(
+        Command::new("tar")
+            .arg("xzf")
+            .arg(tarball)
+            .arg("-C")
+            .arg(into),
+    )?;
+    let name = tarball
+        .file_name()
+        .and_then(OsStr::to_str)
+        .with_context(|| format!("{} has no file name", tarball.display()))?;
+    let tree = into.join(super::tarball_stem(name));
+    if !tree.join("configure").is_file() {
+        bail!(
+            "{} did not unpack to {} with a configure script",
+            tarball.display(),
+            tree.display()
+        );
+    }
+    Ok(tree)
+}
+
+/// The `./configure` arguments for LibreSSL: one linkage only, position-independent code,
+/// optimised without debug info (the matrix never debugs LibreSSL itself; `-g` only costs
+/// compile time).
+fn libressl_configure_args(linkage: Linkage, prefix: &Path) -> Vec<String> {
+    let mut args: Vec<String> = match linkage {
+        Linkage::Static => vec!["--disable-shared".into(), "--enable-static".into()],
+        Linkage::Shared => vec!["--enable-shared".into(), "--disable-static".into()],
+    };
+    args.push("--with-pic".into());
+    args.push(format!("--prefix={}", prefix.display()));
+    args.push(format!("--libdir={}", prefix.join("lib").display()));
+    args.push("CFLAGS=-O2".into());
+    args
+}
+
+/// LibreSSL portable from an unpacked release tree: `./configure`, `make -C crypto`,
+/// `make -C ssl` (only the two libraries: not the apps, tests or libtls), then install the
+/// headers and those two libraries. Shared builds get libssl's RUNPATH set to `$ORIGIN`.
+fn libressl_autotools(
+    tree: &Path,
+    linkage: Linkage,
+    prefix: &Path,
+    jobs: &str,
+    log: &mut Log,
+) -> Result<()> {
+    log.run(
+        Command::new("./configure")
+            .args(libressl_configure_args(linkage, prefix))
+            .current_dir(tree),
+    )?;
+    for sub in ["crypto", "ssl"] {
+        log.run(
+            Command::new("make")
+                .arg(jobs)
+                .args(["-C", sub])
+                .current_dir(tree),
+        )?;
+    }
+    for sub in ["include", "crypto", "ssl"] {
+        log.run(
+            Command::new("make")
+                .args(["-C", sub, "install"])
+                .current_dir(tree),
+        )?;
+    }
+    if linkage == Linkage::Shared {
+        finish_shared(&prefix.join("lib"), log)?;
+    }
+    Ok(())
+}
+
+/// The [`Prefix`] of a finished install below `prefix` (libraries in `lib/`, headers in
+/// `include/`), verified.
+fn installed_prefix(lib: &Lib, prefix: PathBuf, source_package: String) -> Result<Prefix> {
+    let lib_dir = prefix.join("lib");
+    let include_dir = prefix.join("include");
     let (ssl_name, crypto_name) = match lib.linkage {
         Linkage::Static => ("libssl.a", "libcrypto.a"),
         Linkage::Shared => ("libssl.so", "libcrypto.so"),
@@ -376,7 +460,7 @@ fn build_crate(
         name: lib.key.to_string(),
         family: lib.family,
         version,
-        source_package: lib.source_label(),
+        source_package,
         prefix: Some(prefix),
         include_dir,
         lib_dir,
@@ -392,10 +476,10 @@ fn build_crate(
     })
 }
 
-/// Shared OpenSSL: drop the static archives (the prefix is shared-only) and
+/// Shared builds: drop the static archives (the prefix is shared-only) and
 /// give libssl RUNPATH `$ORIGIN`, so it loads the libcrypto next to it rather
-/// than a system one with the same soname.
-fn finish_openssl_shared(lib_dir: &Path, log: &mut Log) -> Result<()> {
+/// than a system one with the same soname (or one in the vanished build tree).
+fn finish_shared(lib_dir: &Path, log: &mut Log) -> Result<()> {
     for a in ["libssl.a", "libcrypto.a"] {
         let p = lib_dir.join(a);
         if p.exists() {

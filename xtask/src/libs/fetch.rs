@@ -1,6 +1,8 @@
-//! Getting a crate's sources from crates.io with cargo itself (so mirrors,
-//! proxies and `CARGO_HOME` settings are honoured).
+//! Getting sources: a crate's from the package registry with cargo itself (so mirrors,
+//! proxies and `CARGO_HOME` settings are honoured), and release tarballs from the sources
+//! directory ([`sources_dir`]), checked against its `SHA256SUMS` before use.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -74,9 +76,261 @@ pub fn fetch_crate(name: &str, version: &str, work: &Path, log: &mut Log) -> Res
     bail!("fetching {name} {version} from the registry failed: {err:#}")
 }
 
+/// Environment variable naming the directory that holds release tarballs and their `SHA256SUMS`.
+pub const SOURCES_ENV: &str = "SSLPROBE_SOURCES";
+
+/// The checksum file every sources directory must have.
+pub const SHA256SUMS: &str = "SHA256SUMS";
+
+/// The workspace root (the xtask crate's parent directory).
+fn workspace_root() -> PathBuf {
+    let xtask = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let xtask = xtask.canonicalize().unwrap_or_else(|_| xtask.to_path_buf());
+    xtask.parent().map_or(xtask.clone(), Path::to_path_buf)
+}
+
+/// Where the sources directory is looked for: `(description, directory)` pairs, in order.
+/// `$SSLPROBE_SOURCES` when set and non-empty (relative to `cwd`) is the only candidate;
+/// otherwise `shared/sources` beside the workspace root (`../shared/sources`).
+fn source_candidates(env: Option<OsString>, cwd: &Path, root: &Path) -> Vec<(String, PathBuf)> {
+    match env.filter(|v| !v.is_empty()) {
+        Some(v) => vec![(format!("${SOURCES_ENV}"), cwd.join(v))],
+        None => {
+            let beside = root.parent().unwrap_or(root).join("shared/sources");
+            vec![("../shared/sources (beside the workspace)".into(), beside)]
+        }
+    }
+}
+
+/// Resolves the sources directory: `$SSLPROBE_SOURCES` (which must then be a directory), else
+/// `../shared/sources` relative to the workspace root when it exists. `Ok(None)` with the
+/// places looked at when there is none.
+fn resolve_sources(
+    env: Option<OsString>,
+    cwd: &Path,
+    root: &Path,
+) -> Result<std::result::Result<PathBuf, String>> {
+    let explicit = env.as_ref().is_some_and(|v| !v.is_empty());
+    let mut looked = Vec::new();
+    for (what, dir) in source_candidates(env, cwd, root) {
+        if dir.is_dir() {
+            return Ok(Ok(dir));
+        }
+        if explicit {
+            bail!("{what} is {}, which is not a directory", dir.display());
+        }
+        looked.push(format!("{what}: {} does not exist", dir.display()));
+    }
+    Ok(Err(format!(
+        "{SOURCES_ENV} is not set; {}",
+        looked.join("; ")
+    )))
+}
+
+/// The sources directory, or why there is none (see [`SOURCES_ENV`]): `Ok(Err(reason))` when
+/// none was found, `Err` when `$SSLPROBE_SOURCES` names something that is not a directory.
+pub fn sources_dir() -> Result<std::result::Result<PathBuf, String>> {
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    resolve_sources(std::env::var_os(SOURCES_ENV), &cwd, &workspace_root())
+}
+
+/// The expected SHA256 of `file` in a checksum list: GNU `sha256sum` lines (`<hex>  <file>`,
+/// `<hex> *<file>`) or BSD/`sha256 -r` tag lines (`SHA256 (<file>) = <hex>`, as LibreSSL's release
+/// site writes them).
+fn expected_sha256(sums: &str, file: &str) -> Option<String> {
+    let is_hex = |h: &str| h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit());
+    for line in sums.lines().map(str::trim) {
+        if let Some(rest) = line.strip_prefix("SHA256 (") {
+            if let Some((name, hex)) = rest.split_once(") = ") {
+                if name == file && is_hex(hex.trim()) {
+                    return Some(hex.trim().to_ascii_lowercase());
+                }
+            }
+        } else if let Some((hex, name)) = line.split_once(char::is_whitespace) {
+            let name = name.trim_start();
+            let name = name.strip_prefix('*').unwrap_or(name);
+            if name == file && is_hex(hex) {
+                return Some(hex.to_ascii_lowercase());
+            }
+        }
+    }
+    None
+}
+
+/// The SHA256 of a file, computed by `sha256sum`.
+fn sha256_of(path: &Path, log: &mut Log) -> Result<String> {
+    let out = log.output(Command::new("sha256sum").arg("--").arg(path))?;
+    let text = String::from_utf8_lossy(&out);
+    let hex = text.split_whitespace().next().unwrap_or_default();
+    if hex.len() != 64 {
+        bail!("sha256sum printed `{}` for {}", text.trim(), path.display());
+    }
+    Ok(hex.to_ascii_lowercase())
+}
+
+/// Finds `file` in the sources directory and checks it against the directory's `SHA256SUMS`.
+/// Returns the tarball's path and its SHA256. Every way this can fail (no directory, no
+/// tarball, no checksum file, no line for the tarball, a different checksum) is an error
+/// that says which, and where it looked.
+pub fn verified_tarball(file: &str, log: &mut Log) -> Result<(PathBuf, String)> {
+    let dir = match sources_dir()? {
+        Ok(dir) => dir,
+        Err(looked) => bail!(
+            "no source tarball: {file} not found ({looked}); put the release tarball and a \
+             {SHA256SUMS} listing it in a directory and set {SOURCES_ENV} to it"
+        ),
+    };
+    verify_in(&dir, file, log)
+}
+
+/// [`verified_tarball`] in a given directory.
+fn verify_in(dir: &Path, file: &str, log: &mut Log) -> Result<(PathBuf, String)> {
+    let path = dir.join(file);
+    if !path.is_file() {
+        bail!(
+            "no source tarball: {} does not exist (sources directory {})",
+            path.display(),
+            dir.display()
+        );
+    }
+    let sums_path = dir.join(SHA256SUMS);
+    let sums = std::fs::read_to_string(&sums_path).with_context(|| {
+        format!(
+            "{file} cannot be verified: reading {} failed",
+            sums_path.display()
+        )
+    })?;
+    let want = expected_sha256(&sums, file)
+        .with_context(|| format!("{} has no SHA256 line for {file}", sums_path.display()))?;
+    let got = sha256_of(&path, log)?;
+    if got != want {
+        bail!(
+            "checksum mismatch for {}: SHA256 is {got}, {} says {want}; refusing to build it",
+            path.display(),
+            sums_path.display()
+        );
+    }
+    log.note(&format!(
+        "{} sha256 {got} matches {SHA256SUMS}",
+        path.display()
+    ));
+    Ok((path, got))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("xtask-fetch-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    const ABC: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+
+    #[test]
+    fn checksum_lines_in_both_formats() {
+        let gnu = format!("{ABC}  lib-1.tar.gz\n{}  other.tar.gz\n", "0".repeat(64));
+        assert_eq!(expected_sha256(&gnu, "lib-1.tar.gz").as_deref(), Some(ABC));
+        assert_eq!(expected_sha256(&gnu, "lib-2.tar.gz"), None);
+        let star = format!(
+            "{}  x\n{} *lib-1.tar.gz\n",
+            "1".repeat(64),
+            ABC.to_uppercase()
+        );
+        assert_eq!(expected_sha256(&star, "lib-1.tar.gz").as_deref(), Some(ABC));
+        let bsd = format!(
+            "SHA256 (lib-1.tar.gz.asc) = {}\nSHA256 (lib-1.tar.gz) = {ABC}\n",
+            "2".repeat(64)
+        );
+        assert_eq!(expected_sha256(&bsd, "lib-1.tar.gz").as_deref(), Some(ABC));
+        assert_eq!(
+            expected_sha256("garbage lib-1.tar.gz\n", "lib-1.tar.gz"),
+            None
+        );
+    }
+
+    #[test]
+    fn tarballs_are_verified_before_use() {
+        let dir = scratch("verify");
+        let mut log = Log::create(&dir.join("log")).unwrap();
+        // missing tarball
+        let e = verify_in(&dir, "lib-1.tar.gz", &mut log)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("no source tarball") && e.contains("lib-1.tar.gz"),
+            "{e}"
+        );
+        std::fs::write(dir.join("lib-1.tar.gz"), "abc").unwrap();
+        // missing SHA256SUMS
+        let e = format!(
+            "{:#}",
+            verify_in(&dir, "lib-1.tar.gz", &mut log).unwrap_err()
+        );
+        assert!(
+            e.contains("cannot be verified") && e.contains(SHA256SUMS),
+            "{e}"
+        );
+        // no line for it
+        std::fs::write(dir.join(SHA256SUMS), format!("{ABC}  other.tar.gz\n")).unwrap();
+        let e = verify_in(&dir, "lib-1.tar.gz", &mut log)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("has no SHA256 line for lib-1.tar.gz"), "{e}");
+        // right checksum
+        std::fs::write(dir.join(SHA256SUMS), format!("{ABC}  lib-1.tar.gz\n")).unwrap();
+        let (path, sum) = verify_in(&dir, "lib-1.tar.gz", &mut log).unwrap();
+        assert_eq!((path, sum.as_str()), (dir.join("lib-1.tar.gz"), ABC));
+        // a changed byte
+        std::fs::write(dir.join("lib-1.tar.gz"), "abd").unwrap();
+        let e = verify_in(&dir, "lib-1.tar.gz", &mut log)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("checksum mismatch") && e.contains(ABC), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn sources_directory_resolution() {
+        let root = scratch("sources");
+        let ws = root.join("checkout");
+        std::fs::create_dir_all(&ws).unwrap();
+        // nothing beside the workspace, no variable: not found, saying where it looked
+        let why = resolve_sources(None, &root, &ws).unwrap().unwrap_err();
+        assert!(
+            why.contains(SOURCES_ENV) && why.contains("shared/sources"),
+            "{why}"
+        );
+        // ../shared/sources relative to the workspace root
+        let shared = root.join("shared/sources");
+        std::fs::create_dir_all(&shared).unwrap();
+        assert_eq!(
+            resolve_sources(None, &root, &ws).unwrap(),
+            Ok(shared.clone())
+        );
+        assert_eq!(
+            resolve_sources(Some("".into()), &root, &ws).unwrap(),
+            Ok(shared)
+        );
+        // the variable wins, relative to the current directory
+        std::fs::create_dir_all(root.join("mine")).unwrap();
+        assert_eq!(
+            resolve_sources(Some("mine".into()), &root, &ws).unwrap(),
+            Ok(root.join("mine"))
+        );
+        // and must be a directory
+        let e = resolve_sources(Some("nope".into()), &root, &ws)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(SOURCES_ENV) && e.contains("not a directory"),
+            "{e}"
+        );
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 
     #[test]
     fn manifest_pins_exact_version() {

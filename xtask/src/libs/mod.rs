@@ -29,6 +29,7 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 pub use build::RECIPE_REVISION;
+pub use fetch::{sources_dir, SOURCES_ENV};
 pub use inspect::{defined_symbols, identifying_macros, log_tail, preprocess};
 pub use table::LIBS;
 
@@ -93,6 +94,9 @@ pub enum Recipe {
         /// File name of the tarball at the crate root.
         tarball: &'static str,
     },
+    /// An unpacked LibreSSL portable release: `./configure`, then only `crypto` and `ssl` are
+    /// built and only they and the headers installed (no apps, no tests, no libtls).
+    LibreSsl,
 }
 
 /// Where a library comes from.
@@ -105,6 +109,14 @@ pub enum Source {
         /// Exact crate version (resolved with `=version`).
         version: &'static str,
         /// Build recipe.
+        recipe: Recipe,
+    },
+    /// A release tarball from the sources directory ([`sources_dir`]), used only after its
+    /// SHA256 matches the directory's `SHA256SUMS`.
+    Tarball {
+        /// File name, e.g. `libressl-3.5.4.tar.gz`; it unpacks to a directory of the same stem.
+        file: &'static str,
+        /// Build recipe for the unpacked tree.
         recipe: Recipe,
     },
     /// A Debian/Ubuntu package installed with apt (nothing is built).
@@ -149,14 +161,16 @@ impl Lib {
     pub fn cache_dir_name(&self) -> String {
         match self.source {
             Source::Crate { name, version, .. } => format!("{name}-{version}-{}", self.linkage),
+            Source::Tarball { file, .. } => format!("{}-{}", tarball_stem(file), self.linkage),
             Source::Apt { package, .. } => format!("apt-{package}"),
         }
     }
 
-    /// `crate version` / `apt package`, for display.
+    /// `crate version` / `tarball file` / `apt package`, for display.
     pub fn source_label(&self) -> String {
         match self.source {
             Source::Crate { name, version, .. } => format!("{name} {version}"),
+            Source::Tarball { file, .. } => format!("tarball {file}"),
             Source::Apt { package, .. } => format!("apt {package}"),
         }
     }
@@ -174,6 +188,14 @@ impl Lib {
             _ => "SSL_CTX_new",
         }
     }
+}
+
+/// `libressl-3.5.4` for `libressl-3.5.4.tar.gz` (the directory a release tarball unpacks to).
+pub fn tarball_stem(file: &str) -> &str {
+    [".tar.gz", ".tgz", ".tar.xz", ".tar"]
+        .iter()
+        .find_map(|ext| file.strip_suffix(ext))
+        .unwrap_or(file)
 }
 
 /// Looks a library up by its `--libs` key.
@@ -513,7 +535,14 @@ mod tests {
             .filter(|l| l.linkage == Linkage::Shared && !l.is_apt())
             .map(|l| l.key)
             .collect();
-        assert_eq!(shared, ["openssl-1.1.0i-shared", "openssl-1.1.1w-shared"]);
+        assert_eq!(
+            shared,
+            [
+                "openssl-1.1.0i-shared",
+                "openssl-1.1.1w-shared",
+                "libressl-4.3.2-shared"
+            ]
+        );
     }
 
     #[test]

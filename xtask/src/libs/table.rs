@@ -34,6 +34,24 @@ macro_rules! openssl3 {
     };
 }
 
+/// A LibreSSL portable release tarball from the sources directory (see
+/// [`super::sources_dir`]): `libressl-<version>.tar.gz`.
+macro_rules! libressl {
+    ($key:literal, $ver:literal, $number:literal, $linkage:ident) => {
+        Lib {
+            key: $key,
+            family: Family::LibreSsl,
+            version: $ver,
+            linkage: Linkage::$linkage,
+            source: Source::Tarball {
+                file: concat!("libressl-", $ver, ".tar.gz"),
+                recipe: Recipe::LibreSsl,
+            },
+            expect_macros: &[("LIBRESSL_VERSION_NUMBER", $number)],
+        }
+    };
+}
+
 /// Every library the matrix knows, in display order.
 pub const LIBS: &[Lib] = &[
     Lib {
@@ -152,6 +170,10 @@ pub const LIBS: &[Lib] = &[
         },
         expect_macros: &[("LIBRESSL_VERSION_NUMBER", "0x3010000f")],
     },
+    libressl!("libressl-3.5.4", "3.5.4", "0x3050400f", Static),
+    libressl!("libressl-3.9.2", "3.9.2", "0x3090200f", Static),
+    libressl!("libressl-4.3.2", "4.3.2", "0x4030200f", Static),
+    libressl!("libressl-4.3.2-shared", "4.3.2", "0x4030200f", Shared),
     Lib {
         key: "wolfssl-debian",
         family: Family::WolfSsl,
