@@ -208,12 +208,13 @@ fn print_summary(outcomes: &[(&Lib, Result<Prefix>)], total: f64) {
                 );
             }
             Err(e) => {
-                let log = e
-                    .downcast_ref::<BuildFailed>()
-                    .map(|f| format!(" (log: {})", f.log.display()))
-                    .unwrap_or_default();
+                // The cause on the row itself: "no source tarball: ...", "`make ...` failed".
+                let why = match e.downcast_ref::<BuildFailed>() {
+                    Some(f) => format!("{:#} (log: {})", f.cause, f.log.display()),
+                    None => format!("{e:#}"),
+                };
                 println!(
-                    "  {:<26} {:<10} {:<9} {:<7} {:>8}  FAILED{log}",
+                    "  {:<26} {:<10} {:<9} {:<7} {:>8}  FAILED: {why}",
                     lib.key, lib.family, lib.version, lib.linkage, "-"
                 );
             }

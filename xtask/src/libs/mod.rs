@@ -1,4 +1,6 @@
-//! Real OpenSSL-family libraries built from registry source packages.
+//! Real OpenSSL-family libraries built from registry source packages and from
+//! release tarballs (LibreSSL; see [`sources_dir`]: `$SSLPROBE_SOURCES`, else
+//! `../shared/sources` beside the workspace, checked against its `SHA256SUMS`).
 //!
 //! [`LIBS`] is the table; [`ensure_built`] (or [`ensure_built_with`]) returns a
 //! [`Prefix`] for one of them, building it into the cache first when needed.
@@ -12,6 +14,7 @@
 //!     build.log                               every command of the build and its output
 //!     lib.json                                the Prefix manifest
 //!     complete.stamp                          written last; without it the build is redone
+//! <cache>/<tarball stem>-<static|shared>/     e.g. libressl-3.5.4-static/, same contents
 //! <cache>/apt-<package>/                      Debian packages: build.log + lib.json only
 //! ```
 
