@@ -137,7 +137,11 @@ pub fn build_all(selected: &[&'static Lib], opts: &Options) -> Vec<(&'static Lib
                 "{tag}  ok     {secs:6.1} s  cached (built in {:.1} s)",
                 p.build_seconds
             ),
-            Ok(p) => println!("{tag}  ok     {secs:6.1} s  {}", describe(p)),
+            Ok(p) => println!(
+                "{tag}  ok     {secs:6.1} s  ({:.1} s CPU)  {}",
+                p.build_cpu_seconds,
+                describe(p)
+            ),
             Err(e) => {
                 println!("{tag}  FAILED {secs:6.1} s");
                 match e.downcast_ref::<BuildFailed>() {
@@ -189,21 +193,23 @@ fn print_summary(outcomes: &[(&Lib, Result<Prefix>)], total: f64) {
         ok - cached
     );
     println!(
-        "  {:<26} {:<10} {:<9} {:<7} {:>8}  state",
-        "key", "family", "version", "linkage", "build s"
+        "  {:<26} {:<10} {:<9} {:<7} {:>8} {:>8}  state",
+        "key", "family", "version", "linkage", "build s", "CPU s"
     );
-    let mut sum = 0.0;
+    let (mut sum, mut cpu) = (0.0, 0.0);
     for (lib, r) in outcomes {
         match r {
             Ok(p) => {
                 sum += p.build_seconds;
+                cpu += p.build_cpu_seconds;
                 println!(
-                    "  {:<26} {:<10} {:<9} {:<7} {:>8.1}  {}",
+                    "  {:<26} {:<10} {:<9} {:<7} {:>8.1} {:>8.1}  {}",
                     lib.key,
                     p.family,
                     p.version,
                     p.linkage,
                     p.build_seconds,
+                    p.build_cpu_seconds,
                     if p.from_cache { "cached" } else { "fresh" }
                 );
             }
@@ -214,13 +220,16 @@ fn print_summary(outcomes: &[(&Lib, Result<Prefix>)], total: f64) {
                     None => format!("{e:#}"),
                 };
                 println!(
-                    "  {:<26} {:<10} {:<9} {:<7} {:>8}  FAILED: {why}",
-                    lib.key, lib.family, lib.version, lib.linkage, "-"
+                    "  {:<26} {:<10} {:<9} {:<7} {:>8} {:>8}  FAILED: {why}",
+                    lib.key, lib.family, lib.version, lib.linkage, "-", "-"
                 );
             }
         }
     }
-    println!("  cold build time of the libraries above: {sum:.1} s");
+    println!(
+        "  cold build time of the libraries above: {sum:.1} s wall, {cpu:.1} s CPU \
+         (CPU / cores is the wall time a quiet machine needs at best)"
+    );
 }
 
 #[cfg(test)]

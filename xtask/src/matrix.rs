@@ -1331,6 +1331,7 @@ mod tests {
             },
             macros: BTreeMap::new(),
             build_seconds: 0.0,
+            build_cpu_seconds: 0.0,
             recipe_revision: libs::RECIPE_REVISION,
             from_cache: false,
         }

@@ -273,6 +273,10 @@ pub struct Prefix {
     pub macros: BTreeMap<String, String>,
     /// Wall-clock seconds the build (fetch + configure + compile + install) took.
     pub build_seconds: f64,
+    /// CPU seconds (user + system) of the build's commands: unlike the wall time, not inflated
+    /// by other work on the machine (0 in manifests written before it was recorded).
+    #[serde(default)]
+    pub build_cpu_seconds: f64,
     /// [`RECIPE_REVISION`] the build was made with.
     pub recipe_revision: u32,
     /// Set when this value was loaded from the cache rather than just built.
@@ -586,6 +590,7 @@ mod tests {
             pre_includes: vec![],
             macros: BTreeMap::new(),
             build_seconds: 1.0,
+            build_cpu_seconds: 1.5,
             recipe_revision: RECIPE_REVISION,
             from_cache: false,
         };
