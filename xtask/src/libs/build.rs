@@ -761,6 +761,27 @@ mod tests {
     }
 
     #[test]
+    fn libressl_builds_one_linkage_without_debug_info() {
+        let st = libressl_configure_args(Linkage::Static, Path::new("/p"));
+        assert!(st.contains(&"--disable-shared".to_string()));
+        assert!(st.contains(&"--enable-static".to_string()));
+        assert!(st.contains(&"--with-pic".to_string()));
+        assert!(st.contains(&"--libdir=/p/lib".to_string()));
+        assert!(st.contains(&"CFLAGS=-O2".to_string()), "no -g: {st:?}");
+        let sh = libressl_configure_args(Linkage::Shared, Path::new("/p"));
+        assert!(sh.contains(&"--enable-shared".to_string()));
+        assert!(sh.contains(&"--disable-static".to_string()));
+        // shared builds get their RUNPATH fixed; every tarball build needs make and tar
+        let shared = super::super::find("libressl-4.3.2-shared").unwrap();
+        let t = tools_for(shared);
+        assert!(
+            t.contains(&tools::PATCHELF) && t.contains(&tools::MAKE) && t.contains(&tools::TAR)
+        );
+        let fixed = super::super::find("libressl-4.3.2").unwrap();
+        assert!(!tools_for(fixed).contains(&tools::PATCHELF));
+    }
+
+    #[test]
     fn command_description_quotes() {
         let mut c = Command::new("patchelf");
         c.args(["--set-rpath", "$ORIGIN", "a b"]);
