@@ -423,6 +423,28 @@ pub fn server_context(
     proto: Option<Protocol>,
     mode: TicketMode,
 ) -> Result<ServerContext, Error> {
+    let mut b = server_builder(identity, proto)?;
+    let disabled = apply_ticket_mode(&mut b, mode)?;
+    Ok(ServerContext {
+        ctx: b.build(),
+        mode,
+        disabled,
+    })
+}
+
+/// [`server_context`]'s builder before a ticket mode is applied, for a caller that sets more
+/// (e.g. key logging) before building it.
+///
+/// ```
+/// use sslprobe::loopback::{self_signed, server_builder, Protocol};
+/// let id = self_signed("localhost").unwrap();
+/// let ctx = server_builder(&id, Some(Protocol::Tls12)).unwrap().build();
+/// # let _ = ctx;
+/// ```
+pub fn server_builder(
+    identity: &Identity,
+    proto: Option<Protocol>,
+) -> Result<SslContextBuilder, Error> {
     let mut b =
         SslContext::builder(SslMethod::tls_server()).map_err(ssl_err("SSL_CTX_new (server)"))?;
     b.set_certificate(&identity.cert)
@@ -434,12 +456,7 @@ pub fn server_context(
     b.set_session_id_context(b"sslprobe-loopback")
         .map_err(ssl_err("setting the session id context"))?;
     pin_protocol(&mut b, proto)?;
-    let disabled = apply_ticket_mode(&mut b, mode)?;
-    Ok(ServerContext {
-        ctx: b.build(),
-        mode,
-        disabled,
-    })
+    Ok(b)
 }
 
 /// Where a client context stores the sessions the server gives it (client session cache).

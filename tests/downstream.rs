@@ -12,7 +12,6 @@ mod support;
 use sslprobe::{build_info, db, Family};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 use support::Cargo;
 
 const FIXTURE_FILES: &[&str] = &["Cargo.toml", "build.rs", "src/main.rs"];
@@ -66,19 +65,7 @@ fn a_downstream_crate_receives_the_detected_cfgs() {
         "no warning allowed:\n{:#?}",
         b.warnings()
     );
-    let exe = b
-        .executable("sslprobe-downstream-check")
-        .expect("the downstream binary was built");
-    let out = Command::new(&exe)
-        .output()
-        .expect("running the downstream binary");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "the downstream crate failed to run ({}):\n{}\n{stdout}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = b.run_executable("sslprobe-downstream-check");
     eprintln!("{stdout}");
 
     let mut cfgs: BTreeMap<String, bool> = BTreeMap::new();

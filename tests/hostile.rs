@@ -492,8 +492,8 @@ fn headers_and_libraries_of_different_versions() {
     baseline();
     // Newer headers than libraries: declared APIs are missing at link time.
     let (header_version, lib_version) = ("1.1.1w", "1.1.0i");
-    let headers = support::cached_openssl(header_version).join("include");
-    let libs = support::cached_openssl(lib_version).join("lib");
+    let headers = support::cache::cached_openssl(header_version).join("include");
+    let libs = support::cache::cached_openssl(lib_version).join("lib");
     println!(
         "headers {} ({header_version}) with libraries {} ({lib_version})",
         headers.display(),
@@ -860,14 +860,7 @@ fn read_only_source_tree() {
         }
     }
     // And the downstream binary sees the results.
-    let exe = b
-        .executable("hostile-readonly")
-        .expect("the downstream binary");
-    let out = Command::new(&exe)
-        .output()
-        .expect("run the downstream binary");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}");
+    let text = b.run_executable("hostile-readonly");
     assert!(
         text.contains("library OpenSSL 3.") && text.contains("overrides [\"SSLPROBE_NO_PROBE=0\"]"),
         "{text}"
@@ -1281,14 +1274,7 @@ fn downstream_crate_sees_the_engine_results() {
     let s = b.script("sslprobe").expect("sslprobe's build script");
     let log = read(&s.out_dir.join("sslprobe.log"));
     assert_eq!(result_lines(&log), baseline().results);
-    let out = Command::new(
-        b.executable("hostile-downstream")
-            .expect("the downstream binary"),
-    )
-    .output()
-    .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}");
+    let text = b.run_executable("hostile-downstream");
     for line in &baseline().results {
         let rest = &line["## result: ".len()..];
         let name = rest.split(' ').next().unwrap();

@@ -9,7 +9,7 @@
 //!   and `OUT_DIR`s, rustc's diagnostics, warnings, executables.
 //! - [`SharedTarget`] is a target directory several builds of one test binary share, with the lock
 //!   that serialises them.
-//! - [`system_openssl`], [`system_prefix`] and [`cached_openssl`]: the libraries a case builds
+//! - [`system_openssl`], [`system_prefix`] and [`cache::cached_openssl`]: the libraries a case builds
 //!   against (the system's, assembled into prefixes of symlinks, and the matrix cache's).
 //!
 //! Every prerequisite missing here is a loud failure naming what `cargo xtask test` installs or
@@ -23,6 +23,8 @@ use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus};
 use std::sync::{Mutex, MutexGuard, OnceLock};
+
+pub mod cache;
 
 /// This workspace's root (the `sslprobe` package).
 pub const REPO: &str = env!("CARGO_MANIFEST_DIR");
@@ -353,6 +355,25 @@ impl Build {
             .find_map(|m| m["executable"].as_str().map(PathBuf::from))
     }
 
+    /// Runs the executable built for binary target `name`; asserts that it succeeded and returns
+    /// its stdout.
+    pub fn run_executable(&self, name: &str) -> String {
+        let exe = self
+            .executable(name)
+            .unwrap_or_else(|| panic!("no executable {name} was built:\n{}", self.stderr));
+        let out = Command::new(&exe)
+            .output()
+            .unwrap_or_else(|e| panic!("running {}: {e}", exe.display()));
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{name} failed ({}):\n{}\n{stdout}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    }
+
     /// Asserts that the build succeeded.
     pub fn expect_ok(&self, what: &str) {
         assert!(
@@ -489,35 +510,4 @@ pub fn system_prefix(dir: &Path, parts: Parts, copied: &[&str]) -> PathBuf {
         }
     }
     dir.to_path_buf()
-}
-
-/// The prefix of OpenSSL `version`'s static build in the matrix cache (`$SSLPROBE_MATRIX_CACHE`,
-/// default `~/.cache/sslprobe/libs`). `cargo xtask test` builds the ones the tests use (as
-/// `cargo xtask libs --libs openssl-<version>` does); a missing one fails the test, saying so.
-pub fn cached_openssl(version: &str) -> PathBuf {
-    let cache = std::env::var_os("SSLPROBE_MATRIX_CACHE")
-        .filter(|c| !c.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/sslprobe/libs")))
-        .expect("neither SSLPROBE_MATRIX_CACHE nor HOME is set");
-    let suffix = format!("+{version}-static");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&cache)
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|d| {
-            d.file_name()
-                .is_some_and(|n| n.to_string_lossy().ends_with(&suffix))
-        })
-        .map(|d| d.join("prefix"))
-        .filter(|p| p.join("include/openssl/ssl.h").is_file() && p.join("lib/libssl.a").is_file())
-        .collect();
-    dirs.sort();
-    dirs.pop().unwrap_or_else(|| {
-        panic!(
-            "OpenSSL {version} is not in the matrix cache {}: `cargo xtask test` builds it, \
-             or `cargo xtask libs --libs openssl-{version}`",
-            cache.display()
-        )
-    })
 }
