@@ -14,6 +14,8 @@
 //! exercises an `OUT_DIR` with a space), run `--offline` with this workspace's `Cargo.lock`, and
 //! pass `--target <host>` so that host build dependencies are compiled once for every case,
 //! the cross case included. Builds are serialised by a lock (they share that target directory).
+//! The harness (scratch crates, the one scrubbed environment, cargo's JSON messages) is
+//! `tests/support`.
 //!
 //! The baseline is the system library (Debian's libssl-dev). "Same results" means the same
 //! `## result:` lines in `sslprobe.log` and the same cfgs as the baseline engine build.
