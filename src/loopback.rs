@@ -432,14 +432,16 @@ pub fn server_context(
     })
 }
 
-/// [`server_context`]'s builder before a ticket mode is applied, for a caller that sets more
-/// (e.g. key logging) before building it.
+/// [`server_context`] before its ticket mode and before it is built (`identity`'s certificate and
+/// key, pinned to `proto`, a session id context), for a caller that sets more (e.g. key logging).
 ///
 /// ```
+/// use openssl::ssl::SslOptions;
 /// use sslprobe::loopback::{self_signed, server_builder, Protocol};
 /// let id = self_signed("localhost").unwrap();
-/// let ctx = server_builder(&id, Some(Protocol::Tls12)).unwrap().build();
-/// # let _ = ctx;
+/// let mut b = server_builder(&id, Some(Protocol::Tls12)).unwrap();
+/// b.set_options(SslOptions::NO_TICKET);
+/// let _ctx = b.build();
 /// ```
 pub fn server_builder(
     identity: &Identity,
