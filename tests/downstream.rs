@@ -2,8 +2,9 @@
 //!
 //! The fixture is copied under the target directory (so the source tree gets no Cargo.lock),
 //! its path dependencies pointed at this workspace, the workspace's Cargo.lock copied in (same
-//! dependency versions, no network: `--offline`), and it is built and run by the real `cargo`
-//! with `RUSTFLAGS="-D unexpected_cfgs -D warnings"`: every cfg it uses must be declared by the
+//! dependency versions, no network: `--offline`), built by the real `cargo` (the harness of
+//! `tests/support`, passing on the variables that chose this test binary's library) with
+//! `RUSTFLAGS="-D unexpected_cfgs -D warnings"`, and run: every cfg it uses must be declared by the
 //! check-cfg lines that `sslprobe_build::downstream::emit_cfgs()` prints. Its output, one
 //! `cfg NAME on|off` line per cfg, is compared with `sslprobe::build_info()`.
 
