@@ -28,7 +28,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{MutexGuard, OnceLock};
 use std::time::SystemTime;
-use support::{read, system_openssl, system_prefix, write, Build, Cargo, Crate, Parts, Script};
+use support::shared::{self, system_openssl};
+use support::{read, system_prefix, write, Build, Cargo, Crate, Parts, Script};
 use support::{SharedTarget, REPO, TMP};
 
 // ---------------------------------------------------------------------------------------------
@@ -287,28 +288,7 @@ fn cflags_garbage_is_a_sanity_error_naming_the_flag() {
 /// `SSL_CTX_set_num_tickets` and `SSL_set_num_tickets` are renamed (references inside the
 /// library too): a libssl that exports everything except those two.
 fn doctored_prefix() -> PathBuf {
-    let dir = Path::new(TMP).join("hostile/doctored-prefix");
-    let lib = dir.join("lib");
-    std::fs::create_dir_all(&lib).unwrap();
-    if !dir.join("include").exists() {
-        support::symlink(&system_openssl().include, &dir.join("include"));
-    }
-    let st = Command::new("objcopy")
-        .args([
-            "--redefine-sym=SSL_CTX_set_num_tickets=sslprobe_test_hidden_1",
-            "--redefine-sym=SSL_set_num_tickets=sslprobe_test_hidden_2",
-        ])
-        .arg(system_openssl().lib_dir.join("libssl.a"))
-        .arg(lib.join("libssl.a"))
-        .status()
-        .expect("objcopy (binutils)");
-    assert!(st.success());
-    std::fs::copy(
-        system_openssl().lib_dir.join("libcrypto.a"),
-        lib.join("libcrypto.a"),
-    )
-    .unwrap();
-    dir
+    shared::doctored_prefix(&Path::new(TMP).join("hostile/doctored-prefix"))
 }
 
 /// Flags that let a missing symbol link or never link at all: the build stops naming the flag,
@@ -367,23 +347,7 @@ fn control_probes_name_the_flag_that_would_make_a_missing_api_present() {
 #[test]
 fn cflags_w_cannot_flip_a_prototype_variant() {
     baseline();
-    let inc = Path::new(TMP).join("hostile/u32-headers/include");
-    std::fs::create_dir_all(inc.join("openssl")).unwrap();
-    for e in std::fs::read_dir(system_openssl().include.join("openssl")).unwrap() {
-        let e = e.unwrap();
-        let body = std::fs::read_to_string(e.path()).unwrap();
-        let body = if e.file_name() == "ssl.h" {
-            let from = "uint64_t SSL_CTX_set_options(SSL_CTX *ctx, uint64_t op);";
-            assert!(body.contains(from), "the system's ssl.h changed");
-            body.replace(
-                from,
-                "uint32_t SSL_CTX_set_options(SSL_CTX *ctx, uint32_t op);",
-            )
-        } else {
-            body
-        };
-        write(&inc.join("openssl").join(e.file_name()), &body);
-    }
+    let inc = shared::u32_headers(&Path::new(TMP).join("hostile/u32-headers/include"));
     let lib = &system_openssl().lib_dir;
     let _g = lock();
     let b = engine(&[
@@ -494,8 +458,8 @@ fn headers_and_libraries_of_different_versions() {
     baseline();
     // Newer headers than libraries: declared APIs are missing at link time.
     let (header_version, lib_version) = ("1.1.1w", "1.1.0i");
-    let headers = support::cache::cached_openssl(header_version).join("include");
-    let libs = support::cache::cached_openssl(lib_version).join("lib");
+    let headers = shared::cached_openssl(header_version).join("include");
+    let libs = shared::cached_openssl(lib_version).join("lib");
     println!(
         "headers {} ({header_version}) with libraries {} ({lib_version})",
         headers.display(),

@@ -434,15 +434,15 @@ fn mold_linker() {
     with_linker("mold", "mold");
 }
 
-/// The matrix cache's libraries (shared with the sslprobe package's tests).
-#[path = "../../tests/support/cache.rs"]
-mod cache;
+/// The system OpenSSL and the matrix cache's libraries (shared with the sslprobe package's tests).
+#[path = "../../tests/support/shared.rs"]
+mod shared;
 
 /// OpenSSL 1.1.0i, where a third of the catalog or more is missing, from the matrix cache (which
 /// `cargo xtask test` fills).
 #[test]
 fn real_catalog_openssl_1_1_0i_all_modes_agree() {
-    let prefix = cache::cached_openssl("1.1.0i");
+    let prefix = shared::cached_openssl("1.1.0i");
     let loc = locate::from_prefix(&prefix, None).expect("the cached 1.1.0i prefix");
     let catalog = real_catalog();
     let (r, log) = assert_all_modes_agree(&catalog, &loc, "openssl-1.1.0i");
@@ -467,15 +467,6 @@ fn real_catalog_openssl_1_1_0i_all_modes_agree() {
     );
 }
 
-/// Debian's multiarch library directory (`/usr/lib/x86_64-linux-gnu`).
-fn multiarch_lib_dir() -> PathBuf {
-    let out = Command::new("cc")
-        .arg("-print-multiarch")
-        .output()
-        .expect("run cc -print-multiarch");
-    Path::new("/usr/lib").join(String::from_utf8_lossy(&out.stdout).trim())
-}
-
 /// wolfSSL's compatibility layer: names are object-like macros over `wolfSSL_*` functions, so a
 /// failing probe's error points into wolfSSL's header, not the probe file. The enclosing
 /// function (`In function 'sslprobe_…'`) still attributes it: no bisection, same answers in
@@ -483,8 +474,8 @@ fn multiarch_lib_dir() -> PathBuf {
 #[test]
 fn wolfssl_compat_layer_attributed_without_bisection() {
     let inc = Path::new("/usr/include/wolfssl");
-    let lib = multiarch_lib_dir();
-    let lib = lib.as_path();
+    // Debian's multiarch library directory, where libssl is too.
+    let lib = shared::system_openssl().lib_dir.as_path();
     assert!(
         inc.join("openssl/ssl.h").is_file() && lib.join("libwolfssl.so").exists(),
         "Debian's libwolfssl-dev is not installed: `cargo xtask test` installs it \

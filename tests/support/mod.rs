@@ -4,13 +4,15 @@
 //! - [`Crate`] writes a scratch crate (Cargo.toml, build script, sources, this workspace's
 //!   `Cargo.lock`).
 //! - [`Cargo`] runs `cargo <subcommand> --offline --message-format=json` on it in ONE scrubbed
-//!   environment ([`scrubbed`]: nothing of the test's own toolchain, library location, overrides
+//!   environment ([`shared::scrubbed`]: nothing of the test's own toolchain, library location, overrides
 //!   or cargo flags leaks into a case), and [`Build`] is what came back: the build scripts' cfgs
 //!   and `OUT_DIR`s, rustc's diagnostics, warnings, executables.
 //! - [`SharedTarget`] is a target directory several builds of one test binary share, with the lock
 //!   that serialises them.
-//! - [`system_openssl`], [`system_prefix`] and [`cache::cached_openssl`]: the libraries a case builds
-//!   against (the system's, assembled into prefixes of symlinks, and the matrix cache's).
+//! - [`shared`] (std only, also included by path from `sslprobe-build/tests/batching.rs` and
+//!   `cli/tests/controls.rs`): the scrubbed variables, the system OpenSSL (found through
+//!   pkg-config), the matrix cache's libraries and doctored copies of the system's;
+//!   [`system_prefix`] assembles the system's into prefixes of symlinks.
 //!
 //! Every prerequisite missing here is a loud failure naming what `cargo xtask test` installs or
 //! builds: a case never passes without running.
@@ -24,7 +26,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
-pub mod cache;
+pub mod shared;
+
+use shared::{scrubbed, system_openssl};
 
 /// This workspace's root (the `sslprobe` package).
 pub const REPO: &str = env!("CARGO_MANIFEST_DIR");
@@ -126,43 +130,6 @@ impl Crate<'_> {
             copy_lock(dir);
         }
     }
-}
-
-/// Whether a variable of the test's own environment is left out of every scratch build: it would
-/// change what is built or probed — the C toolchain and its flags (the `cc` crate's names,
-/// per-target ones included), where the library is (`OPENSSL_*`, `*_OPENSSL_*`, pkg-config),
-/// sslprobe's overrides (`SSLPROBE_*`), another build script's metadata or variables (`DEP_*`,
-/// `OUT_DIR`, `TARGET`, `HOST`), and cargo's own target and flags.
-pub fn scrubbed(name: &str) -> bool {
-    const EXACT: &[&str] = &[
-        "CC",
-        "CFLAGS",
-        "CXX",
-        "CXXFLAGS",
-        "TARGET_CC",
-        "HOST_CC",
-        "TARGET_CFLAGS",
-        "HOST_CFLAGS",
-        "CRATE_CC_NO_DEFAULTS",
-        "RUSTFLAGS",
-        "CARGO_ENCODED_RUSTFLAGS",
-        "CARGO_BUILD_RUSTFLAGS",
-        "CARGO_TARGET_DIR",
-        "CARGO_BUILD_TARGET",
-        "CARGO_BUILD_TARGET_DIR",
-        "PKG_CONFIG_PATH",
-        "PKG_CONFIG_LIBDIR",
-        "PKG_CONFIG_SYSROOT_DIR",
-        "SYSROOT",
-        "OUT_DIR",
-        "TARGET",
-        "HOST",
-    ];
-    EXACT.contains(&name)
-        || ["OPENSSL_", "SSLPROBE_", "DEP_", "CC_", "CFLAGS_"]
-            .iter()
-            .any(|p| name.starts_with(p))
-        || name.contains("_OPENSSL_")
 }
 
 /// The scrubbed variables of the test's own environment that choose the library and how it is
@@ -411,57 +378,6 @@ impl Build {
             self.stderr
         );
     }
-}
-
-/// The system OpenSSL's development files, found through pkg-config.
-pub struct SystemOpenssl {
-    /// `…/include` (holding `openssl/ssl.h`).
-    pub include: PathBuf,
-    /// The multiarch `…/include/<triple>/openssl` (Debian keeps `opensslconf.h` and
-    /// `configuration.h` there), if any.
-    pub multiarch: Option<PathBuf>,
-    /// The library directory holding `libssl.so` (and `libssl.a`).
-    pub lib_dir: PathBuf,
-}
-
-/// The system OpenSSL (Debian: libssl-dev and pkg-config, which `cargo xtask test` installs);
-/// a missing one fails the test, naming them.
-pub fn system_openssl() -> &'static SystemOpenssl {
-    static SYS: OnceLock<SystemOpenssl> = OnceLock::new();
-    SYS.get_or_init(|| {
-        let var = |v: &str| -> PathBuf {
-            let o = Command::new("pkg-config")
-                .args([&format!("--variable={v}"), "openssl"])
-                .output()
-                .expect("pkg-config is not installed (`cargo xtask test` installs it)");
-            let s = String::from_utf8_lossy(&o.stdout).trim().to_string();
-            assert!(
-                o.status.success() && !s.is_empty(),
-                "pkg-config knows no openssl: install libssl-dev (`cargo xtask test` does)"
-            );
-            PathBuf::from(s)
-        };
-        let (include, lib_dir) = (var("includedir"), var("libdir"));
-        assert!(
-            include.join("openssl/ssl.h").is_file() && lib_dir.join("libssl.so").exists(),
-            "pkg-config's openssl ({} and {}) lacks openssl/ssl.h or libssl.so: install libssl-dev",
-            include.display(),
-            lib_dir.display()
-        );
-        let multiarch = Command::new("cc")
-            .arg("-print-multiarch")
-            .output()
-            .ok()
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-            .filter(|m| !m.is_empty())
-            .map(|m| include.join(m).join("openssl"))
-            .filter(|d| d.is_dir());
-        SystemOpenssl {
-            include,
-            multiarch,
-            lib_dir,
-        }
-    })
 }
 
 /// Which parts of the system OpenSSL a prefix made by [`system_prefix`] holds.
