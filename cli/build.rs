@@ -1,7 +1,12 @@
 //! Exports the target triple the CLI is built for (`SSLPROBE_CLI_TARGET`): `sslprobe probe`
-//! configures its C compiler for that target, exactly as a build script would.
+//! configures its C compiler for that target, exactly as a build script would. Receives
+//! sslprobe's cfgs like any downstream crate (its tests run only what the library has).
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    if let Err(e) = sslprobe_build::downstream::emit_cfgs() {
+        eprintln!("sslprobe-cli build script: reading sslprobe's metadata: {e}");
+        std::process::exit(1);
+    }
     match std::env::var("TARGET") {
         Ok(target) => println!("cargo:rustc-env=SSLPROBE_CLI_TARGET={target}"),
         Err(e) => {

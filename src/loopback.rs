@@ -459,8 +459,17 @@ pub fn server_context(
     })
 }
 
-/// The builder behind [`server_context`], before any ticket mode: `identity`'s certificate and
-/// key, a session id context, pinned to `proto`. For measurements that configure more.
+/// [`server_context`] before its ticket mode and before it is built (`identity`'s certificate and
+/// key, pinned to `proto`, a session id context), for a caller that sets more (e.g. key logging).
+///
+/// ```
+/// use openssl::ssl::SslOptions;
+/// use sslprobe::loopback::{self_signed, server_builder, Protocol};
+/// let id = self_signed("localhost").unwrap();
+/// let mut b = server_builder(&id, Some(Protocol::Tls12)).unwrap();
+/// b.set_options(SslOptions::NO_TICKET);
+/// let _ctx = b.build();
+/// ```
 pub fn server_builder(
     identity: &Identity,
     proto: Option<Protocol>,

@@ -2,42 +2,37 @@
 //!
 //! The fixture is copied under the target directory (so the source tree gets no Cargo.lock),
 //! its path dependencies pointed at this workspace, the workspace's Cargo.lock copied in (same
-//! dependency versions, no network: `--offline`), and it is built and run by the real `cargo`
-//! with `RUSTFLAGS="-D unexpected_cfgs -D warnings"`: every cfg it uses must be declared by the
+//! dependency versions, no network: `--offline`), built by the real `cargo` (the harness of
+//! `tests/support`, passing on the variables that chose this test binary's library) with
+//! `RUSTFLAGS="-D unexpected_cfgs -D warnings"`, and run: every cfg it uses must be declared by the
 //! check-cfg lines that `sslprobe_build::downstream::emit_cfgs()` prints. Its output, one
 //! `cfg NAME on|off` line per cfg, is compared with `sslprobe::build_info()`.
 
+mod support;
+
 use sslprobe::{build_info, db, Family};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
+use support::Cargo;
 
 const FIXTURE_FILES: &[&str] = &["Cargo.toml", "build.rs", "src/main.rs"];
 
-fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 /// Copies the fixture to `dir`, with its `../..` path dependencies made absolute.
 fn stage_fixture(dir: &Path) {
-    let root = workspace_root();
-    let src = root.join("tests/downstream");
+    let src = support::repo("tests/downstream");
     for f in FIXTURE_FILES {
-        let from = src.join(f);
-        let to = dir.join(f);
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        let mut text =
-            std::fs::read_to_string(&from).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
+        let mut text = support::read(&src.join(f));
         if *f == "Cargo.toml" {
-            let build = format!(
-                "path = {:?}",
-                root.join("sslprobe-build").display().to_string()
-            );
-            let main = format!("path = {:?}", root.display().to_string());
             let before = text.clone();
             text = text
-                .replace("path = \"../../sslprobe-build\"", &build)
-                .replace("path = \"../..\"", &main);
+                .replace(
+                    "sslprobe-build = { path = \"../../sslprobe-build\" }",
+                    &support::sslprobe_build_dep(),
+                )
+                .replace(
+                    "sslprobe = { path = \"../..\" }",
+                    &support::sslprobe_dep(""),
+                );
             assert_eq!(
                 before.matches("path = ").count(),
                 2,
@@ -48,51 +43,30 @@ fn stage_fixture(dir: &Path) {
                 "every relative path dependency was rewritten:\n{text}"
             );
         }
-        std::fs::write(&to, text).unwrap();
+        support::write(&dir.join(f), &text);
     }
-    let lock = root.join("Cargo.lock");
-    if lock.exists() {
-        std::fs::copy(&lock, dir.join("Cargo.lock")).unwrap();
-    }
-}
-
-fn cargo() -> Command {
-    let mut c = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    for v in [
-        "RUSTFLAGS",
-        "CARGO_ENCODED_RUSTFLAGS",
-        "CARGO_BUILD_RUSTFLAGS",
-        "CARGO_TARGET_DIR",
-        "CARGO_BUILD_TARGET_DIR",
-    ] {
-        c.env_remove(v);
-    }
-    c
+    support::copy_lock(dir);
 }
 
 #[test]
 fn a_downstream_crate_receives_the_detected_cfgs() {
-    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sslprobe-downstream");
+    let base = Path::new(support::TMP).join("sslprobe-downstream");
     let krate = base.join("crate");
-    let target = base.join("target");
     let _ = std::fs::remove_dir_all(&krate);
     stage_fixture(&krate);
 
-    let out = cargo()
-        .args(["run", "--quiet", "--offline", "--manifest-path"])
-        .arg(krate.join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", &target)
-        .env("RUSTFLAGS", "-D unexpected_cfgs -D warnings")
-        .output()
-        .expect("running cargo");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The scratch crate must see the very library this test binary was built against.
+    let b = Cargo::new("build", &krate, &base.join("target"))
+        .envs(support::library_env())
+        .envs([("RUSTFLAGS", "-D unexpected_cfgs -D warnings")])
+        .run();
+    b.expect_ok("the downstream crate");
     assert!(
-        out.status.success(),
-        "the downstream crate failed to build or run ({}):\n{stderr}\n{stdout}",
-        out.status
+        b.warnings().is_empty(),
+        "no warning allowed:\n{:#?}",
+        b.warnings()
     );
-    assert!(!stderr.contains("warning"), "no warning allowed:\n{stderr}");
+    let stdout = b.run_executable("sslprobe-downstream-check");
     eprintln!("{stdout}");
 
     let mut cfgs: BTreeMap<String, bool> = BTreeMap::new();

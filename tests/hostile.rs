@@ -14,20 +14,23 @@
 //! exercises an `OUT_DIR` with a space), run `--offline` with this workspace's `Cargo.lock`, and
 //! pass `--target <host>` so that host build dependencies are compiled once for every case,
 //! the cross case included. Builds are serialised by a lock (they share that target directory).
+//! The harness (scratch crates, the one scrubbed environment, cargo's JSON messages) is
+//! `tests/support`.
 //!
 //! The baseline is the system library (Debian's libssl-dev). "Same results" means the same
 //! `## result:` lines in `sslprobe.log` and the same cfgs as the baseline engine build.
 
-use serde_json::Value;
+mod support;
+
 use std::collections::BTreeSet;
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{MutexGuard, OnceLock};
 use std::time::SystemTime;
-
-const REPO: &str = env!("CARGO_MANIFEST_DIR");
-const TMP: &str = env!("CARGO_TARGET_TMPDIR");
+use support::shared::{self, system_openssl};
+use support::{read, system_prefix, write, Build, Cargo, Crate, Parts, Script};
+use support::{SharedTarget, REPO, TMP};
 
 // ---------------------------------------------------------------------------------------------
 // Fixture
@@ -35,76 +38,17 @@ const TMP: &str = env!("CARGO_TARGET_TMPDIR");
 
 struct Fixture {
     root: PathBuf,
-    target_dir: PathBuf,
-    host: String,
+    target: SharedTarget,
     engine: PathBuf,
-    /// Debian's headers and shared libraries assembled into an `OPENSSL_DIR` prefix with
+    /// The system's headers and shared libraries assembled into an `OPENSSL_DIR` prefix with
     /// symlinks (include/openssl, lib/libssl.so, lib/libcrypto.so; no static libraries).
     prefix: PathBuf,
 }
 
 static FIXTURE: OnceLock<Fixture> = OnceLock::new();
-static BUILD_LOCK: Mutex<()> = Mutex::new(());
 
 fn lock() -> MutexGuard<'static, ()> {
-    BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn write(path: &Path, text: &str) {
-    if let Some(d) = path.parent() {
-        std::fs::create_dir_all(d).unwrap();
-    }
-    std::fs::write(path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-}
-
-fn symlink(src: &Path, dst: &Path) {
-    if let Some(d) = dst.parent() {
-        std::fs::create_dir_all(d).unwrap();
-    }
-    let _ = std::fs::remove_file(dst);
-    std::os::unix::fs::symlink(src, dst)
-        .unwrap_or_else(|e| panic!("{} -> {}: {e}", dst.display(), src.display()));
-}
-
-/// Debian's multiarch library directory holding libssl.so.
-fn system_lib_dir() -> PathBuf {
-    let out = Command::new("cc").arg("-print-multiarch").output().ok();
-    let multiarch = out
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default();
-    for d in [
-        format!("/usr/lib/{multiarch}"),
-        "/usr/lib64".into(),
-        "/usr/lib".into(),
-    ] {
-        if Path::new(&d).join("libssl.so").exists() {
-            return PathBuf::from(d);
-        }
-    }
-    panic!("libssl.so not found in the system library directories: install libssl-dev");
-}
-
-/// A prefix made of symlinks to the system headers and/or shared libraries.
-fn make_prefix(dir: &Path, headers: bool, libs: bool, empty_lib_dir: bool) {
-    let _ = std::fs::remove_dir_all(dir);
-    std::fs::create_dir_all(dir).unwrap();
-    if headers {
-        assert!(
-            Path::new("/usr/include/openssl/ssl.h").is_file(),
-            "install libssl-dev"
-        );
-        symlink(
-            Path::new("/usr/include/openssl"),
-            &dir.join("include/openssl"),
-        );
-    }
-    if libs {
-        let sys = system_lib_dir();
-        symlink(&sys.join("libssl.so"), &dir.join("lib/libssl.so"));
-        symlink(&sys.join("libcrypto.so"), &dir.join("lib/libcrypto.so"));
-    } else if empty_lib_dir {
-        std::fs::create_dir_all(dir.join("lib")).unwrap();
-    }
+    fx().target.lock()
 }
 
 fn engine_build_rs(probes: &Path) -> String {
@@ -116,243 +60,86 @@ fn engine_build_rs(probes: &Path) -> String {
 
 /// An engine crate in `dir` named `name`, running the catalog in `probes`.
 fn make_engine(dir: &Path, name: &str, probes: &Path, own_workspace: bool) {
-    let ws = if own_workspace { "\n[workspace]\n" } else { "" };
-    write(
-        &dir.join("Cargo.toml"),
-        &format!(
-            "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[build-dependencies]\nsslprobe-build = {{ path = {:?} }}\n{ws}",
-            Path::new(REPO).join("sslprobe-build").to_str().unwrap()
-        ),
-    );
-    write(&dir.join("build.rs"), &engine_build_rs(probes));
-    write(
-        &dir.join("src/lib.rs"),
-        "//! hostile-environment fixture: all the work is in build.rs\n",
-    );
-    if own_workspace {
-        std::fs::copy(Path::new(REPO).join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    Crate {
+        name,
+        dependencies: &[],
+        build_dependencies: &[support::sslprobe_build_dep()],
+        own_workspace,
+        files: &[
+            ("build.rs", &engine_build_rs(probes)),
+            (
+                "src/lib.rs",
+                "//! hostile-environment fixture: all the work is in build.rs\n",
+            ),
+        ],
     }
+    .write(dir);
 }
 
-fn make_downstream(dir: &Path, name: &str, sslprobe: &Path) {
-    write(
-        &dir.join("Cargo.toml"),
-        &format!(
-            "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\nsslprobe = {{ path = {:?} }}\n\n[workspace]\n",
-            sslprobe.to_str().unwrap()
-        ),
-    );
-    write(
-        &dir.join("src/main.rs"),
-        "fn main() {\n    let i = sslprobe::build_info();\n    println!(\"library {}\", i.describe());\n    println!(\"overrides {:?}\", i.overrides);\n    for a in i.apis {\n        println!(\"api {} present={} variant={:?} source={}\", a.name, a.present, a.variant, a.source);\n    }\n}\n",
-    );
-    std::fs::copy(Path::new(REPO).join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+fn make_downstream(dir: &Path, name: &str) {
+    Crate {
+        name,
+        dependencies: &[support::sslprobe_dep("")],
+        build_dependencies: &[],
+        own_workspace: true,
+        files: &[(
+            "src/main.rs",
+            "fn main() {\n    let i = sslprobe::build_info();\n    println!(\"library {}\", i.describe());\n    println!(\"overrides {:?}\", i.overrides);\n    for a in i.apis {\n        println!(\"api {} present={} variant={:?} source={}\", a.name, a.present, a.variant, a.source);\n    }\n}\n",
+        )],
+    }
+    .write(dir);
 }
 
 fn fx() -> &'static Fixture {
     FIXTURE.get_or_init(|| {
         let root = Path::new(TMP).join("hostile");
         std::fs::create_dir_all(&root).unwrap();
-        let target_dir = root.join("scratch target");
-        let vv = Command::new(rustc())
-            .arg("-vV")
-            .output()
-            .expect("rustc -vV");
-        let host = String::from_utf8_lossy(&vv.stdout)
-            .lines()
-            .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
-            .expect("host triple");
         let engine = root.join("engine");
-        make_engine(
-            &engine,
-            "hostile-engine",
-            &Path::new(REPO).join("probes"),
-            true,
-        );
-        let prefix = root.join("prefixes/debian");
-        make_prefix(&prefix, true, true, false);
+        make_engine(&engine, "hostile-engine", &support::repo("probes"), true);
         Fixture {
+            target: SharedTarget::new(root.join("scratch target")),
+            prefix: system_prefix(&root.join("prefixes/debian"), Parts::Whole, &[]),
             root,
-            target_dir,
-            host,
             engine,
-            prefix,
         }
     })
-}
-
-fn rustc() -> String {
-    std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into())
-}
-
-fn cargo_bin() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
 // ---------------------------------------------------------------------------------------------
 // Running cargo
 // ---------------------------------------------------------------------------------------------
 
-struct Build {
-    ok: bool,
-    stderr: String,
-    messages: Vec<Value>,
-}
-
-struct Script {
-    out_dir: PathBuf,
-    cfgs: BTreeSet<String>,
-}
-
-impl Build {
-    /// The `build-script-executed` message of package `name`.
-    fn script(&self, name: &str) -> Option<Script> {
-        let needle = format!("#{name}@");
-        self.messages
-            .iter()
-            .filter(|m| m["reason"] == "build-script-executed")
-            .find(|m| {
-                m["package_id"]
-                    .as_str()
-                    .is_some_and(|p| p.contains(&needle))
-            })
-            .map(|m| Script {
-                out_dir: PathBuf::from(m["out_dir"].as_str().unwrap()),
-                cfgs: m["cfgs"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|c| c.as_str().unwrap().to_string())
-                    .collect(),
-            })
-    }
-
-    /// rustc's diagnostics (with `--message-format=json` they are JSON on stdout).
-    fn rustc_diagnostics(&self) -> String {
-        self.messages
-            .iter()
-            .filter(|m| m["reason"] == "compiler-message")
-            .filter_map(|m| m["message"]["rendered"].as_str())
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-
-    fn expect_ok(&self, what: &str) {
-        assert!(
-            self.ok,
-            "{what}: the build failed:\n{}\n{}",
-            self.stderr,
-            self.rustc_diagnostics()
-        );
-    }
-
-    /// The build failed with every `needle` in its output, and no results were produced for
-    /// `pkg` (so nothing could be read as "absent").
-    fn expect_error(&self, pkg: &str, needles: &[&str]) {
-        assert!(
-            !self.ok,
-            "expected the build to fail, it succeeded:\n{}",
-            self.stderr
-        );
-        for n in needles {
-            assert!(
-                self.stderr.contains(n),
-                "the error should contain {n:?}:\n{}",
-                self.stderr
-            );
-        }
-        assert!(
-            self.script(pkg).is_none(),
-            "a failed build must not produce results for {pkg}"
-        );
-        assert!(
-            self.stderr
-                .contains(&format!("failed to run custom build command for `{pkg}")),
-            "{}",
-            self.stderr
-        );
-    }
-}
-
-/// Variables of the test's own environment that would change what a case breaks.
-fn scrubbed(name: &str) -> bool {
-    const EXACT: &[&str] = &[
-        "CC",
-        "CFLAGS",
-        "CXX",
-        "CXXFLAGS",
-        "TARGET_CC",
-        "HOST_CC",
-        "TARGET_CFLAGS",
-        "HOST_CFLAGS",
-        "CRATE_CC_NO_DEFAULTS",
-        "CARGO_TARGET_DIR",
-        "CARGO_BUILD_TARGET",
-        "CARGO_BUILD_TARGET_DIR",
-        "PKG_CONFIG_PATH",
-        "PKG_CONFIG_LIBDIR",
-        "PKG_CONFIG_SYSROOT_DIR",
-        "SYSROOT",
-        "OUT_DIR",
-        "TARGET",
-        "HOST",
-    ];
-    EXACT.contains(&name)
-        || ["OPENSSL_", "SSLPROBE_", "DEP_", "CC_", "CFLAGS_"]
-            .iter()
-            .any(|p| name.starts_with(p))
-        || name.contains("_OPENSSL_")
-}
-
-fn cargo_command(dir: &Path, args: &[&str], env: &[(&str, &OsStr)]) -> Command {
-    let f = fx();
-    let mut cmd = Command::new(cargo_bin());
-    cmd.current_dir(dir);
-    for (k, _) in std::env::vars_os() {
-        if k.to_str().is_none_or(scrubbed) {
-            cmd.env_remove(&k);
-        }
-    }
-    cmd.env("CARGO_TARGET_DIR", &f.target_dir);
-    cmd.args(["build", "--offline", "--message-format=json"]);
-    if !args.iter().any(|a| a.starts_with("--target")) {
-        cmd.args(["--target", &f.host]);
-    }
-    cmd.args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd
-}
-
-fn finish(mut cmd: Command) -> Build {
-    let out = cmd.output().expect("run cargo");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let messages = stdout
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect();
-    Build {
-        ok: out.status.success(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        messages,
-    }
+/// `cargo build` of the crate in `dir` into the shared target directory, for the host unless
+/// `args` name a `--target` (so host build dependencies are compiled once for every case).
+fn cargo_cmd(dir: &Path, args: &[&str], env: &[(&str, &OsStr)]) -> Cargo {
+    let target: &[&str] = if args.iter().any(|a| a.starts_with("--target")) {
+        &[]
+    } else {
+        &["--target", support::host()]
+    };
+    Cargo::new("build", dir, &fx().target.dir)
+        .args(target)
+        .args(args)
+        .envs(env.iter().copied())
 }
 
 fn cargo(dir: &Path, args: &[&str], env: &[(&str, &OsStr)]) -> Build {
-    finish(cargo_command(dir, args, env))
+    cargo_cmd(dir, args, env).run()
 }
 
 fn engine(env: &[(&str, &OsStr)]) -> Build {
     cargo(&fx().engine, &[], env)
 }
 
-fn os(s: impl Into<OsString>) -> OsString {
-    s.into()
+/// This repository's catalog.
+fn catalog() -> sslprobe_build::Catalog {
+    sslprobe_build::Catalog::load(&support::repo("probes"))
+        .unwrap()
+        .0
 }
 
-fn read(p: &Path) -> String {
-    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+fn os(s: impl Into<OsString>) -> OsString {
+    s.into()
 }
 
 /// The `## result:` lines of a log.
@@ -381,9 +168,7 @@ fn baseline() -> &'static Baseline {
             .expect("baseline build script ran");
         let log = read(&s.out_dir.join("sslprobe.log"));
         let results = result_lines(&log);
-        let catalog = sslprobe_build::Catalog::load(&Path::new(REPO).join("probes"))
-            .unwrap()
-            .0;
+        let catalog = catalog();
         assert_eq!(
             results.len(),
             catalog.apis.len(),
@@ -503,28 +288,7 @@ fn cflags_garbage_is_a_sanity_error_naming_the_flag() {
 /// `SSL_CTX_set_num_tickets` and `SSL_set_num_tickets` are renamed (references inside the
 /// library too): a libssl that exports everything except those two.
 fn doctored_prefix() -> PathBuf {
-    let dir = Path::new(TMP).join("hostile/doctored-prefix");
-    let lib = dir.join("lib");
-    std::fs::create_dir_all(&lib).unwrap();
-    if !dir.join("include").exists() {
-        symlink(Path::new("/usr/include"), &dir.join("include"));
-    }
-    let st = Command::new("objcopy")
-        .args([
-            "--redefine-sym=SSL_CTX_set_num_tickets=sslprobe_test_hidden_1",
-            "--redefine-sym=SSL_set_num_tickets=sslprobe_test_hidden_2",
-        ])
-        .arg(system_lib_dir().join("libssl.a"))
-        .arg(lib.join("libssl.a"))
-        .status()
-        .expect("objcopy (binutils)");
-    assert!(st.success());
-    std::fs::copy(
-        system_lib_dir().join("libcrypto.a"),
-        lib.join("libcrypto.a"),
-    )
-    .unwrap();
-    dir
+    shared::doctored_prefix(&Path::new(TMP).join("hostile/doctored-prefix"))
 }
 
 /// Flags that let a missing symbol link or never link at all: the build stops naming the flag,
@@ -583,24 +347,8 @@ fn control_probes_name_the_flag_that_would_make_a_missing_api_present() {
 #[test]
 fn cflags_w_cannot_flip_a_prototype_variant() {
     baseline();
-    let inc = Path::new(TMP).join("hostile/u32-headers/include");
-    std::fs::create_dir_all(inc.join("openssl")).unwrap();
-    for e in std::fs::read_dir("/usr/include/openssl").unwrap() {
-        let e = e.unwrap();
-        let body = std::fs::read_to_string(e.path()).unwrap();
-        let body = if e.file_name() == "ssl.h" {
-            let from = "uint64_t SSL_CTX_set_options(SSL_CTX *ctx, uint64_t op);";
-            assert!(body.contains(from), "Debian's ssl.h changed");
-            body.replace(
-                from,
-                "uint32_t SSL_CTX_set_options(SSL_CTX *ctx, uint32_t op);",
-            )
-        } else {
-            body
-        };
-        write(&inc.join("openssl").join(e.file_name()), &body);
-    }
-    let lib = system_lib_dir();
+    let inc = shared::u32_headers(&Path::new(TMP).join("hostile/u32-headers/include"));
+    let lib = &system_openssl().lib_dir;
     let _g = lock();
     let b = engine(&[
         ("OPENSSL_INCLUDE_DIR", inc.as_os_str()),
@@ -653,8 +401,11 @@ fn openssl_dir_missing() {
 #[test]
 fn openssl_dir_with_headers_but_no_libraries() {
     baseline();
-    let dir = fx().root.join("prefixes/headers-only");
-    make_prefix(&dir, true, false, true);
+    let dir = system_prefix(
+        &fx().root.join("prefixes/headers-only"),
+        Parts::HeadersOnly,
+        &[],
+    );
     let _g = lock();
     let b = engine(&[("OPENSSL_DIR", dir.as_os_str())]);
     b.expect_error(
@@ -666,8 +417,11 @@ fn openssl_dir_with_headers_but_no_libraries() {
 #[test]
 fn openssl_dir_with_libraries_but_no_headers() {
     baseline();
-    let dir = fx().root.join("prefixes/libs-only");
-    make_prefix(&dir, false, true, false);
+    let dir = system_prefix(
+        &fx().root.join("prefixes/libs-only"),
+        Parts::LibrariesOnly,
+        &[],
+    );
     let _g = lock();
     let b = engine(&[("OPENSSL_DIR", dir.as_os_str())]);
     b.expect_error(
@@ -697,64 +451,21 @@ fn openssl_static_with_only_shared_libraries() {
     );
 }
 
-/// A prefix from the matrix cache (`cargo xtask libs`), e.g. `+1.1.1w`.
-fn cached_prefix(version: &str) -> Option<PathBuf> {
-    let cache = std::env::var_os("SSLPROBE_MATRIX_CACHE")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/sslprobe/libs"))
-        })?;
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&cache)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    dirs.sort();
-    dirs.into_iter()
-        .filter(|d| {
-            d.file_name()
-                .is_some_and(|n| n.to_string_lossy().ends_with(&format!("+{version}-static")))
-        })
-        .map(|d| d.join("prefix"))
-        .find(|p| p.join("include/openssl/ssl.h").is_file() && p.join("lib/libssl.a").is_file())
-}
-
+/// Headers of OpenSSL 1.1.1w with the libraries of 1.1.0i, both from the matrix cache (which
+/// `cargo xtask test` fills).
 #[test]
 fn headers_and_libraries_of_different_versions() {
     baseline();
     // Newer headers than libraries: declared APIs are missing at link time.
-    let (headers, header_version, libs, lib_version) = match (
-        cached_prefix("1.1.1w"),
-        cached_prefix("1.1.0i"),
-    ) {
-        (Some(h), Some(l)) => (h.join("include"), "1.1.1w", l.join("lib"), "1.1.0i"),
-        (_, Some(l)) => (
-            PathBuf::from("/usr/include"),
-            "3.0.0",
-            l.join("lib"),
-            "1.1.0i",
-        ),
-        (Some(l), None) => (
-            PathBuf::from("/usr/include"),
-            "3.0.0",
-            l.join("lib"),
-            "1.1.1w",
-        ),
-        (None, None) => {
-            println!(
-                "skipped: the matrix cache has neither OpenSSL 1.1.1w nor 1.1.0i (run `cargo xtask libs`); \
-                 the header/library mismatch case is PENDING"
-            );
-            return;
-        }
-    };
+    let (header_version, lib_version) = ("1.1.1w", "1.1.0i");
+    let headers = shared::cached_openssl(header_version).join("include");
+    let libs = shared::cached_openssl(lib_version).join("lib");
     println!(
         "headers {} ({header_version}) with libraries {} ({lib_version})",
         headers.display(),
         libs.display()
     );
-    let catalog = sslprobe_build::Catalog::load(&Path::new(REPO).join("probes"))
-        .unwrap()
-        .0;
+    let catalog = catalog();
     let (hv, lv) = (
         header_version.parse().unwrap(),
         lib_version.parse().unwrap(),
@@ -844,18 +555,35 @@ fn headers_and_libraries_of_different_versions() {
 // Cross builds
 // ---------------------------------------------------------------------------------------------
 
+/// A Linux target other than the host whose C cross compiler (the name the `cc` crate tries) is
+/// not installed: the "no cross toolchain" case is staged on any machine with at most three of
+/// these four cross compilers.
+fn cross_target_without_toolchain() -> &'static str {
+    const TARGETS: [(&str, &str); 4] = [
+        ("aarch64-unknown-linux-gnu", "aarch64-linux-gnu-gcc"),
+        ("riscv64gc-unknown-linux-gnu", "riscv64-linux-gnu-gcc"),
+        ("powerpc64le-unknown-linux-gnu", "powerpc64le-linux-gnu-gcc"),
+        ("s390x-unknown-linux-gnu", "s390x-linux-gnu-gcc"),
+    ];
+    let installed = |cc: &str| {
+        Command::new(cc)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    TARGETS
+        .iter()
+        .find(|(t, cc)| *t != support::host() && !installed(cc))
+        .map(|(t, _)| *t)
+        .unwrap_or_else(|| panic!("every cross compiler of {TARGETS:?} is installed: no target is left without a C toolchain"))
+}
+
 #[test]
 fn cross_target_without_toolchain_points_to_the_overrides() {
     baseline();
-    let target = "aarch64-unknown-linux-gnu";
-    let has_cross_cc = Command::new("aarch64-linux-gnu-gcc")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if has_cross_cc {
-        println!("skipped: aarch64-linux-gnu-gcc is installed, so the 'no cross toolchain' case cannot be staged here");
-        return;
-    }
+    let target = cross_target_without_toolchain();
+    let per_target_cc = format!("CC_{}", target.replace('-', "_"));
+    let cross_build = format!("this is a cross build (TARGET={target}");
     let _g = lock();
     let prefix = fx().prefix.as_os_str();
     let b = cargo(
@@ -867,9 +595,9 @@ fn cross_target_without_toolchain_points_to_the_overrides() {
         "hostile-engine",
         &[
             "C toolchain error: could not run the C compiler",
-            "this is a cross build (TARGET=aarch64-unknown-linux-gnu",
+            &cross_build,
             "SSLPROBE_NO_PROBE=1 SSLPROBE_ASSUME=<family>-<version>",
-            "CC_aarch64_unknown_linux_gnu",
+            &per_target_cc,
         ],
     );
     // With the overrides the build script succeeds without any compiler.
@@ -932,12 +660,12 @@ fn paths_with_spaces() {
     baseline();
     let f = fx();
     let prefix = f.root.join("prefixes/debian with spaces");
-    make_prefix(&prefix, true, true, false);
+    system_prefix(&prefix, Parts::Whole, &[]);
     let dir = f.root.join("engine with spaces");
     make_engine(
         &dir,
         "hostile-engine-spaces",
-        &Path::new(REPO).join("probes"),
+        &support::repo("probes"),
         true,
     );
     let _g = lock();
@@ -965,7 +693,7 @@ fn path_with_non_utf8_bytes() {
     path.push(b'/');
     path.append(&mut name);
     let prefix = PathBuf::from(OsString::from_vec(path));
-    make_prefix(&prefix, true, true, false);
+    system_prefix(&prefix, Parts::Whole, &[]);
     let _g = lock();
     let b = engine(&[("OPENSSL_DIR", prefix.as_os_str())]);
     // The probes work with the path (same results as the baseline, in the log), but cargo
@@ -1025,14 +753,14 @@ fn read_only_source_tree() {
     baseline();
     let f = fx();
     let crate_dir = f.root.join("readonly/hostile-readonly");
-    make_downstream(&crate_dir, "hostile-readonly", Path::new(REPO));
+    make_downstream(&crate_dir, "hostile-readonly");
     let _g = lock();
     // A first, writable build: Cargo.lock is settled and the dependencies are compiled.
     cargo(&crate_dir, &[], &[]).expect_ok("writable build of the read-only fixture");
     let before = snapshot(&crate_dir);
     // Change a variable sslprobe's build script tracks, so that it really runs again.
     let env = [("SSLPROBE_NO_PROBE", OsStr::new("0"))];
-    let mut cmd = cargo_command(&crate_dir, &["--locked"], &env);
+    let mut cmd = cargo_cmd(&crate_dir, &["--locked"], &env).command();
     let enforced = user_namespaces_work();
     if enforced {
         // A private mount namespace where this repository and the crate are read-only
@@ -1051,7 +779,7 @@ fn read_only_source_tree() {
             script,
             "sh",
         ]);
-        wrapped.arg(&f.target_dir).arg(REPO).arg(&crate_dir);
+        wrapped.arg(&f.target.dir).arg(REPO).arg(&crate_dir);
         wrapped.arg(cmd.get_program()).args(cmd.get_args());
         for (k, v) in cmd.get_envs() {
             match v {
@@ -1064,7 +792,7 @@ fn read_only_source_tree() {
     } else {
         println!("note: no user namespaces: the tree is not mounted read-only; checking by snapshot only");
     }
-    let b = finish(cmd);
+    let b = Build::of(cmd);
     b.expect_ok("build with a read-only source tree");
     let s = b.script("sslprobe").expect("sslprobe's build script ran");
     let log = read(&s.out_dir.join("sslprobe.log"));
@@ -1091,19 +819,14 @@ fn read_only_source_tree() {
         ] {
             for dir in ["probes", "src", "sslprobe-build"] {
                 assert!(
-                    !Path::new(REPO).join(dir).join(name).exists(),
+                    !support::repo(dir).join(name).exists(),
                     "{name} written into the source tree"
                 );
             }
         }
     }
     // And the downstream binary sees the results.
-    let exe = f.target_dir.join(&f.host).join("debug/hostile-readonly");
-    let out = Command::new(&exe)
-        .output()
-        .expect("run the downstream binary");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}");
+    let text = b.run_executable("hostile-readonly");
     assert!(
         text.contains("library OpenSSL 3.") && text.contains("overrides [\"SSLPROBE_NO_PROBE=0\"]"),
         "{text}"
@@ -1186,9 +909,7 @@ fn overrides_are_applied_without_probing_and_recorded() {
     let s = b.script("hostile-engine").unwrap();
     // Every override variable (set or not) and the toolchain variables re-run the build script.
     let output = read(&s.out_dir.parent().unwrap().join("output"));
-    let catalog = sslprobe_build::Catalog::load(&Path::new(REPO).join("probes"))
-        .unwrap()
-        .0;
+    let catalog = catalog();
     let mut vars: Vec<String> = catalog
         .apis
         .iter()
@@ -1337,7 +1058,7 @@ fn no_probe_needs_a_valid_assume() {
 
 /// A catalog directory holding the first `n` APIs of this repository's catalog.
 fn partial_catalog(dir: &Path, n: usize) -> Vec<String> {
-    let src = Path::new(REPO).join("probes");
+    let src = support::repo("probes");
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).unwrap();
     let text = read(&src.join("catalog.toml"));
@@ -1430,10 +1151,8 @@ fn two_crates_probing_at_once_never_share_scratch_files() {
         &ws.join("Cargo.toml"),
         "[workspace]\nmembers = [\"alpha\", \"beta\"]\nresolver = \"2\"\n",
     );
-    std::fs::copy(Path::new(REPO).join("Cargo.lock"), ws.join("Cargo.lock")).unwrap();
-    let full = sslprobe_build::Catalog::load(&Path::new(REPO).join("probes"))
-        .unwrap()
-        .0;
+    support::copy_lock(&ws);
+    let full = catalog();
     let alpha_apis = partial_catalog(&ws.join("alpha/probes"), full.apis.len());
     let beta_apis = partial_catalog(&ws.join("beta/probes"), 3);
     make_engine(
@@ -1514,18 +1233,14 @@ fn downstream_crate_sees_the_engine_results() {
     baseline();
     let f = fx();
     let dir = f.root.join("downstream");
-    make_downstream(&dir, "hostile-downstream", Path::new(REPO));
+    make_downstream(&dir, "hostile-downstream");
     let _g = lock();
     let b = cargo(&dir, &[], &[]);
     b.expect_ok("downstream crate");
     let s = b.script("sslprobe").expect("sslprobe's build script");
     let log = read(&s.out_dir.join("sslprobe.log"));
     assert_eq!(result_lines(&log), baseline().results);
-    let out = Command::new(f.target_dir.join(&f.host).join("debug/hostile-downstream"))
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}");
+    let text = b.run_executable("hostile-downstream");
     for line in &baseline().results {
         let rest = &line["## result: ".len()..];
         let name = rest.split(' ').next().unwrap();
@@ -1594,9 +1309,7 @@ fn downstream_catalog_names_must_be_c_identifiers() {
 
 #[test]
 fn the_real_catalog_passes_the_include_check() {
-    let catalog = sslprobe_build::Catalog::load(&Path::new(REPO).join("probes"))
-        .unwrap()
-        .0;
+    let catalog = catalog();
     for api in &catalog.apis {
         assert!(
             sslprobe_build::catalog::is_c_identifier(&api.name),

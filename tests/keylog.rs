@@ -9,18 +9,12 @@
 // offers neither on BoringSSL or AWS-LC builds: there this suite does not compile (matrix note).
 #![cfg(all(feature = "openssl", not(any(sslprobe_boringssl, sslprobe_awslc))))]
 
-use openssl::asn1::Asn1Time;
-use openssl::bn::BigNum;
-use openssl::ec::{EcGroup, EcKey};
-use openssl::hash::MessageDigest;
-use openssl::nid::Nid;
-use openssl::pkey::{PKey, Private};
 use openssl::ssl::{Ssl, SslContext, SslContextBuilder, SslMethod, SslVerifyMode, SslVersion};
-use openssl::x509::{X509NameBuilder, X509};
 use sslprobe::keylog::{
     enable_keylog, keylog_write_errors, support, KeylogError, KeylogStatus, KeylogSupport,
     KeylogTarget,
 };
+use sslprobe::loopback::{self, Identity, Protocol, IO_TIMEOUT};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -32,7 +26,6 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
-const IO_TIMEOUT: Duration = Duration::from_secs(20);
 const TLS13_LABELS: [&str; 5] = [
     "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
     "SERVER_HANDSHAKE_TRAFFIC_SECRET",
@@ -42,7 +35,7 @@ const TLS13_LABELS: [&str; 5] = [
 ];
 
 // ---------------------------------------------------------------------------------------------
-// Small local helpers: temp dirs, a self-signed certificate, a loopback echo server, a client.
+// Small local helpers: temp dirs, the server (sslprobe's loopback kit), the reference client.
 // ---------------------------------------------------------------------------------------------
 
 /// A fresh directory under the system temp dir, removed on drop.
@@ -87,65 +80,43 @@ impl Drop for TempDir {
     }
 }
 
-fn identity() -> &'static (X509, PKey<Private>) {
-    static ID: OnceLock<(X509, PKey<Private>)> = OnceLock::new();
-    ID.get_or_init(|| {
-        let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
-        let key = PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap();
-        let mut name = X509NameBuilder::new().unwrap();
-        name.append_entry_by_nid(Nid::COMMONNAME, "localhost")
-            .unwrap();
-        let name = name.build();
-        let mut b = X509::builder().unwrap();
-        b.set_version(2).unwrap();
-        b.set_serial_number(&BigNum::from_u32(1).unwrap().to_asn1_integer().unwrap())
-            .unwrap();
-        b.set_subject_name(&name).unwrap();
-        b.set_issuer_name(&name).unwrap();
-        b.set_pubkey(&key).unwrap();
-        b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
-            .unwrap();
-        b.set_not_after(&Asn1Time::days_from_now(2).unwrap())
-            .unwrap();
-        b.sign(&key, MessageDigest::sha256()).unwrap();
-        (b.build(), key)
-    })
+fn identity() -> &'static Identity {
+    static ID: OnceLock<Identity> = OnceLock::new();
+    ID.get_or_init(|| loopback::self_signed(loopback::HOST).expect("a self-signed certificate"))
 }
 
-/// A server context builder pinned to one protocol version.
-fn server_builder(version: SslVersion) -> SslContextBuilder {
-    let (cert, key) = identity();
-    let mut b = SslContext::builder(SslMethod::tls_server()).unwrap();
-    b.set_certificate(cert).unwrap();
-    b.set_private_key(key).unwrap();
-    b.set_min_proto_version(Some(version)).unwrap();
-    b.set_max_proto_version(Some(version)).unwrap();
-    b
+/// A server context builder pinned to one protocol version ([`loopback::server_builder`]).
+fn server_builder(proto: Protocol) -> SslContextBuilder {
+    loopback::server_builder(identity(), Some(proto)).expect("a loopback server context")
 }
 
-/// A TLS echo server on 127.0.0.1 that serves `connections` connections, each on its own
-/// thread: handshake, read one line, echo it. `strict`: echo failures are errors too (the
+/// A TLS echo server on 127.0.0.1 ([`loopback::accept`] and [`loopback::echo`]) that serves
+/// `connections` connections, each on its own thread. `strict`: echo failures are errors too (the
 /// outside client may hang up before reading the echo).
 struct Server {
     addr: SocketAddr,
-    handle: thread::JoinHandle<Result<(), String>>,
+    handle: thread::JoinHandle<Result<(), loopback::Error>>,
 }
 
 impl Server {
     fn start(ctx: SslContext, connections: usize, strict: bool) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let addr = listener.local_addr().unwrap();
-        let ctx = Arc::new(ctx);
         let handle = thread::spawn(move || {
             let mut workers = Vec::new();
             for _ in 0..connections {
-                let (stream, _) = listener.accept().map_err(|e| format!("accept: {e}"))?;
+                let (tcp, _) = loopback::accept_tcp(&listener, loopback::ACCEPT_TIMEOUT)?;
                 let ctx = ctx.clone();
-                workers.push(thread::spawn(move || serve_one(&ctx, stream, strict)));
+                workers.push(thread::spawn(move || {
+                    let (mut stream, wire) = loopback::accept(&ctx, tcp)?;
+                    let echoed = loopback::echo(&mut stream, &wire);
+                    echoed
+                        .map(drop)
+                        .or_else(|e| if strict { Err(e) } else { Ok(()) })
+                }));
             }
             for w in workers {
-                w.join()
-                    .map_err(|_| "server worker panicked".to_string())??;
+                w.join().expect("server worker panicked")?;
             }
             Ok(())
         });
@@ -157,40 +128,6 @@ impl Server {
             .join()
             .expect("server thread panicked")
             .expect("server failed");
-    }
-}
-
-fn serve_one(ctx: &SslContext, stream: TcpStream, strict: bool) -> Result<(), String> {
-    stream.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
-    stream.set_write_timeout(Some(IO_TIMEOUT)).unwrap();
-    let ssl = Ssl::new(ctx).map_err(|e| e.to_string())?;
-    let mut tls = ssl
-        .accept(stream)
-        .map_err(|e| format!("server handshake: {e}"))?;
-    let mut line = Vec::new();
-    let mut byte = [0u8; 1];
-    let echoed = (|| -> Result<(), String> {
-        loop {
-            match tls.read(&mut byte) {
-                Ok(0) => break,
-                Ok(_) => {
-                    line.push(byte[0]);
-                    if byte[0] == b'\n' {
-                        break;
-                    }
-                }
-                Err(e) => return Err(format!("server read: {e}")),
-            }
-        }
-        tls.write_all(&line)
-            .map_err(|e| format!("server write: {e}"))?;
-        let _ = tls.shutdown();
-        Ok(())
-    })();
-    if strict {
-        echoed
-    } else {
-        Ok(())
     }
 }
 
@@ -207,7 +144,11 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// A client context that logs its own keys through the `openssl` crate (the reference).
-fn client_ctx(version: SslVersion, lines: Arc<Mutex<Vec<String>>>) -> SslContext {
+fn client_ctx(proto: Protocol, lines: Arc<Mutex<Vec<String>>>) -> SslContext {
+    let version = match proto {
+        Protocol::Tls12 => SslVersion::TLS1_2,
+        Protocol::Tls13 => SslVersion::TLS1_3,
+    };
     let mut b = SslContext::builder(SslMethod::tls_client()).unwrap();
     b.set_verify(SslVerifyMode::NONE);
     b.set_min_proto_version(Some(version)).unwrap();
@@ -297,16 +238,16 @@ fn keylog_works() -> bool {
 /// One handshake of `version` against a server logging to `server_file`; returns the client's
 /// lines and connection facts. Asserts the server's status is Active.
 fn handshake_logged(
-    version: SslVersion,
+    proto: Protocol,
     server_file: &Path,
 ) -> (Vec<String>, ClientConn, KeylogStatus) {
-    let mut b = server_builder(version);
+    let mut b = server_builder(proto);
     let status = enable_keylog(&mut b, KeylogTarget::Path(server_file.to_path_buf()))
         .expect("enable_keylog");
     assert!(status.is_active(), "{status}");
     let server = Server::start(b.build(), 1, true);
     let lines = Arc::new(Mutex::new(Vec::new()));
-    let conn = client_run(&client_ctx(version, lines.clone()), server.addr);
+    let conn = client_run(&client_ctx(proto, lines.clone()), server.addr);
     server.finish();
     let client_lines = lines.lock().unwrap().clone();
     (client_lines, conn, status)
@@ -343,7 +284,7 @@ fn support_agrees_with_build_info() {
 fn status_on_this_library() {
     let dir = TempDir::new("status");
     let path = dir.path("keys.log");
-    let mut b = server_builder(SslVersion::TLS1_3);
+    let mut b = server_builder(Protocol::Tls13);
     let status = enable_keylog(&mut b, KeylogTarget::Path(path.clone())).expect("enable_keylog");
     println!("{status}");
     match support() {
@@ -387,7 +328,7 @@ fn tls13_server_lines_equal_client_lines() {
     assert!(keylog_works());
     let dir = TempDir::new("tls13");
     let path = dir.path("server.keys");
-    let (client, conn, status) = handshake_logged(SslVersion::TLS1_3, &path);
+    let (client, conn, status) = handshake_logged(Protocol::Tls13, &path);
     assert_eq!(conn.version, "TLSv1.3");
     let server = file_lines(&path);
     assert_eq!(
@@ -426,7 +367,7 @@ fn tls12_server_lines_equal_client_lines() {
     assert!(keylog_works());
     let dir = TempDir::new("tls12");
     let path = dir.path("server.keys");
-    let (client, conn, status) = handshake_logged(SslVersion::TLS1_2, &path);
+    let (client, conn, status) = handshake_logged(Protocol::Tls12, &path);
     assert_eq!(conn.version, "TLSv1.2");
     let server = file_lines(&path);
     assert_eq!(
@@ -456,8 +397,8 @@ fn appends_across_contexts_and_keeps_existing_content() {
     let path = dir.path("server.keys");
     std::fs::write(&path, "# earlier content\n").unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let (c1, _, s1) = handshake_logged(SslVersion::TLS1_3, &path);
-    let (c2, _, s2) = handshake_logged(SslVersion::TLS1_2, &path);
+    let (c1, _, s1) = handshake_logged(Protocol::Tls13, &path);
+    let (c2, _, s2) = handshake_logged(Protocol::Tls12, &path);
     assert!(matches!(
         s1,
         KeylogStatus::Active {
@@ -489,7 +430,7 @@ fn concurrent_connections_write_whole_lines() {
     const PER_THREAD: usize = 4;
     let dir = TempDir::new("concurrent");
     let path = dir.path("server.keys");
-    let mut b = server_builder(SslVersion::TLS1_3);
+    let mut b = server_builder(Protocol::Tls13);
     let status = enable_keylog(&mut b, KeylogTarget::Path(path.clone())).unwrap();
     let server = Server::start(b.build(), THREADS * PER_THREAD, true);
     let addr = server.addr;
@@ -499,7 +440,7 @@ fn concurrent_connections_write_whole_lines() {
         .map(|_| {
             let (lines, randoms) = (client_lines.clone(), randoms.clone());
             thread::spawn(move || {
-                let ctx = client_ctx(SslVersion::TLS1_3, lines);
+                let ctx = client_ctx(Protocol::Tls13, lines);
                 for _ in 0..PER_THREAD {
                     let conn = client_run(&ctx, addr);
                     randoms.lock().unwrap().push(conn.client_random);
@@ -552,7 +493,7 @@ fn concurrent_connections_write_whole_lines() {
 // ---------------------------------------------------------------------------------------------
 
 fn enable(path: &Path) -> Result<KeylogStatus, KeylogError> {
-    let mut b = server_builder(SslVersion::TLS1_3);
+    let mut b = server_builder(Protocol::Tls13);
     enable_keylog(&mut b, KeylogTarget::Path(path.to_path_buf()))
 }
 
@@ -910,7 +851,7 @@ fn from_env_cases() {
 fn child_from_env() {
     let expect =
         std::env::var(CHILD_EXPECT).expect("run by from_env_cases, which sets the expectation");
-    let mut b = server_builder(SslVersion::TLS1_3);
+    let mut b = server_builder(Protocol::Tls13);
     let status = enable_keylog(&mut b, KeylogTarget::FromEnv).expect("enable_keylog");
     println!("status: {status}");
     match expect.as_str() {
@@ -930,7 +871,7 @@ fn child_from_env() {
             {
                 let server = Server::start(b.build(), 1, true);
                 let lines = Arc::new(Mutex::new(Vec::new()));
-                client_run(&client_ctx(SslVersion::TLS1_3, lines.clone()), server.addr);
+                client_run(&client_ctx(Protocol::Tls13, lines.clone()), server.addr);
                 server.finish();
                 for l in lines.lock().unwrap().iter() {
                     println!("CLIENT-LOG {l}");
@@ -963,7 +904,7 @@ fn child_write_errors() {
     let path = PathBuf::from(
         std::env::var_os("SSLPROBE_KEYLOG_TEST_FILE").expect("run by the parent test"),
     );
-    let mut b = server_builder(SslVersion::TLS1_3);
+    let mut b = server_builder(Protocol::Tls13);
     let status = enable_keylog(&mut b, KeylogTarget::Path(path.clone())).unwrap();
     // Limit files to 200 bytes: the second secret line hits EFBIG. Ignore SIGXFSZ so the write
     // fails with an error instead of killing the process.
@@ -978,7 +919,7 @@ fn child_write_errors() {
     }
     let server = Server::start(b.build(), 1, true);
     let lines = Arc::new(Mutex::new(Vec::new()));
-    let conn = client_run(&client_ctx(SslVersion::TLS1_3, lines.clone()), server.addr);
+    let conn = client_run(&client_ctx(Protocol::Tls13, lines.clone()), server.addr);
     server.finish();
     assert_eq!(
         conn.version, "TLSv1.3",
@@ -1009,7 +950,7 @@ fn child_write_errors() {
 // ---------------------------------------------------------------------------------------------
 
 #[cfg(have_ssl_ctx_set_keylog_callback)]
-fn s_client_round(version: SslVersion, flag: &str, expected_lines: usize) {
+fn s_client_round(proto: Protocol, flag: &str, expected_lines: usize) {
     if Command::new("openssl")
         .arg("version")
         .output()
@@ -1021,7 +962,7 @@ fn s_client_round(version: SslVersion, flag: &str, expected_lines: usize) {
     let dir = TempDir::new("s_client");
     let s_path = dir.path("S.keys");
     let c_path = dir.path("C.keys");
-    let mut b = server_builder(version);
+    let mut b = server_builder(proto);
     let status = enable_keylog(&mut b, KeylogTarget::Path(s_path.clone())).unwrap();
     // Where key logging has no effect (LibreSSL's stub), the outside client's handshake is still
     // real: the server must then have logged nothing, not even created its file.
@@ -1105,13 +1046,13 @@ fn s_client_round(version: SslVersion, flag: &str, expected_lines: usize) {
 #[cfg(have_ssl_ctx_set_keylog_callback)]
 #[test]
 fn openssl_s_client_tls13_same_lines() {
-    s_client_round(SslVersion::TLS1_3, "-tls1_3", 5);
+    s_client_round(Protocol::Tls13, "-tls1_3", 5);
 }
 
 #[cfg(have_ssl_ctx_set_keylog_callback)]
 #[test]
 fn openssl_s_client_tls12_same_lines() {
-    s_client_round(SslVersion::TLS1_2, "-tls1_2", 1);
+    s_client_round(Protocol::Tls12, "-tls1_2", 1);
 }
 
 /// Open descriptors of this process that point at `path`.
@@ -1129,7 +1070,7 @@ fn re_enabling_replaces_the_file_and_freeing_the_context_closes_it() {
     let dir = TempDir::new("replace");
     let first = dir.path("first.keys");
     let second = dir.path("second.keys");
-    let mut b = server_builder(SslVersion::TLS1_3);
+    let mut b = server_builder(Protocol::Tls13);
     enable_keylog(&mut b, KeylogTarget::Path(first.clone())).unwrap();
     assert_eq!(open_fds_to(&first), 1, "the first file is open");
     let status = enable_keylog(&mut b, KeylogTarget::Path(second.clone())).unwrap();
@@ -1137,7 +1078,7 @@ fn re_enabling_replaces_the_file_and_freeing_the_context_closes_it() {
     assert_eq!(open_fds_to(&second), 1);
     let server = Server::start(b.build(), 1, true);
     let lines = Arc::new(Mutex::new(Vec::new()));
-    client_run(&client_ctx(SslVersion::TLS1_3, lines.clone()), server.addr);
+    client_run(&client_ctx(Protocol::Tls13, lines.clone()), server.addr);
     server.finish(); // drops the last reference to the server context
     assert!(
         file_lines(&first).is_empty(),

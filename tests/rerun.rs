@@ -10,109 +10,14 @@
 //!   `cargo:rerun-if-changed` for every header the probes included);
 //! * changing a relevant variable — `CFLAGS`, `OPENSSL_DIR` — re-runs them.
 //!
-//! Linux with the system OpenSSL development files (Debian: libssl-dev) only; elsewhere the test
-//! prints why it is skipped.
+//! Linux with the system OpenSSL development files (Debian: libssl-dev and pkg-config, which
+//! `cargo xtask test` installs); without them the test fails, saying so.
+
+mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::SystemTime;
-
-fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The system's OpenSSL include directory, its multiarch include directory (Debian keeps
-/// `opensslconf.h` and `configuration.h` there) and its library directory.
-fn system_openssl() -> Option<(PathBuf, Option<PathBuf>, PathBuf)> {
-    let var = |v: &str| -> Option<PathBuf> {
-        let o = Command::new("pkg-config")
-            .args([&format!("--variable={v}"), "openssl"])
-            .output()
-            .ok()?;
-        let s = String::from_utf8_lossy(&o.stdout).trim().to_string();
-        (o.status.success() && !s.is_empty()).then(|| PathBuf::from(s))
-    };
-    let include = var("includedir")?;
-    let libdir = var("libdir")?;
-    if !include.join("openssl/ssl.h").is_file() || !libdir.join("libssl.so").exists() {
-        return None;
-    }
-    let multiarch = Command::new("cc")
-        .arg("-print-multiarch")
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .filter(|m| !m.is_empty())
-        .map(|m| include.join(m).join("openssl"))
-        .filter(|d| d.is_dir());
-    Some((include.join("openssl"), multiarch, libdir))
-}
-
-/// A prefix whose `include/openssl/` holds symlinks to every system header except `ssl.h`,
-/// which is a copy, and whose `lib/` holds symlinks to libssl and libcrypto.
-fn symlink_prefix(dir: &Path, headers: &Path, multiarch: Option<&Path>, libdir: &Path) -> PathBuf {
-    let _ = std::fs::remove_dir_all(dir);
-    let inc = dir.join("include/openssl");
-    let lib = dir.join("lib");
-    std::fs::create_dir_all(&inc).unwrap();
-    std::fs::create_dir_all(&lib).unwrap();
-    for d in std::iter::once(headers).chain(multiarch) {
-        for e in std::fs::read_dir(d).unwrap() {
-            let e = e.unwrap();
-            let to = inc.join(e.file_name());
-            if e.file_name() == "ssl.h" || to.exists() {
-                continue;
-            }
-            std::os::unix::fs::symlink(e.path(), to).unwrap();
-        }
-    }
-    std::fs::copy(headers.join("ssl.h"), inc.join("ssl.h")).unwrap();
-    for e in std::fs::read_dir(libdir).unwrap() {
-        let name = e.unwrap().file_name();
-        let n = name.to_string_lossy();
-        if n.starts_with("libssl.so") || n.starts_with("libcrypto.so") {
-            std::os::unix::fs::symlink(libdir.join(&name), lib.join(&name)).unwrap();
-        }
-    }
-    dir.to_path_buf()
-}
-
-fn write_scratch_crate(dir: &Path) {
-    std::fs::create_dir_all(dir.join("src")).unwrap();
-    let toml = format!(
-        "[package]\nname = \"sslprobe-rerun-scratch\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-         [dependencies]\nsslprobe = {{ path = {:?}, default-features = false }}\n\n[workspace]\n",
-        workspace_root().display().to_string()
-    );
-    std::fs::write(dir.join("Cargo.toml"), toml).unwrap();
-    std::fs::write(
-        dir.join("src/main.rs"),
-        "fn main() {\n    println!(\"{}\", sslprobe::build_info().compiler_runs);\n}\n",
-    )
-    .unwrap();
-    let lock = workspace_root().join("Cargo.lock");
-    if lock.exists() {
-        std::fs::copy(&lock, dir.join("Cargo.lock")).unwrap();
-    }
-}
-
-/// Variables from the outer environment that would change what is built or probed.
-const SCRUBBED: &[&str] = &[
-    "RUSTFLAGS",
-    "CARGO_ENCODED_RUSTFLAGS",
-    "CARGO_BUILD_RUSTFLAGS",
-    "CARGO_TARGET_DIR",
-    "CARGO_BUILD_TARGET_DIR",
-    "CC",
-    "CFLAGS",
-    "OPENSSL_DIR",
-    "OPENSSL_LIB_DIR",
-    "OPENSSL_INCLUDE_DIR",
-    "OPENSSL_STATIC",
-    "OPENSSL_LIBS",
-    "OPENSSL_NO_VENDOR",
-    "PKG_CONFIG_PATH",
-];
+use support::{Cargo, Crate, Parts};
 
 struct Scratch {
     krate: PathBuf,
@@ -123,49 +28,29 @@ struct Build {
     output: String,
     /// Whether sslprobe's build script ran.
     ran: bool,
+    /// `…/build/sslprobe-<hash>/out/sslprobe.log`.
+    log: PathBuf,
 }
 
 impl Scratch {
     fn build(&self, env: &[(&str, &str)]) -> Build {
-        let mut c = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-        for v in SCRUBBED {
-            c.env_remove(v);
+        let b = Cargo::new("build", &self.krate, &self.target)
+            .args(["-v"])
+            .envs(env.iter().copied())
+            .run();
+        b.expect_ok("scratch build");
+        let ran = b.stderr.lines().any(is_sslprobe_build_script_run);
+        let script = b.script("sslprobe").unwrap_or_else(|| {
+            panic!(
+                "no build-script-executed message for sslprobe:\n{}",
+                b.stderr
+            )
+        });
+        Build {
+            output: b.stderr,
+            ran,
+            log: script.out_dir.join("sslprobe.log"),
         }
-        for (k, _) in std::env::vars() {
-            if k.starts_with("SSLPROBE_") {
-                c.env_remove(k);
-            }
-        }
-        c.args(["build", "-v", "--offline"])
-            .current_dir(&self.krate)
-            .env("CARGO_TARGET_DIR", &self.target)
-            .env("CARGO_TERM_COLOR", "never");
-        for (k, v) in env {
-            c.env(k, v);
-        }
-        let out = c.output().expect("run cargo");
-        let output = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(out.status.success(), "scratch build failed:\n{output}");
-        let ran = output.lines().any(is_sslprobe_build_script_run);
-        Build { output, ran }
-    }
-
-    /// `target/debug/build/sslprobe-<hash>/out/sslprobe.log` (the newest, if several).
-    fn log(&self) -> Option<PathBuf> {
-        let dir = self.target.join("debug/build");
-        std::fs::read_dir(dir)
-            .ok()?
-            .filter_map(|e| e.ok().map(|e| e.path().join("out/sslprobe.log")))
-            .filter(|p| p.is_file() && build_dir_is_sslprobe(p.parent().and_then(Path::parent)))
-            .max_by_key(|p| {
-                p.metadata()
-                    .and_then(|m| m.modified())
-                    .unwrap_or(SystemTime::UNIX_EPOCH)
-            })
     }
 }
 
@@ -215,37 +100,36 @@ fn run_detection_reads_cargo_output() {
 
 #[test]
 fn no_op_rebuild_probes_nothing_and_header_or_env_changes_reprobe() {
-    let Some((headers, multiarch, libdir)) = system_openssl() else {
-        eprintln!("skipped: no system OpenSSL development files found through pkg-config (Debian: apt install libssl-dev pkg-config)");
-        return;
-    };
-    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sslprobe-rerun");
-    let prefix = symlink_prefix(
-        &base.join("prefix"),
-        &headers,
-        multiarch.as_deref(),
-        &libdir,
-    );
-    let other_prefix = symlink_prefix(
-        &base.join("prefix-2"),
-        &headers,
-        multiarch.as_deref(),
-        &libdir,
-    );
+    let base = Path::new(support::TMP).join("sslprobe-rerun");
+    let prefix = support::system_prefix(&base.join("prefix"), Parts::Whole, &["ssl.h"]);
+    let other_prefix = support::system_prefix(&base.join("prefix-2"), Parts::Whole, &["ssl.h"]);
     let scratch = Scratch {
         krate: base.join("crate"),
         target: base.join("target"),
     };
     let _ = std::fs::remove_dir_all(&scratch.krate);
-    write_scratch_crate(&scratch.krate);
+    Crate {
+        name: "sslprobe-rerun-scratch",
+        dependencies: &[support::sslprobe_dep("default-features = false")],
+        build_dependencies: &[],
+        own_workspace: true,
+        files: &[(
+            "src/main.rs",
+            "fn main() {\n    println!(\"{}\", sslprobe::build_info().compiler_runs);\n}\n",
+        )],
+    }
+    .write(&scratch.krate);
     let dir = prefix.to_string_lossy().into_owned();
     let env = [("OPENSSL_DIR", dir.as_str())];
 
     // 1. Whatever state the target directory is in, this build leaves it up to date.
     let first = scratch.build(&env);
-    let log = scratch
-        .log()
-        .unwrap_or_else(|| panic!("no sslprobe.log after the first build:\n{}", first.output));
+    let log = first.log.clone();
+    assert!(
+        log.is_file(),
+        "no sslprobe.log after the first build:\n{}",
+        first.output
+    );
     let header = prefix.join("include/openssl/ssl.h");
     let log_text = std::fs::read_to_string(&log).unwrap();
     assert!(
@@ -302,7 +186,7 @@ fn no_op_rebuild_probes_nothing_and_header_or_env_changes_reprobe() {
         touched.output
     );
     assert!(
-        mtime(&scratch.log().unwrap()) > before,
+        mtime(&touched.log) > before,
         "the probe log was not rewritten"
     );
     let still = scratch.build(&env);
@@ -329,7 +213,7 @@ fn no_op_rebuild_probes_nothing_and_header_or_env_changes_reprobe() {
         "changing OPENSSL_DIR did not re-run the probes:\n{}",
         moved.output
     );
-    let log_text = std::fs::read_to_string(scratch.log().unwrap()).unwrap();
+    let log_text = support::read(&moved.log);
     assert!(
         log_text.contains(&other_prefix.join("include").display().to_string()),
         "{log_text}"

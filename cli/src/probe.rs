@@ -192,8 +192,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let start = Instant::now();
     let catalog = embedded_catalog()?;
     let loc = location(&args).map_err(failure)?;
-    let cc = Compiler::for_target(TARGET).map_err(failure)?;
+    // The temporary directory first: outside a build script (no OUT_DIR) the cc crate's
+    // compiler detection creates its files, and their missing parents, under TMPDIR.
     let scratch = Scratch::new()?;
+    let cc = Compiler::for_target(TARGET).map_err(failure)?;
     let mode = if args.one_at_a_time {
         Mode::OneAtATime
     } else {

@@ -15,8 +15,21 @@ use std::sync::OnceLock;
 
 const BIN: &str = env!("CARGO_BIN_EXE_sslprobe");
 const TMP: &str = env!("CARGO_TARGET_TMPDIR");
-const SYSTEM_INCLUDE: &str = "/usr/include";
-const SYSTEM_LIB: &str = "/usr/lib/x86_64-linux-gnu";
+
+/// The scrubbed variables, the system OpenSSL, doctored copies of it (shared with the sslprobe
+/// package's tests).
+#[path = "../../tests/support/shared.rs"]
+mod shared;
+
+/// The system OpenSSL's include directory (`/usr/include`).
+fn system_include() -> &'static str {
+    shared::system_openssl().include.to_str().unwrap()
+}
+
+/// The system OpenSSL's library directory (`/usr/lib/x86_64-linux-gnu`).
+fn system_lib() -> &'static str {
+    shared::system_openssl().lib_dir.to_str().unwrap()
+}
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -25,8 +38,10 @@ fn text(b: &[u8]) -> String {
 fn probe(env: &[(&str, &str)], args: &[&str]) -> Output {
     let mut cmd = Command::new(BIN);
     cmd.arg("probe").args(args);
-    for v in ["CFLAGS", "CC", "TARGET_CFLAGS", "HOST_CFLAGS"] {
-        cmd.env_remove(v);
+    for (k, _) in std::env::vars_os() {
+        if k.to_str().is_none_or(shared::scrubbed) {
+            cmd.env_remove(&k);
+        }
     }
     cmd.envs(env.iter().copied());
     cmd.output().expect("run sslprobe")
@@ -35,31 +50,7 @@ fn probe(env: &[(&str, &str)], args: &[&str]) -> Output {
 /// A prefix with the system headers and a static libssl missing the two num_tickets symbols.
 fn doctored_prefix() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = Path::new(TMP).join("controls-doctored");
-        let lib = dir.join("lib");
-        std::fs::create_dir_all(&lib).unwrap();
-        let inc = dir.join("include");
-        if !inc.exists() {
-            std::os::unix::fs::symlink(SYSTEM_INCLUDE, &inc).unwrap();
-        }
-        let st = Command::new("objcopy")
-            .args([
-                "--redefine-sym=SSL_CTX_set_num_tickets=sslprobe_test_hidden_1",
-                "--redefine-sym=SSL_set_num_tickets=sslprobe_test_hidden_2",
-            ])
-            .arg(Path::new(SYSTEM_LIB).join("libssl.a"))
-            .arg(lib.join("libssl.a"))
-            .status()
-            .expect("objcopy (binutils)");
-        assert!(st.success(), "objcopy failed");
-        std::fs::copy(
-            Path::new(SYSTEM_LIB).join("libcrypto.a"),
-            lib.join("libcrypto.a"),
-        )
-        .unwrap();
-        dir
-    })
+    DIR.get_or_init(|| shared::doctored_prefix(&Path::new(TMP).join("controls-doctored")))
 }
 
 fn doctored_args() -> Vec<String> {
@@ -124,9 +115,9 @@ fn baseline() -> &'static Value {
             &[],
             &[
                 "--include-dir",
-                SYSTEM_INCLUDE,
+                system_include(),
                 "--lib-dir",
-                SYSTEM_LIB,
+                system_lib(),
                 "--json",
             ],
         );
@@ -168,9 +159,9 @@ fn diagnostic_flags_cannot_flip_an_answer() {
             &[("CFLAGS", cflags)],
             &[
                 "--include-dir",
-                SYSTEM_INCLUDE,
+                system_include(),
                 "--lib-dir",
-                SYSTEM_LIB,
+                system_lib(),
                 "--json",
                 "--log",
                 &log_s,
@@ -206,29 +197,12 @@ fn diagnostic_flags_cannot_flip_an_answer() {
 /// naming the expected and the found kind and variant.
 #[test]
 fn a_different_prototype_variant_is_a_loud_disagreement() {
-    let inc = Path::new(TMP).join("controls-u32/include");
-    std::fs::create_dir_all(inc.join("openssl")).unwrap();
-    for e in std::fs::read_dir(Path::new(SYSTEM_INCLUDE).join("openssl")).unwrap() {
-        let e = e.unwrap();
-        let dst = inc.join("openssl").join(e.file_name());
-        let body = std::fs::read_to_string(e.path()).unwrap();
-        let body = if e.file_name() == "ssl.h" {
-            let from = "uint64_t SSL_CTX_set_options(SSL_CTX *ctx, uint64_t op);";
-            assert!(body.contains(from), "Debian's ssl.h changed");
-            body.replace(
-                from,
-                "uint32_t SSL_CTX_set_options(SSL_CTX *ctx, uint32_t op);",
-            )
-        } else {
-            body
-        };
-        std::fs::write(dst, body).unwrap();
-    }
+    let inc = shared::u32_headers(&Path::new(TMP).join("controls-u32/include"));
     let inc_s = inc.display().to_string();
     for cflags in ["", "-w"] {
         let out = probe(
             &[("CFLAGS", cflags)],
-            &["--include-dir", &inc_s, "--lib-dir", SYSTEM_LIB, "--json"],
+            &["--include-dir", &inc_s, "--lib-dir", system_lib(), "--json"],
         );
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(0), "CFLAGS={cflags}: {err}");
@@ -270,9 +244,9 @@ fn missing_libcrypto_is_the_mismatch_the_build_script_reports() {
         &[],
         &[
             "--include-dir",
-            SYSTEM_INCLUDE,
+            system_include(),
             "--lib-dir",
-            SYSTEM_LIB,
+            system_lib(),
             "--libs",
             "ssl",
         ],

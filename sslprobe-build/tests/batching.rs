@@ -1,6 +1,6 @@
 //! The batched engine gives exactly the results of probing one variant at a time — over the
-//! real catalog against the system OpenSSL (and an older library from the matrix cache when it
-//! has been built), through the attributing path and through forced bisection — and attributes
+//! real catalog against the system OpenSSL (and an older library from the matrix cache, which
+//! `cargo xtask test` builds), through the attributing path and through forced bisection — and attributes
 //! each kind of failure (undeclared, wrong prototype, `#error`, missing header, undefined symbol
 //! at link time with GNU ld, gold, lld and mold) in a single batch round.
 //!
@@ -374,13 +374,11 @@ fn with_linker(linker: &str, program: &str) {
         .arg(format!("command -v {program}"))
         .output()
         .map(|o| o.status.success());
-    if !matches!(found, Ok(true)) {
-        eprintln!(
-            "skipped: {program} is not installed (Debian: apt install {})",
-            if linker == "gold" { "binutils" } else { linker }
-        );
-        return;
-    }
+    assert!(
+        matches!(found, Ok(true)),
+        "{program} is not installed: `cargo xtask test` installs it (Debian: apt install {})",
+        if linker == "gold" { "binutils" } else { linker }
+    );
     let exe = std::env::current_exe().expect("current test binary");
     let out = Command::new(exe)
         .args([
@@ -436,35 +434,15 @@ fn mold_linker() {
     with_linker("mold", "mold");
 }
 
-/// OpenSSL 1.1.0i from the matrix cache (`cargo xtask libs --libs <key>`): a third of the
-/// catalog or more is missing there.
-fn old_library() -> Option<PathBuf> {
-    let cache = std::env::var_os("SSLPROBE_MATRIX_CACHE")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/sslprobe/libs")))?;
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&cache)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().contains("1.1.0i"))
-        })
-        .map(|p| p.join("prefix"))
-        .filter(|p| p.join("include/openssl/ssl.h").is_file())
-        .collect();
-    dirs.sort();
-    dirs.into_iter().next()
-}
+/// The system OpenSSL and the matrix cache's libraries (shared with the sslprobe package's tests).
+#[path = "../../tests/support/shared.rs"]
+mod shared;
 
+/// OpenSSL 1.1.0i, where a third of the catalog or more is missing, from the matrix cache (which
+/// `cargo xtask test` fills).
 #[test]
 fn real_catalog_openssl_1_1_0i_all_modes_agree() {
-    let Some(prefix) = old_library() else {
-        eprintln!(
-            "skipped: no OpenSSL 1.1.0i prefix in the matrix cache (~/.cache/sslprobe/libs/*1.1.0i*/prefix); \
-             build it with `cargo xtask libs`"
-        );
-        return;
-    };
+    let prefix = shared::cached_openssl("1.1.0i");
     let loc = locate::from_prefix(&prefix, None).expect("the cached 1.1.0i prefix");
     let catalog = real_catalog();
     let (r, log) = assert_all_modes_agree(&catalog, &loc, "openssl-1.1.0i");
@@ -496,11 +474,13 @@ fn real_catalog_openssl_1_1_0i_all_modes_agree() {
 #[test]
 fn wolfssl_compat_layer_attributed_without_bisection() {
     let inc = Path::new("/usr/include/wolfssl");
-    let lib = Path::new("/usr/lib/x86_64-linux-gnu");
-    if !inc.join("openssl/ssl.h").is_file() || !lib.join("libwolfssl.so").exists() {
-        eprintln!("skipped: Debian's libwolfssl-dev is not installed (`cargo xtask libs --libs wolfssl-debian` installs it)");
-        return;
-    }
+    // Debian's multiarch library directory, where libssl is too.
+    let lib = shared::system_openssl().lib_dir.as_path();
+    assert!(
+        inc.join("openssl/ssl.h").is_file() && lib.join("libwolfssl.so").exists(),
+        "Debian's libwolfssl-dev is not installed: `cargo xtask test` installs it \
+         (as `cargo xtask libs --libs wolfssl-debian` does)"
+    );
     let loc = locate::from_dirs_with_libs(inc, lib, None, std::ffi::OsStr::new("wolfssl"))
         .expect("wolfSSL location");
     let catalog = real_catalog();

@@ -135,23 +135,11 @@ fn location(prefix: Option<&Path>) -> Result<Location> {
     })
 }
 
-/// OpenSSL 1.1.0i from the matrix cache, if `cargo xtask libs` has built it.
+/// OpenSSL 1.1.0i (static) from the matrix cache, if `cargo xtask libs` has built it.
 fn old_library() -> Option<PathBuf> {
-    let cache = std::env::var_os(xtask::libs::CACHE_ENV)
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/sslprobe/libs")))?;
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&cache)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().contains("1.1.0i"))
-        })
-        .map(|p| p.join("prefix"))
-        .filter(|p| p.join("include/openssl/ssl.h").is_file())
-        .collect();
-    dirs.sort();
-    dirs.into_iter().next()
+    let lib = xtask::libs::find("openssl-1.1.0i")?;
+    let cache = xtask::libs::default_cache_dir().ok()?;
+    xtask::libs::load_cached(lib, &cache.join(lib.cache_dir_name()))?.prefix
 }
 
 /// `--internal-probe MODE [--prefix DIR] [--verbose]`: one probing run in this process, for

@@ -2,21 +2,31 @@
 //!
 //! Installs the Debian packages the tests need when they are missing (the `openssl` CLI as an
 //! outside client, `libclang-dev` for the bindgen signature check, `pkg-config`, `libssl-dev`),
-//! then runs `cargo test --workspace` and the feature-gated suites.
+//! builds the libraries of the matrix cache the tests use ([`LIBS`], with the code of
+//! `cargo xtask libs --libs ...`), then runs `cargo test --workspace` and the feature-gated
+//! suites. A test whose prerequisite is missing fails: none passes without running.
 
 use anyhow::{bail, Context, Result};
 use std::process::{Command, ExitCode};
+use xtask::libs::{self, Options};
 
-/// Debian packages the test suite needs (lld and mold: the linker-output attribution tests).
+/// Debian packages the test suite needs (binutils' gold, lld and mold: the linker-output
+/// attribution tests).
 pub const PACKAGES: &[&str] = &[
     "libssl-dev",
     "pkg-config",
     "openssl",
     "libclang-dev",
     "clang",
+    "binutils",
     "lld",
     "mold",
 ];
+
+/// Libraries of the matrix cache the tests use: 1.1.0i (the batching engine over an old
+/// library; the header/library mismatch case, with 1.1.1w's headers) and Debian's wolfSSL
+/// (the compatibility layer's attribution).
+pub const LIBS: &str = "openssl-1.1.0i,openssl-1.1.1w,wolfssl-debian";
 
 fn installed(pkg: &str) -> bool {
     Command::new("dpkg-query")
@@ -77,6 +87,18 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         bail!("`cargo xtask test` takes no arguments (got {a:?}); run cargo test directly for a subset");
     }
     ensure_packages(PACKAGES)?;
+    let outcomes = xtask::libs_cmd::build_all(&libs::parse_keys(LIBS)?, &Options::from_env()?);
+    let failed: Vec<&str> = outcomes
+        .iter()
+        .filter(|(_, r)| r.is_err())
+        .map(|(lib, _)| lib.key)
+        .collect();
+    if !failed.is_empty() {
+        bail!(
+            "the tests need these libraries and they could not be built: {}",
+            failed.join(", ")
+        );
+    }
     cargo(&["test", "--workspace"])?;
     cargo(&[
         "test",
