@@ -61,15 +61,30 @@ pub enum Kind {
     Macro,
     /// A preprocessor constant such as `SSL_OP_NO_TICKET`.
     Define,
+    /// A type name such as `OSSL_LIB_CTX` (usable through a pointer; may be opaque).
+    Type,
+    /// A member of a complete struct or union type.
+    Member,
 }
 
 impl Kind {
+    /// Every kind, in declaration order.
+    pub const ALL: [Kind; 5] = [
+        Kind::Function,
+        Kind::Macro,
+        Kind::Define,
+        Kind::Type,
+        Kind::Member,
+    ];
+
     /// The lower-case name used in JSON and the catalog.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Function => "function",
             Kind::Macro => "macro",
             Kind::Define => "define",
+            Kind::Type => "type",
+            Kind::Member => "member",
         }
     }
 }

@@ -14,6 +14,9 @@
 //! | `DEP_SSLPROBE_CHECK_CFG` | every check-cfg argument, `;`-separated |
 //! | `DEP_SSLPROBE_INCLUDE` | include directories (platform path-list syntax) |
 //! | `DEP_SSLPROBE_LIB_DIR` | library directories (platform path-list syntax) |
+//! | `DEP_SSLPROBE_LIBS` | libraries to link, in order, comma-separated (`ssl,crypto`) |
+//! | `DEP_SSLPROBE_SYSTEM_LIBS` | further libraries a C link needs (`dl,pthread` when static) |
+//! | `DEP_SSLPROBE_STATIC` | `1` when the libraries are linked statically, else `0` |
 //!
 //! A downstream build script turns them into the very cfgs sslprobe uses itself:
 //!
@@ -52,6 +55,12 @@ pub struct Metadata {
     pub include: Vec<PathBuf>,
     /// Library directories.
     pub lib_dir: Vec<PathBuf>,
+    /// Libraries to link, in order.
+    pub libs: Vec<String>,
+    /// Further libraries a C link needs after [`Metadata::libs`].
+    pub system_libs: Vec<String>,
+    /// Whether [`Metadata::libs`] are linked statically.
+    pub link_static: bool,
 }
 
 /// The metadata keys, in the order they are written.
@@ -65,6 +74,9 @@ pub const KEYS: &[&str] = &[
     "CHECK_CFG",
     "INCLUDE",
     "LIB_DIR",
+    "LIBS",
+    "SYSTEM_LIBS",
+    "STATIC",
 ];
 
 fn join_paths(p: &[PathBuf]) -> Result<String> {
@@ -121,6 +133,12 @@ impl Metadata {
             ("CHECK_CFG", self.check_cfg.join(";")),
             ("INCLUDE", join_paths(&self.include)?),
             ("LIB_DIR", join_paths(&self.lib_dir)?),
+            ("LIBS", self.libs.join(",")),
+            ("SYSTEM_LIBS", self.system_libs.join(",")),
+            (
+                "STATIC",
+                if self.link_static { "1" } else { "0" }.to_string(),
+            ),
         ])
     }
 
@@ -188,6 +206,36 @@ impl Metadata {
                 std::env::split_paths(&OsString::from(v)).collect()
             }
         };
+        let lib_names = |k: &str, default: &[&str]| -> Result<Vec<String>> {
+            let v = match get(k) {
+                Some(v) => list(&v),
+                None => default.iter().map(|s| s.to_string()).collect(),
+            };
+            for n in &v {
+                let ok = !n.is_empty()
+                    && n.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_.+-".contains(c));
+                if !ok {
+                    return Err(Error::invalid(
+                        format!("DEP_SSLPROBE_{k}"),
+                        n,
+                        "not a library name ([A-Za-z0-9_.+-])",
+                    ));
+                }
+            }
+            Ok(v)
+        };
+        let link_static = match get("STATIC").as_deref() {
+            None | Some("0") => false,
+            Some("1") => true,
+            Some(other) => {
+                return Err(Error::invalid(
+                    "DEP_SSLPROBE_STATIC",
+                    other,
+                    "expected 1 or 0",
+                ))
+            }
+        };
         Ok(Metadata {
             family,
             version,
@@ -198,16 +246,41 @@ impl Metadata {
             check_cfg,
             include: paths("INCLUDE"),
             lib_dir: paths("LIB_DIR"),
+            libs: lib_names("LIBS", &["ssl", "crypto"])?,
+            system_libs: lib_names("SYSTEM_LIBS", &[])?,
+            link_static,
         })
     }
 
-    /// Reads `DEP_SSLPROBE_*` from the environment (printing `rerun-if-env-changed` for each).
+    /// Reads `DEP_SSLPROBE_*` from the environment (Cargo re-runs a dependent's build script
+    /// when its dependency's metadata changes).
     pub fn from_env() -> Result<Metadata> {
-        Self::parse(|k| {
+        Self::from(&crate::env::ProcessEnv::new())
+    }
+
+    /// Reads `DEP_SSLPROBE_*` through an environment reader; a value that is not UTF-8 is an
+    /// error, not "unset".
+    pub fn from(env: &dyn crate::env::Env) -> Result<Metadata> {
+        let bad = std::cell::RefCell::new(None);
+        let m = Self::parse(|k| {
             let name = format!("DEP_SSLPROBE_{k}");
-            println!("cargo:rerun-if-env-changed={name}");
-            std::env::var(&name).ok()
-        })
+            match env.var_os(&name)?.into_string() {
+                Ok(v) => Some(v),
+                Err(v) => {
+                    bad.borrow_mut().get_or_insert((name, v));
+                    None
+                }
+            }
+        });
+        if let Some((name, v)) = bad.into_inner() {
+            return Err(Error::invalid(name, v.to_string_lossy(), "not valid UTF-8"));
+        }
+        m
+    }
+
+    /// Whether sslprobe's metadata is visible to this build script (`DEP_SSLPROBE_FAMILY` set).
+    pub fn present(env: &dyn crate::env::Env) -> bool {
+        env.var_os("DEP_SSLPROBE_FAMILY").is_some()
     }
 
     /// The `cargo:` lines that enable the cfgs: check-cfg for every possible cfg, then
@@ -283,6 +356,9 @@ mod tests {
                 PathBuf::from("/opt/libressl/lib"),
                 PathBuf::from("/opt/x y/lib"),
             ],
+            libs: vec!["ssl".into(), "crypto".into()],
+            system_libs: vec!["dl".into(), "pthread".into()],
+            link_static: true,
         }
     }
 
@@ -351,6 +427,9 @@ mod tests {
                 check_cfg: vec![],
                 include: vec![],
                 lib_dir: vec![PathBuf::from("/a b/c")],
+                libs: vec!["ssl".into(), "crypto".into()],
+                system_libs: vec![],
+                link_static: major % 2 == 0,
             };
             prop_assert_eq!(roundtrip(&m), m);
         }

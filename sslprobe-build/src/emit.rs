@@ -37,6 +37,9 @@ pub fn metadata(catalog: &Catalog, results: &Results) -> Metadata {
         check_cfg: catalog.check_cfgs(),
         include: results.location.include_dirs.clone(),
         lib_dir: results.location.lib_dirs.clone(),
+        libs: results.location.libs.clone(),
+        system_libs: results.location.system_libs.clone(),
+        link_static: results.location.link_static,
     }
 }
 
@@ -98,11 +101,11 @@ pub fn enums_rs() -> String {
         let _ = writeln!(o, "            {} => {:?},", family(f), f.display_name());
     }
     o.push_str("        }\n    }\n}\n\n/// How an API exists in the library (generated from `sslprobe_build::Kind`).\n#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]\npub enum Kind {\n");
-    for k in [Kind::Function, Kind::Macro, Kind::Define] {
+    for k in Kind::ALL {
         let _ = writeln!(o, "    /// `{}`.\n    {k:?},", k.as_str());
     }
-    o.push_str("}\n\nimpl Kind {\n    /// `function`, `macro` or `define`.\n    pub fn as_str(self) -> &'static str {\n        match self {\n");
-    for k in [Kind::Function, Kind::Macro, Kind::Define] {
+    o.push_str("}\n\nimpl Kind {\n    /// `function`, `macro`, `define`, `type` or `member`.\n    pub fn as_str(self) -> &'static str {\n        match self {\n");
+    for k in Kind::ALL {
         let _ = writeln!(o, "            {} => {:?},", kind(k), k.as_str());
     }
     o.push_str("        }\n    }\n}\n\n");

@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 pub mod build_script;
+mod builder;
 pub mod catalog;
 pub mod compiler;
 pub mod downstream;
@@ -28,6 +29,7 @@ pub mod probe;
 mod results;
 pub mod version;
 
+pub use builder::{Answer, Answers, Ask, Probe};
 pub use catalog::{Api, Catalog, DbEntry, Kind, Variant};
 pub use error::{Error, Result};
 pub use identify::Library;

@@ -24,35 +24,6 @@
 //! errors; every problem found is reported at once. No name read from the environment ever
 //! reaches generated C: names are only compared with catalog names.
 //!
-//! ```
-//! use sslprobe_build::overrides::Overrides;
-//! use sslprobe_build::Catalog;
-//! # let toml = r#"
-//! # [[api]]
-//! # name = "SSL_CTX_set_num_tickets"
-//! # doc = "d"
-//! # variants = [ { name = "fn", kind = "function", rust = "() -> c_int" } ]
-//! # [api.db]
-//! # openssl = { since = "1.1.1" }
-//! # libressl = { since = "3.5.0" }
-//! # boringssl = { since = "18" }
-//! # awslc = { since = "1.2.0" }
-//! # "#;
-//! # let c = "#include <openssl/ssl.h>\nSSLPROBE_VARIANT(fn)\n{ }\n";
-//! let catalog = Catalog::from_sources(toml, &[("ssl_ctx_set_num_tickets.c", c)]).unwrap();
-//! let env = [
-//!     ("SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS", "0"),
-//!     ("SSLPROBE_NO_PROBE", "1"),
-//!     ("SSLPROBE_ASSUME", "openssl-3.0.13"),
-//! ];
-//! let ov = Overrides::from_vars(&catalog, env.iter().map(|(k, v)| (k.into(), v.into()))).unwrap();
-//! assert!(ov.no_probe);
-//! assert_eq!(ov.records(), ["SSLPROBE_NO_PROBE=1", "SSLPROBE_ASSUME=openssl-3.0.13", "SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS=0"]);
-//!
-//! let bad = [("SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKET", "1")];
-//! let e = Overrides::from_vars(&catalog, bad.iter().map(|(k, v)| (k.into(), v.into()))).unwrap_err();
-//! assert!(e.to_string().contains("did you mean SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS"));
-//! ```
 
 use crate::catalog::{Api, Catalog};
 use crate::identify::Library;
@@ -76,9 +47,6 @@ pub const ASSUME_EXAMPLES: &str =
 
 /// The override variable for an API: `SSLPROBE_HAVE_` + the name upper-cased.
 ///
-/// ```
-/// assert_eq!(sslprobe_build::overrides::var_name("SSL_CTX_set_num_tickets"), "SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS");
-/// ```
 pub fn var_name(api: &str) -> String {
     crate::catalog::override_var_name(api)
 }
@@ -135,13 +103,6 @@ impl Assume {
     /// compares patch levels); only OpenSSL has letter releases; BoringSSL takes its
     /// `BORINGSSL_API_VERSION`, a single integer.
     ///
-    /// ```
-    /// use sslprobe_build::overrides::Assume;
-    /// let a = Assume::parse("boringssl-44").unwrap();
-    /// assert_eq!(a.library().describe(), "BoringSSL (API version 44)");
-    /// assert!(Assume::parse("openssl-3.0").is_err());
-    /// assert!(Assume::parse("wolfssl-5.0.0").is_err());
-    /// ```
     pub fn parse(text: &str) -> Result<Assume> {
         let bad = |reason: String| {
             Error::invalid(
@@ -1121,5 +1082,64 @@ awslc = { since = "1.0.0" }
             ..r.clone()
         };
         assert!(ov.merge(&c, empty).is_err());
+    }
+
+    /// The module documentation's example: overrides read, recorded, misspellings refused.
+    #[test]
+    fn module_example() {
+        use crate::overrides::Overrides;
+        use crate::Catalog;
+        let toml = r#"
+        [[api]]
+        name = "SSL_CTX_set_num_tickets"
+        doc = "d"
+        variants = [ { name = "fn", kind = "function", rust = "() -> c_int" } ]
+        [api.db]
+        openssl = { since = "1.1.1" }
+        libressl = { since = "3.5.0" }
+        boringssl = { since = "18" }
+        awslc = { since = "1.2.0" }
+        "#;
+        let c = "#include <openssl/ssl.h>\nSSLPROBE_VARIANT(fn)\n{ }\n";
+        let catalog = Catalog::from_sources(toml, &[("ssl_ctx_set_num_tickets.c", c)]).unwrap();
+        let env = [
+            ("SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS", "0"),
+            ("SSLPROBE_NO_PROBE", "1"),
+            ("SSLPROBE_ASSUME", "openssl-3.0.13"),
+        ];
+        let ov =
+            Overrides::from_vars(&catalog, env.iter().map(|(k, v)| (k.into(), v.into()))).unwrap();
+        assert!(ov.no_probe);
+        assert_eq!(
+            ov.records(),
+            [
+                "SSLPROBE_NO_PROBE=1",
+                "SSLPROBE_ASSUME=openssl-3.0.13",
+                "SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS=0"
+            ]
+        );
+
+        let bad = [("SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKET", "1")];
+        let e = Overrides::from_vars(&catalog, bad.iter().map(|(k, v)| (k.into(), v.into())))
+            .unwrap_err();
+        assert!(e
+            .to_string()
+            .contains("did you mean SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS"));
+    }
+
+    #[test]
+    fn assume_parse_example() {
+        let a = Assume::parse("boringssl-44").unwrap();
+        assert_eq!(a.library().describe(), "BoringSSL (API version 44)");
+        assert!(Assume::parse("openssl-3.0").is_err());
+        assert!(Assume::parse("wolfssl-5.0.0").is_err());
+    }
+
+    #[test]
+    fn var_name_example() {
+        assert_eq!(
+            crate::overrides::var_name("SSL_CTX_set_num_tickets"),
+            "SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS"
+        );
     }
 }

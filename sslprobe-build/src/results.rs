@@ -164,10 +164,15 @@ impl Results {
                 db_kind: None,
                 db_variant: None,
                 db_agrees: true,
-                note: Some(format!(
-                    "the knowledge DB has no rows for {}",
-                    library.family.display_name()
-                )),
+                // An API asked for by a build script ([`crate::Probe`]) has no DB rows at all:
+                // nothing to say. A catalog API lacks rows only for a family the DB does not
+                // cover.
+                note: (!api.db.is_empty()).then(|| {
+                    format!(
+                        "the knowledge DB has no rows for {}",
+                        library.family.display_name()
+                    )
+                }),
                 source,
                 failure: if present { None } else { failure },
                 value: if kind == Some(Kind::Define) {

@@ -112,6 +112,21 @@ use libs::*;
 use pkg_config::*;
 use vendored::vendored;
 
+impl Location {
+    /// The library sslprobe's build script located, from its metadata.
+    pub fn from_metadata(m: &crate::downstream::Metadata) -> Location {
+        Location {
+            include_dirs: m.include.clone(),
+            lib_dirs: m.lib_dir.clone(),
+            libs: m.libs.clone(),
+            system_libs: m.system_libs.clone(),
+            link_static: m.link_static,
+            found_by: FoundBy::SslprobeMetadata,
+            prefix: None,
+        }
+    }
+}
+
 /// How the location was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -130,6 +145,9 @@ pub enum FoundBy {
     DefaultPrefix,
     /// Given explicitly by the caller ([`from_prefix`], [`from_dirs`]), not by `openssl-sys`'s rules.
     Explicit,
+    /// The library sslprobe's own build script located, read from its `DEP_SSLPROBE_*`
+    /// metadata by a dependent's build script ([`crate::Probe`]).
+    SslprobeMetadata,
 }
 
 impl fmt::Display for FoundBy {
@@ -141,6 +159,7 @@ impl fmt::Display for FoundBy {
             FoundBy::Vendored => "vendored (DEP_OPENSSL_ROOT)",
             FoundBy::DefaultPrefix => "default prefix",
             FoundBy::Explicit => "explicit",
+            FoundBy::SslprobeMetadata => "sslprobe's metadata (DEP_SSLPROBE_*)",
         })
     }
 }

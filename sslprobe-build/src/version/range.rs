@@ -90,7 +90,7 @@ fn comparator_keys(c: &semver::Comparator) -> std::result::Result<(Key, Option<K
 /// (`>=17, <18`); an empty range as `<0`.
 ///
 /// ```
-/// use sslprobe_build::backpatch::VersionRange;
+/// use sslprobe_build::version::VersionRange;
 /// use sslprobe_build::{Family, Version, VersionReq};
 ///
 /// let r = VersionRange::from_req(&VersionReq::parse(">1.1.0h, <=1.1.1").unwrap()).unwrap();
