@@ -158,6 +158,10 @@ fn pipeline(
     for r in ov.records() {
         log.note(&format!("override: {r}"));
     }
+    for u in &ov.unknown {
+        log.note(&format!("warning: {u}"));
+        warnings.push(format!("sslprobe: {u}"));
+    }
     let loc = locate::locate(env, target).inspect_err(|_| {
         if ov.no_probe {
             log.note("SSLPROBE_NO_PROBE=1 runs no compiler, but the library is still located (openssl-sys must find it too)");

@@ -35,7 +35,7 @@
 //! | [`Probe::function_name`] | `(void (*)(void))NAME` | declared, and it links |
 //! | [`Probe::macro_name`] | `#ifndef NAME` / `#error` | a macro of that name is defined |
 //! | [`Probe::define`] | as a macro; the value is captured by the preprocessor | defined ([`Answer::value`]) |
-//! | [`Probe::type_name`] | `TYPE *p = 0;` | the type exists (it may be opaque) |
+//! | [`Probe::type_name`] | `TYPE *p = 0;` (`sizeof(struct X)` for a struct, union or enum) | the type exists (a typedef may be opaque; a struct must be complete) |
 //! | [`Probe::member`] | `sizeof(((TYPE *)0)->MEMBER)` | the complete type has that member |
 //!
 //! Bad input is an error that names it: a name that is not a C identifier, a header path
@@ -308,7 +308,8 @@ impl Probe {
         self.ask(name, Ask::Define)
     }
 
-    /// A type (`"OSSL_LIB_CTX"`, `"struct tm"`); it may be opaque. Its name (and cfg) is the
+    /// A type (`"OSSL_LIB_CTX"`, `"struct tm"`): a typedef name may be opaque (it is used
+    /// through a pointer), a `struct`/`union`/`enum` must be complete. Its name (and cfg) is the
     /// identifier: `have_ossl_lib_ctx`.
     pub fn type_name(mut self, c_type: &str) -> Probe {
         if !is_type_name(c_type) {
@@ -632,6 +633,12 @@ fn request_catalog(requests: &[&Request], includes: &[String]) -> Catalog {
             ),
             Ask::Macro | Ask::Define => {
                 format!("{{\n#ifndef {n}\n#error \"{n} is not defined\"\n#endif\n}}\n")
+            }
+            // A typedef name may be opaque (used through a pointer, as OpenSSL's are); a
+            // `struct`/`union`/`enum` must be complete, since a pointer to an undeclared struct
+            // always compiles.
+            Ask::Type { c_type } if c_type.contains(' ') => {
+                format!("{{\n    (void)sizeof({c_type});\n}}\n")
             }
             Ask::Type { c_type } => format!(
                 "{{\n    {c_type} *volatile sslprobe_p = 0;\n    (void)sslprobe_p;\n}}\n"

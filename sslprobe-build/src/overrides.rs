@@ -187,6 +187,10 @@ pub struct Overrides {
     pub no_probe_text: Option<String>,
     /// `SSLPROBE_ASSUME`, parsed (validated even when `SSLPROBE_NO_PROBE` is not set).
     pub assume: Option<Assume>,
+    /// `SSLPROBE_HAVE_<NAME>` variables naming no catalog API: a dependent's own
+    /// [`crate::Probe`] may ask for that name, so they are warnings (with close matches, in
+    /// case of a typo), not errors.
+    pub unknown: Vec<String>,
 }
 
 fn utf8(name: &str, value: OsString, problems: &mut Vec<Error>) -> Option<String> {
@@ -329,13 +333,21 @@ impl Overrides {
                 } else {
                     format!("did you mean {}? ", close.join(" or "))
                 };
-                problems.push(Error::invalid(
-                    &name,
-                    value,
-                    format!(
-                        "{suffix:?} is not an API of the sslprobe catalog; {hint}valid names: {}",
-                        valid_names()
-                    ),
+                if !crate::catalog::is_c_identifier(suffix) {
+                    problems.push(Error::invalid(
+                        &name,
+                        value,
+                        format!(
+                            "{suffix:?} is not an API name (not a C identifier); {hint}the catalog's names: {}",
+                            valid_names()
+                        ),
+                    ));
+                    continue;
+                }
+                out.unknown.push(format!(
+                    "{name}={value}: {suffix:?} is not an API of the sslprobe catalog, so sslprobe's own build \
+                     ignores it (a crate's own sslprobe_build::Probe may use it); {hint}the catalog's names: {}",
+                    valid_names()
                 ));
                 continue;
             };
@@ -732,21 +744,28 @@ awslc = { since = "1.0.0" }
     }
 
     #[test]
-    fn unknown_api_lists_close_matches_and_all_names() {
-        let e = err(&[("SSLPROBE_HAVE_FOO", "1")]);
-        assert!(e.contains("SSLPROBE_HAVE_FOO"), "{e}");
-        assert!(e.contains("is not an API of the sslprobe catalog"), "{e}");
+    fn unknown_api_is_a_warning_with_close_matches_and_all_names() {
+        let vars = |k: &str| vec![(OsString::from(k), OsString::from("1"))];
+        let ov = Overrides::from_vars(&catalog(), vars("SSLPROBE_HAVE_FOO")).unwrap();
+        assert!(ov.apis.is_empty());
+        let w = ov.unknown.join("\n");
+        assert!(
+            w.contains("SSLPROBE_HAVE_FOO") && w.contains("is not an API of the sslprobe catalog"),
+            "{w}"
+        );
         for api in &catalog().apis {
             assert!(
-                e.contains(&var_name(&api.name)),
-                "{e} should list {}",
+                w.contains(&var_name(&api.name)),
+                "{w} should list {}",
                 api.name
             );
         }
-        let e = err(&[("SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKET", "1")]);
+        let ov =
+            Overrides::from_vars(&catalog(), vars("SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKET")).unwrap();
         assert!(
-            e.contains("did you mean SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS"),
-            "{e}"
+            ov.unknown[0].contains("did you mean SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS"),
+            "{:?}",
+            ov.unknown
         );
     }
 
@@ -796,10 +815,7 @@ awslc = { since = "1.0.0" }
             "SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS=1",
         ] {
             let e = err(&[(name, "1")]);
-            assert!(
-                e.contains("not an API of the sslprobe catalog"),
-                "{name:?}: {e}"
-            );
+            assert!(e.contains("not an API name"), "{name:?}: {e}");
         }
         // A variant value must be one of the API's variants, not just any identifier.
         let e = err(&[("SSLPROBE_HAVE_SSL_CTX_SET_OPTIONS", "u32;\n#error")]);
@@ -831,13 +847,13 @@ awslc = { since = "1.0.0" }
     #[test]
     fn every_problem_is_reported_at_once() {
         let e = err(&[
-            ("SSLPROBE_HAVE_FOO", "1"),
+            ("SSLPROBE_HAVE_FOO;", "1"),
             ("SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS", "maybe"),
             ("SSLPROBE_ASSUME", "nope"),
         ]);
         assert!(e.contains("3 problems"), "{e}");
         assert!(
-            e.contains("SSLPROBE_HAVE_FOO") && e.contains("maybe") && e.contains("nope"),
+            e.contains("SSLPROBE_HAVE_FOO;") && e.contains("maybe") && e.contains("nope"),
             "{e}"
         );
     }
@@ -1119,12 +1135,12 @@ awslc = { since = "1.0.0" }
             ]
         );
 
-        let bad = [("SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKET", "1")];
-        let e = Overrides::from_vars(&catalog, bad.iter().map(|(k, v)| (k.into(), v.into())))
-            .unwrap_err();
-        assert!(e
-            .to_string()
-            .contains("did you mean SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS"));
+        // A name the catalog lacks is a warning (a crate's own Probe may ask for it), with the
+        // close matches in case of a typo.
+        let typo = [("SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKET", "1")];
+        let ov =
+            Overrides::from_vars(&catalog, typo.iter().map(|(k, v)| (k.into(), v.into()))).unwrap();
+        assert!(ov.unknown[0].contains("did you mean SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS"));
     }
 
     #[test]
