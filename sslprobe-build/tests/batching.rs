@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-/// Compiler runs of the control probes, part of every run (a plain program, an undeclared call,
-/// a wrong pointer type, an undefined symbol: one each, beside the first round).
-const CONTROL_RUNS: usize = 4;
+/// Compiler runs of the control probes, part of every run (the undeclared call and the wrong
+/// pointer type in one unit, the undefined symbol in another, beside the first round).
+const CONTROL_RUNS: usize = 2;
 
 fn host_triple() -> &'static str {
     static HOST: OnceLock<String> = OnceLock::new();

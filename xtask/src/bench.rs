@@ -12,6 +12,9 @@
 //! * autoconf: `./configure` generated from `AC_CHECK_FUNCS([...])` with `LIBS=-lssl -lcrypto`;
 //! * meson: `meson setup` of a project calling `cc.has_function(name, prefix: '#include
 //!   <openssl/ssl.h>', dependencies: dep)` per name, in a fresh build directory each run;
+//! * the builder at scale: `sslprobe_build::Probe` asked for 1,000 functions the system headers
+//!   declare (`function_name` each), as the build script of a crate would, in a fresh process
+//!   with a build script's environment (`OUT_DIR`, `TARGET`, `HOST`);
 //! * the worst case: sslprobe batched against OpenSSL 1.1.0i from the matrix cache (where much
 //!   of the catalog is missing), with that library's own floor.
 //!
@@ -37,7 +40,7 @@ usage: cargo xtask bench [--runs N] [--json FILE] [--only ROWS] [--no-install]
   --runs N      samples per row, after one warm-up (default 10); the table shows medians
   --json FILE   where to write the figures (default target/bench.json)
   --only ROWS   comma-separated subset of: floor, batched, batched-process, one-at-a-time,
-                bisect, autoconf, meson, old-floor, old-batched
+                bisect, builder-1000, autoconf, meson, old-floor, old-batched
   --no-install  do not apt-get install autoconf/meson when missing (their rows are skipped)";
 
 /// Every row, in table order.
@@ -47,6 +50,7 @@ const ROWS: &[&str] = &[
     "batched-process",
     "one-at-a-time",
     "bisect",
+    "builder-1000",
     "autoconf",
     "meson",
     "old-floor",
@@ -59,6 +63,10 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
     if args.flag("--help") || args.flag("-h") {
         println!("{USAGE}");
         return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(file) = args.value("--internal-builder")? {
+        args.finish()?;
+        return internal_builder(Path::new(&file));
     }
     if let Some(mode) = args.value("--internal-probe")? {
         let prefix = args.value("--prefix")?;
@@ -161,6 +169,130 @@ fn internal_probe(mode: &str, prefix: Option<&Path>, verbose: bool) -> Result<Ex
         json!({ "compiler_runs": r.compiler_runs, "present": r.apis.iter().filter(|a| a.present).count(), "elapsed_ms": r.elapsed_ms })
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--internal-builder FILE`: one `sslprobe_build::Probe` request for every name in FILE (one
+/// per line), run as a build script would run it (the caller sets `OUT_DIR`, `TARGET`, `HOST`).
+fn internal_builder(file: &Path) -> Result<ExitCode> {
+    let text = std::fs::read_to_string(file).with_context(|| file.display().to_string())?;
+    let mut p = sslprobe_build::Probe::new().catalog_cfgs(false);
+    for h in BUILDER_HEADERS {
+        p = p.include(h);
+    }
+    for name in text.lines().filter(|l| !l.is_empty()) {
+        p = p.function_name(name);
+    }
+    let a = p.run()?;
+    println!(
+        "{}",
+        json!({ "compiler_runs": a.compiler_runs, "present": a.answers.iter().filter(|x| x.present).count(), "asked": a.answers.len() })
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The headers the builder row's names come from (and that its probes include).
+const BUILDER_HEADERS: &[&str] = &[
+    "openssl/ssl.h",
+    "openssl/x509v3.h",
+    "openssl/ocsp.h",
+    "openssl/evp.h",
+    "openssl/pem.h",
+];
+
+/// Up to `n` functions that the system library exports and the [`BUILDER_HEADERS`] declare: the
+/// exported names (`nm -D`) that appear as identifiers in the preprocessed headers.
+fn declared_functions(cc: &Compiler, loc: &Location, dir: &Path, n: usize) -> Result<Vec<String>> {
+    std::fs::create_dir_all(dir)?;
+    let src = dir.join("headers.c");
+    let text: String = BUILDER_HEADERS
+        .iter()
+        .map(|h| format!("#include <{h}>\n"))
+        .collect();
+    std::fs::write(&src, text)?;
+    let out = cc
+        .preprocess_command(loc, &src)
+        .output()
+        .context("preprocessing the OpenSSL headers")?;
+    let pre = String::from_utf8_lossy(&out.stdout);
+    let idents: std::collections::BTreeSet<&str> = pre
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|t| !t.is_empty())
+        .collect();
+    let mut names = std::collections::BTreeSet::new();
+    let dirs: Vec<PathBuf> = if loc.lib_dirs.is_empty() {
+        vec![PathBuf::from("/usr/lib/x86_64-linux-gnu")]
+    } else {
+        loc.lib_dirs.clone()
+    };
+    for lib in ["libssl.so", "libcrypto.so"] {
+        let Some(path) = dirs.iter().map(|d| d.join(lib)).find(|p| p.exists()) else {
+            bail!("{lib} not found in {dirs:?}");
+        };
+        let nm = Command::new("nm")
+            .args(["-D", "--defined-only"])
+            .arg(&path)
+            .output()
+            .context("nm (binutils)")?;
+        for line in String::from_utf8_lossy(&nm.stdout).lines() {
+            let mut f = line.split_whitespace();
+            let (Some(_), Some("T"), Some(sym)) = (f.next(), f.next(), f.next()) else {
+                continue;
+            };
+            let sym = sym.split('@').next().unwrap_or(sym);
+            if idents.contains(sym) {
+                names.insert(sym.to_string());
+            }
+        }
+    }
+    if names.len() < n {
+        bail!(
+            "only {} declared and exported functions found; {n} wanted",
+            names.len()
+        );
+    }
+    Ok(names.into_iter().take(n).collect())
+}
+
+fn builder_row(cc: &Compiler, loc: &Location, dir: &Path, n: usize) -> Result<Row> {
+    let names = declared_functions(cc, loc, dir, n)?;
+    let list = dir.join("names.txt");
+    std::fs::write(&list, names.join("\n"))?;
+    let exe = std::env::current_exe().context("locating the xtask binary")?;
+    let host = host_triple()?;
+    let out_dir = dir.join("out");
+    std::fs::create_dir_all(&out_dir)?;
+    let run = move || -> Result<(Duration, Option<usize>)> {
+        let mut cmd = Command::new(&exe);
+        cmd.args(["bench", "--internal-builder"])
+            .arg(&list)
+            .env("OUT_DIR", &out_dir)
+            .env("TARGET", &host)
+            .env("HOST", &host)
+            .env_remove("CARGO_MAKEFLAGS");
+        let t = Instant::now();
+        let out = cmd.output().context("xtask bench --internal-builder")?;
+        let d = t.elapsed();
+        if !out.status.success() {
+            bail!(
+                "the builder run failed:\n{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+        Ok((d, v["compiler_runs"].as_u64().map(|r| r as usize)))
+    };
+    run()?;
+    Ok(Row {
+        key: "builder-1000",
+        label: format!(
+            "sslprobe_build::Probe, {n} functions the headers declare (a fresh process)"
+        ),
+        samples: Vec::new(),
+        runs: None,
+        note: "process start + locate (pkg-config) + identify + probe + controls".into(),
+        sample: Box::new(run),
+    })
 }
 
 fn engine(cc: Compiler, loc: Location, scratch: &Path, mode: &str) -> Result<Prober> {
@@ -505,6 +637,9 @@ fn bench(runs: usize, json_path: &Path, only: &[String], install: bool) -> Resul
             &scratch.join("bisect"),
         ));
     }
+    if want("builder-1000") {
+        rows.push(builder_row(&cc, &loc, &scratch.join("builder"), 1000)?);
+    }
     for (key, make) in [
         (
             "autoconf",
@@ -640,6 +775,12 @@ fn bench(runs: usize, json_path: &Path, only: &[String], install: bool) -> Resul
         "batched / floor",
         ratio(med("batched"), med("floor")),
         2.0,
+        true,
+    );
+    summary += &check(
+        "builder, 1000 names / floor",
+        ratio(med("builder-1000"), med("floor")),
+        3.0,
         true,
     );
     summary += &check(

@@ -5,8 +5,8 @@
 //! meaningless without a word: `-w` silences the very diagnostics the probes turn into errors
 //! (a wrong prototype then compiles), `-Wl,--unresolved-symbols=ignore-all`, `-Wl,-z,undefs`,
 //! `-Wl,--noinhibit-exec` or `-shared` let a missing symbol link, `-c`, `-S`, `-E`, `-r` and
-//! `-fsyntax-only` never link at all. So every run compiles and links four tiny control
-//! programs with the very compiler, flags, directories and libraries of the probes — beside the
+//! `-fsyntax-only` never link at all. So every run compiles and links tiny control programs
+//! (two compiler runs: the two compile controls share one unit) with the very compiler, flags, directories and libraries of the probes — beside the
 //! first batch round (in the thread that runs identification), so a healthy toolchain pays no
 //! wall-clock time for them:
 //!
@@ -85,13 +85,6 @@ pub(super) const CONTROLS: [Control; 3] = [
         body: "{\n    extern int sslprobe_control_undefined_symbol(void);\n    int (*volatile p)(void) = sslprobe_control_undefined_symbol;\n    (void)p;\n}\n",
     },
 ];
-
-/// Whether diagnostics include a compiler error (`file:line[:col]: error: …`).
-fn is_compile_error(diagnostics: &str) -> bool {
-    diagnostics
-        .lines()
-        .any(|l| super::error_location(l).is_some())
-}
 
 const MISSING: &str = "missing: the compiler exited 0 without writing it";
 
@@ -297,8 +290,8 @@ fn elf_executable(b: &[u8], target: &str) -> std::result::Result<(), String> {
 }
 
 /// Compiles and links one control source on its own (with the location's directories and
-/// libraries, as the probes are); `None` when it behaves, else what it did.
-#[allow(clippy::too_many_arguments)]
+/// libraries, as the probes are): whether it succeeded, and what the compiler said. The output
+/// file `dir/control_<name>` is left for the caller.
 fn run_one(
     runs: &AtomicUsize,
     cc: &Compiler,
@@ -306,9 +299,8 @@ fn run_one(
     dir: &Path,
     name: &str,
     source: &str,
-    must: Option<Must>,
     log: &mut Log,
-) -> Result<Option<String>> {
+) -> Result<(bool, String)> {
     runs.fetch_add(1, Ordering::Relaxed);
     let src = dir.join(format!("control_{name}.c"));
     let exe = dir.join(format!("control_{name}"));
@@ -334,32 +326,19 @@ fn run_one(
         out.status.code(),
         &output,
     );
-    let verdict = match must {
-        None if out.status.success() => check_executable(&exe, cc.target())
-            .err()
-            .map(|e| format!("a plain program compiled and linked, but the output is {e}")),
-        None => Some(format!(
-            "a plain program with no library code does not compile and link ({})",
-            super::first_errors(&output).replace('\n', "; ")
-        )),
-        Some(_) if out.status.success() => Some("it compiled and linked".into()),
-        Some(Must::FailToCompile) if !is_compile_error(&output) => {
-            Some("it compiled and failed only at link time".into())
-        }
-        Some(Must::FailToLink) if !output.contains(UNDEFINED_SYMBOL) => Some(format!(
-            "it failed, but not with the undefined symbol ({})",
-            super::first_errors(&output).replace('\n', "; ")
-        )),
-        Some(_) => None,
-    };
     let _ = std::fs::remove_file(&src);
-    let _ = std::fs::remove_file(&exe);
-    Ok(verdict)
+    if name != "yes" {
+        let _ = std::fs::remove_file(&exe);
+    }
+    Ok((out.status.success(), output))
 }
 
-/// Runs the "yes" control and the three "no" controls on their own with `cc`; returns one
-/// sentence per control that misbehaves.
-pub(super) fn check(
+/// Runs the "no" controls with `cc`, in two compiler runs: the two that must fail to compile
+/// share one translation unit (each must have a compiler error on its own lines), the one that
+/// must fail to link has its own. Returns one sentence per control that misbehaves. The "yes"
+/// control is not needed here: every probe unit that passes (the sanity probe is in each) is
+/// checked to be an executable.
+pub(super) fn check_no(
     cc: &Compiler,
     loc: &Location,
     dir: &Path,
@@ -368,19 +347,82 @@ pub(super) fn check(
 ) -> Result<Vec<String>> {
     let mut bad = Vec::new();
     let main = "int main(void) { return 0; }\n";
-    if let Some(v) = run_one(runs, cc, loc, dir, "yes", main, None, log)? {
-        bad.push(format!("{YES}: {v}"));
+    // The compile controls, each function on known lines.
+    let mut src = String::new();
+    let mut ranges = Vec::new();
+    for c in CONTROLS.iter().filter(|c| c.must == Must::FailToCompile) {
+        let f = format!("sslprobe_control__{}", c.name);
+        let first = src.lines().count() + 1;
+        src.push_str(&format!("void {f}(void);\nvoid {f}(void)\n{}", c.body));
+        ranges.push((c, first, src.lines().count()));
     }
-    for c in &CONTROLS {
-        let src = format!(
-            "void {f}(void);\nvoid {f}(void)\n{}{main}",
-            c.body,
-            f = format!("sslprobe_control__{}", c.name)
-        );
-        if let Some(v) = run_one(runs, cc, loc, dir, c.name, &src, Some(c.must), log)? {
-            bad.push(format!("control \"{}\": {v}", c.what));
+    src.push_str(main);
+    let (ok, output) = run_one(runs, cc, loc, dir, "compile", &src, log)?;
+    for (c, lo, hi) in ranges {
+        let own_error = output.lines().any(|l| {
+            super::error_location(l).is_some_and(|(file, line)| {
+                file.ends_with("control_compile.c") && (lo..=hi).contains(&line)
+            })
+        });
+        if ok {
+            bad.push(format!("control \"{}\": it compiled and linked", c.what));
+        } else if !own_error {
+            bad.push(format!(
+                "control \"{}\": it compiled (the unit failed without a compiler error on its lines: {})",
+                c.what,
+                super::first_errors(&output).replace('\n', "; ")
+            ));
         }
     }
+    for c in CONTROLS.iter().filter(|c| c.must == Must::FailToLink) {
+        let f = format!("sslprobe_control__{}", c.name);
+        let src = format!("void {f}(void);\nvoid {f}(void)\n{}{main}", c.body);
+        let (ok, output) = run_one(runs, cc, loc, dir, c.name, &src, log)?;
+        if ok {
+            bad.push(format!("control \"{}\": it compiled and linked", c.what));
+        } else if !output.contains(UNDEFINED_SYMBOL) {
+            bad.push(format!(
+                "control \"{}\": it failed, but not with the undefined symbol ({})",
+                c.what,
+                super::first_errors(&output).replace('\n', "; ")
+            ));
+        }
+    }
+    Ok(bad)
+}
+
+/// Every control on its own: the "yes" one (a plain program must link into an executable of
+/// the target's format) and the "no" ones ([`check_no`]). For the diagnosis.
+pub(super) fn check(
+    cc: &Compiler,
+    loc: &Location,
+    dir: &Path,
+    runs: &AtomicUsize,
+    log: &mut Log,
+) -> Result<Vec<String>> {
+    let mut bad = Vec::new();
+    let exe = dir.join("control_yes");
+    let (ok, output) = run_one(
+        runs,
+        cc,
+        loc,
+        dir,
+        "yes",
+        "int main(void) { return 0; }\n",
+        log,
+    )?;
+    if !ok {
+        bad.push(format!(
+            "{YES}: a plain program with no library code does not compile and link ({})",
+            super::first_errors(&output).replace('\n', "; ")
+        ));
+    } else if let Err(e) = check_executable(&exe, cc.target()) {
+        bad.push(format!(
+            "{YES}: a plain program compiled and linked, but the output is {e}"
+        ));
+    }
+    let _ = std::fs::remove_file(&exe);
+    bad.extend(check_no(cc, loc, dir, runs, log)?);
     Ok(bad)
 }
 

@@ -439,7 +439,7 @@ impl Prober {
         let (Some(guess), Some(token)) = (guess, token) else {
             let library = self.identify(catalog, log)?;
             log.note(&format!("identified {}", library.describe()));
-            let bad = controls::check(&self.cc, &self.loc, &self.scratch, &self.runs, log)?;
+            let bad = controls::check_no(&self.cc, &self.loc, &self.scratch, &self.runs, log)?;
             if !bad.is_empty() {
                 return Ok((library, Probed::default(), bad));
             }
@@ -461,7 +461,7 @@ impl Prober {
                 let mut l = Log::in_memory();
                 let r = self.identify(catalog, &mut l).and_then(|library| {
                     let bad =
-                        controls::check(&self.cc, &self.loc, &self.scratch, &self.runs, &mut l)?;
+                        controls::check_no(&self.cc, &self.loc, &self.scratch, &self.runs, &mut l)?;
                     Ok((library, bad))
                 });
                 (r, l)
