@@ -1055,7 +1055,7 @@ awslc = { since = "1.15.0", effective = false, note = "no-op" }
     /// says it is (see build.rs).
     fn real_catalog() -> Catalog {
         let dir = std::path::Path::new(env!("SSLPROBE_CATALOG_DIR"));
-        Catalog::load(&dir).unwrap().0
+        Catalog::load(dir).unwrap().0
     }
 
     #[test]
