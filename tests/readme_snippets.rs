@@ -409,3 +409,44 @@ fn dependencies_point_at_this_workspace() {
     };
     assert!(dependency_tables(&bad).unwrap_err().contains("[features]"));
 }
+
+/// The example crate README points to (`examples/downstream-server/`), copied as it is (its
+/// `../..` path dependencies pointed at this workspace), built with `RUSTFLAGS="-D warnings"` and
+/// run: on the system OpenSSL 3.x its custom probe finds `SSL_CTX_set_block_padding`.
+#[test]
+fn the_example_server_builds_and_serves() {
+    let src = repo("examples/downstream-server");
+    let dir = PathBuf::from(TMP).join("example-server");
+    let _ = std::fs::remove_dir_all(&dir);
+    for file in ["build.rs", "src/main.rs"] {
+        support::write(&dir.join(file), &support::read(&src.join(file)));
+    }
+    let manifest = support::read(&src.join("Cargo.toml"));
+    let build_path = format!("{:?}", repo("sslprobe-build").to_str().unwrap());
+    let rewritten = manifest
+        .replace(
+            "path = \"../../sslprobe-build\"",
+            &format!("path = {build_path}"),
+        )
+        .replace("path = \"../..\"", &format!("path = {:?}", support::REPO));
+    assert!(
+        !rewritten.contains("\"../"),
+        "a relative path is left in the example's Cargo.toml:\n{rewritten}"
+    );
+    support::write(&dir.join("Cargo.toml"), &rewritten);
+    support::copy_lock(&dir);
+    let target = PathBuf::from(TMP).join("readme-snippets-target");
+    let b = Cargo::new("build", &dir, &target)
+        .envs([("RUSTFLAGS", "-D warnings")])
+        .run();
+    b.expect_ok("examples/downstream-server");
+    assert!(b.warnings().is_empty(), "{:?}", b.warnings());
+    let out = b.run_executable("sslprobe-example-server");
+    for needle in [
+        "catalog SSL_CTX_set_num_tickets: present",
+        "custom SSL_CTX_set_block_padding: set (SSL_CTX_set_block_padding returned 1)",
+        "handshake: TLSv1.3, echo hello",
+    ] {
+        assert!(out.contains(needle), "{needle:?} not in:\n{out}");
+    }
+}
