@@ -1051,10 +1051,11 @@ awslc = { since = "1.15.0", effective = false, note = "no-op" }
         );
     }
 
-    /// The root crate's catalog (`probes/`), read from disk.
+    /// sslprobe's catalog (`probes/`, in its package), read from disk where its build script
+    /// says it is (see build.rs).
     fn real_catalog() -> Catalog {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../probes");
-        Catalog::load(&dir).unwrap().0
+        let dir = std::path::Path::new(env!("SSLPROBE_CATALOG_DIR"));
+        Catalog::load(dir).unwrap().0
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! sslprobe backpatch --support "openssl>=1.0.2, libressl>=3.4,<4" [--api NAME...] [--json]
-//! sslprobe backpatch --branches examples/branches.toml [--api NAME...] [--json]
+//! sslprobe backpatch --branches FILE [--api NAME...] [--json]
 //! ```
 //!
 //! The verdicts come from the knowledge DB in the catalog (see
@@ -31,8 +31,8 @@ pub struct Args {
     #[arg(long = "api", value_name = "NAME", num_args = 1.., value_delimiter = ',')]
     apis: Vec<String>,
 
-    /// A TOML file mapping branch names to SPECs (see examples/branches.toml): prints a
-    /// branch x API table.
+    /// A TOML file mapping branch names to SPECs, one table `[branches]` with one line per
+    /// branch (`REL_16_STABLE = "openssl>=1.0.2"`): prints a branch x API table.
     #[arg(long, value_name = "FILE")]
     branches: Option<PathBuf>,
 
