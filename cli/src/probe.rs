@@ -213,7 +213,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let results = prober.run(&catalog, &mut log).map_err(failure)?;
     // The same header/library check the build script runs: a mismatch is exit 2, never a
     // table of "absent".
-    results.check_links(&mut log).map_err(failure)?;
+    sslprobe_build::probe::check_links(&results, &mut log).map_err(failure)?;
     let elapsed_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
     drop(scratch);
 

@@ -27,8 +27,10 @@
 use crate::catalog::Catalog;
 use crate::compiler::{toolchain_var_names, toolchain_vars, Compiler};
 use crate::locate::{self, Env, ProcessEnv};
+use crate::log::Log;
 use crate::overrides::{self, Overrides};
-use crate::probe::{Log, Prober, Results, Source};
+use crate::probe::Prober;
+use crate::results::{Results, Source};
 use crate::{emit, Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -209,7 +211,7 @@ fn pipeline(
         warnings.push(msg);
     }
     log_results(&results, log);
-    results.check_links(log)?;
+    crate::probe::check_links(&results, log)?;
     Ok(results)
 }
 

@@ -44,13 +44,16 @@
 //! error. `SSLPROBE_HAVE_<NAME>=0|1` forces one answer without probing it, and with
 //! `SSLPROBE_NO_PROBE=1` every name needs such an override (the error lists the missing ones).
 
+use crate::catalog::validate_include;
 use crate::catalog::{is_c_identifier, override_var_name, Api, Catalog, Kind, Variant};
 use crate::compiler::{toolchain_var_names, Compiler};
 use crate::downstream::Metadata;
 use crate::env::{cargo_var, Env, ProcessEnv};
 use crate::identify::Library;
 use crate::locate::{self, Location};
-use crate::probe::{validate_include, Log, Prober, Source};
+use crate::log::Log;
+use crate::probe::Prober;
+use crate::results::Source;
 use crate::{Error, Result};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -485,7 +488,7 @@ impl Probe {
             None
         };
         let location = match &sslprobe {
-            Some(m) => Location::from_metadata(m),
+            Some(m) => m.location(),
             None => {
                 let loc = locate::locate(env, &target)?;
                 let dep = env.var_os("DEP_OPENSSL_INCLUDE");
@@ -507,7 +510,7 @@ impl Probe {
             let cc = Compiler::from_build_script()?;
             let prober = Prober::new(cc, location.clone(), &out.join("sslprobe-scratch"))?;
             let results = prober.run(&catalog, &mut log)?;
-            results.check_links(&mut log)?;
+            crate::probe::check_links(&results, &mut log)?;
             let bad: Vec<String> = to_probe
                 .iter()
                 .enumerate()

@@ -556,7 +556,7 @@ fn split_probe_file(src: &str) -> std::result::Result<(Vec<String>, Blocks), Str
             continue;
         }
         if t.starts_with("#include") {
-            crate::probe::validate_include(t).map_err(|e| format!("line {}: {e}", i + 1))?;
+            validate_include(t).map_err(|e| format!("line {}: {e}", i + 1))?;
             includes.push(t.to_string());
             continue;
         }
@@ -569,6 +569,33 @@ fn split_probe_file(src: &str) -> std::result::Result<(Vec<String>, Blocks), Str
         return Err(format!("no {VARIANT_MARKER}name) block"));
     }
     Ok((includes, blocks))
+}
+
+/// Validates an extra include line (`#include <x/y.h>` or `#include "x.h"`).
+pub fn validate_include(line: &str) -> Result<()> {
+    let inner = line
+        .strip_prefix("#include <")
+        .and_then(|r| r.strip_suffix('>'))
+        .or_else(|| {
+            line.strip_prefix("#include \"")
+                .and_then(|r| r.strip_suffix('"'))
+        });
+    match inner {
+        Some(h)
+            if !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-./+".contains(c))
+                && !h.starts_with('/')
+                && !h.contains("..") =>
+        {
+            Ok(())
+        }
+        _ => Err(Error::invalid(
+            "prelude include",
+            line,
+            "expected `#include <dir/header.h>` with a plain relative header name",
+        )),
+    }
 }
 
 #[cfg(test)]

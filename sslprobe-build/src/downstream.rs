@@ -314,6 +314,21 @@ impl Metadata {
     }
 }
 
+impl Metadata {
+    /// Where the library sslprobe's build script located is: its directories and libraries.
+    pub fn location(&self) -> crate::locate::Location {
+        crate::locate::Location {
+            include_dirs: self.include.clone(),
+            lib_dirs: self.lib_dir.clone(),
+            libs: self.libs.clone(),
+            system_libs: self.system_libs.clone(),
+            link_static: self.link_static,
+            found_by: crate::locate::FoundBy::SslprobeMetadata,
+            prefix: None,
+        }
+    }
+}
+
 /// The one-call helper: read `DEP_SSLPROBE_*`, print the cfgs and check-cfg lines, return the
 /// metadata.
 pub fn emit_cfgs() -> Result<Metadata> {

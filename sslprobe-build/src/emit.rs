@@ -10,7 +10,7 @@
 
 use crate::catalog::{Catalog, Kind};
 use crate::downstream::Metadata;
-use crate::probe::{Results, Source};
+use crate::results::{Results, Source};
 use crate::version::Family;
 use crate::Result;
 use std::fmt::Write as _;

@@ -101,7 +101,7 @@ pub fn identify(
     prelude: &[String],
     defines: &[&str],
     scratch: &Path,
-    log: &mut crate::probe::Log,
+    log: &mut crate::log::Log,
 ) -> Result<Library> {
     let src = identify_source(prelude, defines)?;
     let path = scratch.join("sslprobe_identify.c");

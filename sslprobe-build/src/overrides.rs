@@ -28,7 +28,7 @@
 use crate::catalog::{Api, Catalog};
 use crate::identify::Library;
 use crate::locate::Location;
-use crate::probe::{ApiResult, Results, Source};
+use crate::results::{ApiResult, Results, Source};
 use crate::version::{Family, Version};
 use crate::{Error, Result};
 use std::collections::BTreeMap;

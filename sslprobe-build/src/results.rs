@@ -94,18 +94,6 @@ impl Results {
         self.apis.iter().find(|a| a.name == name)
     }
 
-    /// The header/library consistency check every user of the results must run (the build
-    /// script and `sslprobe probe` both do): a probed API that compiled but did not link
-    /// because its own symbol (or any library-style symbol) is missing means the headers and
-    /// the libraries belong to different builds — [`Error::Mismatch`], never "absent". A
-    /// missing dependency of a static library is a [`Error::Mismatch`] too. The diagnosis is
-    /// also written to `log`.
-    ///
-    /// [`Error::Mismatch`]: crate::Error::Mismatch
-    pub fn check_links(&self, log: &mut crate::probe::Log) -> crate::Result<()> {
-        crate::probe::check_links(self, log)
-    }
-
     /// One human sentence per probe/DB disagreement.
     pub fn disagreements(&self) -> Vec<String> {
         self.apis

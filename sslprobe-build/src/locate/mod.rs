@@ -112,21 +112,6 @@ use libs::*;
 use pkg_config::*;
 use vendored::vendored;
 
-impl Location {
-    /// The library sslprobe's build script located, from its metadata.
-    pub fn from_metadata(m: &crate::downstream::Metadata) -> Location {
-        Location {
-            include_dirs: m.include.clone(),
-            lib_dirs: m.lib_dir.clone(),
-            libs: m.libs.clone(),
-            system_libs: m.system_libs.clone(),
-            link_static: m.link_static,
-            found_by: FoundBy::SslprobeMetadata,
-            prefix: None,
-        }
-    }
-}
-
 /// How the location was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -202,14 +202,13 @@ pub(crate) fn is_library_symbol(sym: &str) -> bool {
         || sym.starts_with("i2d_")
 }
 
-/// A probed API that compiled but did not link is a broken environment, never "absent".
-///
-/// The probe compiled, so the headers declare what it references; when the linker then misses
-/// a symbol the probe itself references (the API, the function a macro expands to, or any
-/// library-style name), the headers and the libraries do not belong together. An undefined
-/// symbol of another kind (`dlopen`, `pthread_once`, `__cxa_…`) is a dependency of the
-/// libraries missing from the link.
-pub(crate) fn check_links(results: &Results, log: &mut Log) -> Result<()> {
+/// The header/library consistency check every user of probe results must run (the build
+/// script, [`crate::Probe`] and `sslprobe probe` all do): a probed API that compiled but did not
+/// link because its own symbol (or any library-style symbol) is missing means the headers and
+/// the libraries belong to different builds — [`Error::Mismatch`], never "absent". A missing
+/// dependency of a static library is an [`Error::Mismatch`] too. The diagnosis is also written
+/// to `log`.
+pub fn check_links(results: &Results, log: &mut Log) -> Result<()> {
     let mut mismatched: Vec<String> = Vec::new();
     let mut symbols: Vec<String> = Vec::new();
     let mut missing_deps = Vec::new();
@@ -460,7 +459,7 @@ pub(crate) fn explain(e: Error, cc: &Compiler, scratch: &Path, log: &mut Log) ->
 
 /// Maps compiler and linker diagnostics to the blocks of `set` that caused them; returns the
 /// culprits and up to three lines of diagnostics each.
-pub(crate) fn attribute(
+pub(super) fn attribute(
     blocks: &[Block],
     set: &[usize],
     output: &str,
@@ -593,7 +592,7 @@ pub(crate) fn attribute(
 
 /// Why `block` (alone in `set`, possibly with the sanity probe) failed: its attributed
 /// diagnostics, which read the same as in a batch, else the first error lines.
-pub(crate) fn failure_text(blocks: &[Block], set: &[usize], block: usize, output: &str) -> String {
+pub(super) fn failure_text(blocks: &[Block], set: &[usize], block: usize, output: &str) -> String {
     let (_, excerpts) = attribute(blocks, set, output);
     excerpts
         .get(&block)

@@ -44,12 +44,12 @@ mod jobs;
 mod plan;
 mod source;
 
+pub use crate::catalog::validate_include;
 pub use crate::log::Log;
 pub use crate::results::{ApiResult, Results, Source};
-pub(crate) use diagnostics::check_links;
+pub use diagnostics::check_links;
 use jobs::{default_jobs, TokenState};
 use plan::{expected_winners, guess_library, needed, plan, Expect};
-pub use source::validate_include;
 use source::Block;
 
 use crate::catalog::{is_c_identifier, Catalog, Kind};

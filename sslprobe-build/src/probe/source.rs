@@ -53,33 +53,6 @@ pub(super) const MAIN_LABEL: &str = "sslprobe-main";
 
 pub(super) const WRAPPER_LABEL: &str = "sslprobe-wrapper";
 
-/// Validates an extra include line (`#include <x/y.h>` or `#include "x.h"`).
-pub fn validate_include(line: &str) -> Result<()> {
-    let inner = line
-        .strip_prefix("#include <")
-        .and_then(|r| r.strip_suffix('>'))
-        .or_else(|| {
-            line.strip_prefix("#include \"")
-                .and_then(|r| r.strip_suffix('"'))
-        });
-    match inner {
-        Some(h)
-            if !h.is_empty()
-                && h.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "_-./+".contains(c))
-                && !h.starts_with('/')
-                && !h.contains("..") =>
-        {
-            Ok(())
-        }
-        _ => Err(Error::invalid(
-            "prelude include",
-            line,
-            "expected `#include <dir/header.h>` with a plain relative header name",
-        )),
-    }
-}
-
 impl Prober {
     /// Generates the translation unit for `set` (indices into `blocks`); `decoys`: see the
     /// comment in the loop (batches use them; one-at-a-time mode, the reference, does not).

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
-use super::build::Log;
+use super::log::Log;
 
 #[derive(Deserialize)]
 struct Metadata {

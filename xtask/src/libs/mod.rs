@@ -21,6 +21,7 @@
 mod build;
 mod fetch;
 mod inspect;
+mod log;
 mod table;
 mod tools;
 
