@@ -10,7 +10,8 @@
 //!   turn a present API into an absent one;
 //! - the diagnostics a probe relies on are made errors: implicit function declarations,
 //!   incompatible pointer types and int conversions;
-//! - diagnostics are plain text (`-fdiagnostics-color=never`): they are parsed.
+//! - diagnostics are plain text (`-fdiagnostics-color=never`): they are parsed; deprecation
+//!   warnings are off (`-Wno-deprecated-declarations`: a deprecated API is present).
 //!
 //! The engine's flags come after the user's, so they win where order decides. Where it does not
 //! (`-w` silences every warning, whatever follows), the control probes notice and the flag is
@@ -110,6 +111,9 @@ impl Compiler {
         args.push("-Wno-error".into());
         args.extend(PROBE_ERROR_FLAGS.iter().map(OsString::from));
         args.push("-fdiagnostics-color=never".into());
+        // A deprecated API is still present: its warnings never change an answer, and printing
+        // one (with its include trace) per probe is most of a large batch's output.
+        args.push("-Wno-deprecated-declarations".into());
         if tool.is_like_clang() {
             args.push("-ferror-limit=0".into());
         }

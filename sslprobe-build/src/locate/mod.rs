@@ -112,6 +112,22 @@ use libs::*;
 use pkg_config::*;
 use vendored::vendored;
 
+impl Location {
+    /// No directories and no libraries: the compiler's defaults only (the control probes and
+    /// the toolchain check, which must not depend on the library).
+    pub(crate) fn none() -> Location {
+        Location {
+            include_dirs: vec![],
+            lib_dirs: vec![],
+            libs: vec![],
+            system_libs: vec![],
+            link_static: false,
+            found_by: FoundBy::Explicit,
+            prefix: None,
+        }
+    }
+}
+
 /// How the location was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]

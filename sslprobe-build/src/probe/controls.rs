@@ -289,13 +289,14 @@ fn elf_executable(b: &[u8], target: &str) -> std::result::Result<(), String> {
     Err("a shared library (ELF ET_DYN without an interpreter), not an executable".into())
 }
 
-/// Compiles and links one control source on its own (with the location's directories and
-/// libraries, as the probes are): whether it succeeded, and what the compiler said. The output
+/// Compiles and links one control source on its own, with the probes' compiler and flags but
+/// no library (the controls test what the compiler and linker do with undeclared, mistyped and
+/// undefined names, not the library; linking nothing keeps them cheap): whether it succeeded,
+/// and what the compiler said. The output
 /// file `dir/control_<name>` is left for the caller.
 fn run_one(
     runs: &AtomicUsize,
     cc: &Compiler,
-    loc: &Location,
     dir: &Path,
     name: &str,
     source: &str,
@@ -305,7 +306,7 @@ fn run_one(
     let src = dir.join(format!("control_{name}.c"));
     let exe = dir.join(format!("control_{name}"));
     std::fs::write(&src, source).map_err(|e| Error::io(&src, e))?;
-    let mut cmd = cc.compile_link_command(loc, &src, &exe)?;
+    let mut cmd = cc.compile_link_command(&Location::none(), &src, &exe)?;
     cmd.env("LC_ALL", "C");
     let command = render_command(&cmd);
     let out = cmd.output().map_err(|e| Error::Toolchain {
@@ -340,7 +341,6 @@ fn run_one(
 /// checked to be an executable.
 pub(super) fn check_no(
     cc: &Compiler,
-    loc: &Location,
     dir: &Path,
     runs: &AtomicUsize,
     log: &mut Log,
@@ -357,7 +357,7 @@ pub(super) fn check_no(
         ranges.push((c, first, src.lines().count()));
     }
     src.push_str(main);
-    let (ok, output) = run_one(runs, cc, loc, dir, "compile", &src, log)?;
+    let (ok, output) = run_one(runs, cc, dir, "compile", &src, log)?;
     for (c, lo, hi) in ranges {
         let own_error = output.lines().any(|l| {
             super::error_location(l).is_some_and(|(file, line)| {
@@ -377,7 +377,7 @@ pub(super) fn check_no(
     for c in CONTROLS.iter().filter(|c| c.must == Must::FailToLink) {
         let f = format!("sslprobe_control__{}", c.name);
         let src = format!("void {f}(void);\nvoid {f}(void)\n{}{main}", c.body);
-        let (ok, output) = run_one(runs, cc, loc, dir, c.name, &src, log)?;
+        let (ok, output) = run_one(runs, cc, dir, c.name, &src, log)?;
         if ok {
             bad.push(format!("control \"{}\": it compiled and linked", c.what));
         } else if !output.contains(UNDEFINED_SYMBOL) {
@@ -395,22 +395,13 @@ pub(super) fn check_no(
 /// the target's format) and the "no" ones ([`check_no`]). For the diagnosis.
 pub(super) fn check(
     cc: &Compiler,
-    loc: &Location,
     dir: &Path,
     runs: &AtomicUsize,
     log: &mut Log,
 ) -> Result<Vec<String>> {
     let mut bad = Vec::new();
     let exe = dir.join("control_yes");
-    let (ok, output) = run_one(
-        runs,
-        cc,
-        loc,
-        dir,
-        "yes",
-        "int main(void) { return 0; }\n",
-        log,
-    )?;
+    let (ok, output) = run_one(runs, cc, dir, "yes", "int main(void) { return 0; }\n", log)?;
     if !ok {
         bad.push(format!(
             "{YES}: a plain program with no library code does not compile and link ({})",
@@ -422,7 +413,7 @@ pub(super) fn check(
         ));
     }
     let _ = std::fs::remove_file(&exe);
-    bad.extend(check_no(cc, loc, dir, runs, log)?);
+    bad.extend(check_no(cc, dir, runs, log)?);
     Ok(bad)
 }
 
@@ -448,7 +439,6 @@ pub(super) enum Diagnosis {
 /// change diagnostics, else the [`Error::Toolchain`] that names them.
 pub(super) fn diagnose(
     cc: &Compiler,
-    loc: &Location,
     dir: &Path,
     symptoms: &[String],
     runs: &AtomicUsize,
@@ -458,7 +448,7 @@ pub(super) fn diagnose(
         "control probes misbehaved: {}; looking for the responsible flag",
         symptoms.join("; ")
     ));
-    let alone = check(cc, loc, dir, runs, log)?;
+    let alone = check(cc, dir, runs, log)?;
     let flags: Vec<OsString> = cc.user_args().to_vec();
     let mut culprit: Option<Vec<usize>> = None;
     if !alone.is_empty() {
@@ -468,7 +458,7 @@ pub(super) fn diagnose(
         candidates.sort_by_key(|d| !only_changes_diagnostics(&flags[d[0]].to_string_lossy()));
         candidates.extend((1..flags.len()).map(|i| vec![i - 1, i]));
         for drop in candidates {
-            if check(&cc.without_user_args(&drop), loc, dir, runs, log)?.is_empty() {
+            if check(&cc.without_user_args(&drop), dir, runs, log)?.is_empty() {
                 culprit = Some(drop);
                 break;
             }

@@ -10,7 +10,7 @@
 use super::source::{include_label, Block};
 use super::{Log, Results, Source};
 use crate::compiler::{render_command, toolchain_vars, Compiler};
-use crate::locate::{FoundBy, Location};
+use crate::locate::Location;
 use crate::{Error, Result};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -321,16 +321,7 @@ pub(crate) fn toolchain_check(
         "/* sslprobe toolchain check: no OpenSSL involved */\nint main(void) { return 0; }\n";
     let src = dir.join("toolchain_check.c");
     std::fs::write(&src, src_text).map_err(|e| Error::io(&src, e))?;
-    let empty = Location {
-        include_dirs: vec![],
-        lib_dirs: vec![],
-        libs: vec![],
-        system_libs: vec![],
-        link_static: false,
-        found_by: FoundBy::Explicit,
-        prefix: None,
-    };
-    let mut cmd = cc.compile_link_command(&empty, &src, &dir.join("toolchain_check"))?;
+    let mut cmd = cc.compile_link_command(&Location::none(), &src, &dir.join("toolchain_check"))?;
     let command = render_command(&cmd);
     let res = cmd.output();
     let _ = std::fs::remove_dir_all(&dir);

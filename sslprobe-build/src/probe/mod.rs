@@ -82,6 +82,9 @@ pub enum Mode {
 /// Index of the sanity probe in the block list.
 const SANITY: usize = 0;
 
+/// Units larger than this are split across the jobs ([`Prober::chunks`]).
+const SPLIT_ABOVE: usize = 200;
+
 /// Index of the first catalog block.
 const FIRST_PROBE: usize = 1;
 
@@ -199,14 +202,8 @@ impl Prober {
             }
             return result.map(|(l, p, _)| (l, p));
         }
-        let controls::Diagnosis::Drop(cc, dropped) = controls::diagnose(
-            &self.cc,
-            &self.loc,
-            &self.scratch,
-            &symptoms,
-            &self.runs,
-            log,
-        )?;
+        let controls::Diagnosis::Drop(cc, dropped) =
+            controls::diagnose(&self.cc, &self.scratch, &symptoms, &self.runs, log)?;
         let retry = self.with_compiler(cc);
         let result = retry.identify_and_probe(catalog, log);
         self.runs
@@ -439,7 +436,7 @@ impl Prober {
         let (Some(guess), Some(token)) = (guess, token) else {
             let library = self.identify(catalog, log)?;
             log.note(&format!("identified {}", library.describe()));
-            let bad = controls::check_no(&self.cc, &self.loc, &self.scratch, &self.runs, log)?;
+            let bad = controls::check_no(&self.cc, &self.scratch, &self.runs, log)?;
             if !bad.is_empty() {
                 return Ok((library, Probed::default(), bad));
             }
@@ -460,8 +457,7 @@ impl Prober {
                 let _token = token;
                 let mut l = Log::in_memory();
                 let r = self.identify(catalog, &mut l).and_then(|library| {
-                    let bad =
-                        controls::check_no(&self.cc, &self.loc, &self.scratch, &self.runs, &mut l)?;
+                    let bad = controls::check_no(&self.cc, &self.scratch, &self.runs, &mut l)?;
                     Ok((library, bad))
                 });
                 (r, l)
@@ -604,9 +600,10 @@ impl Prober {
                 [likely_pass, likely_fail]
                     .into_iter()
                     .filter(|g| !g.is_empty())
+                    .flat_map(|g| self.chunks(g))
                     .collect()
             } else {
-                vec![need]
+                self.chunks(need)
             };
             let work = |set: Vec<usize>, l: &mut Log| -> (Result<Unit>, Vec<Vec<usize>>) {
                 let mut with_sanity = vec![SANITY];
@@ -684,6 +681,18 @@ impl Prober {
         }
         probed.outcomes.insert(SANITY, Ok(()));
         Ok(probed)
+    }
+
+    /// A large unit split into one per job, so that a request of a thousand names uses every
+    /// core (units below [`SPLIT_ABOVE`] blocks stay whole: another compiler process costs more
+    /// than it saves there).
+    fn chunks(&self, set: Vec<usize>) -> Vec<Vec<usize>> {
+        if set.len() <= SPLIT_ABOVE || self.jobs <= 1 {
+            return vec![set];
+        }
+        let n = self.jobs.min(set.len().div_ceil(SPLIT_ABOVE));
+        let size = set.len().div_ceil(n);
+        set.chunks(size).map(<[usize]>::to_vec).collect()
     }
 
     /// Bisects `set` (sanity not included): a passing subset is done, a failing one is split,
