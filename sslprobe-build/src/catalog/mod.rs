@@ -46,14 +46,14 @@
 
 use crate::version::{Family, Version};
 use crate::{Error, Result};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// How an API is present in a library, as probed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum Kind {
     /// An exported function (possibly also `#define X X`, or an object-like macro alias of one).
     Function,
@@ -96,7 +96,8 @@ impl fmt::Display for Kind {
 }
 
 /// One way an API can exist, with the C code that proves it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Variant {
     /// Short identifier, unique within the API (`fn`, `u64`, `macro`, ...). Becomes a cfg value.
     pub name: String,
@@ -111,7 +112,8 @@ pub struct Variant {
 }
 
 /// What the knowledge DB says about one API in one family.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct DbEntry {
     /// First version that has the API (`None`: no version has it).
     pub since: Option<Version>,
@@ -143,7 +145,8 @@ impl DbEntry {
 }
 
 /// One API of the catalog.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Api {
     /// The C name, e.g. `SSL_CTX_set_num_tickets`. A valid C identifier.
     pub name: String,
@@ -251,57 +254,223 @@ pub fn is_c_identifier(s: &str) -> bool {
 }
 
 /// The whole catalog.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Catalog {
     /// APIs in catalog order.
     pub apis: Vec<Api>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+mod reader;
+
+use reader::{Kind as V, Table, Value};
+
 struct RawCatalog {
     api: Vec<RawApi>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawApi {
     name: String,
     doc: String,
-    #[serde(default)]
     fallback: Option<String>,
     variants: Vec<RawVariant>,
-    db: BTreeMap<String, RawDb>,
+    db: Vec<(String, RawDb)>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawVariant {
     name: String,
     kind: Kind,
     rust: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawDb {
     since: String,
-    #[serde(default)]
     variant: Option<RawDbVariant>,
-    #[serde(default = "yes")]
     effective: bool,
     note: Option<String>,
 }
 
-fn yes() -> bool {
-    true
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
 enum RawDbVariant {
     One(String),
-    ByVersion(BTreeMap<String, String>),
+    ByVersion(Vec<(String, String)>),
+}
+
+/// The fields of one table of `catalog.toml`, checked against the fields it may have.
+struct Fields<'a> {
+    what: String,
+    line: usize,
+    table: &'a Table,
+}
+
+impl<'a> Fields<'a> {
+    /// `value` must be a table whose keys are all in `allowed`.
+    fn new(what: String, value: &'a Value, allowed: &[&str]) -> std::result::Result<Self, String> {
+        let V::Table { entries, .. } = &value.kind else {
+            return Err(format!(
+                "line {}: {what} must be a table, found {}",
+                value.line,
+                value.kind.type_name()
+            ));
+        };
+        for (k, v) in entries {
+            if !allowed.contains(&k.as_str()) {
+                return Err(format!(
+                    "line {}: {what}: unknown field `{k}`, expected one of {}",
+                    v.line,
+                    allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+                ));
+            }
+        }
+        Ok(Fields {
+            what,
+            line: value.line,
+            table: entries,
+        })
+    }
+
+    fn get(&self, key: &str) -> Option<&'a Value> {
+        self.table.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    fn required(&self, key: &str) -> std::result::Result<&'a Value, String> {
+        self.get(key).ok_or_else(|| {
+            format!("line {}: {}: missing field `{key}`", self.line, self.what)
+        })
+    }
+
+    fn wrong(&self, key: &str, v: &Value, expected: &str) -> String {
+        format!(
+            "line {}: {}: `{key}` must be {expected}, found {}",
+            v.line,
+            self.what,
+            v.kind.type_name()
+        )
+    }
+
+    fn string(&self, key: &str) -> std::result::Result<Option<String>, String> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value { kind: V::Str(s), .. }) => Ok(Some(s.clone())),
+            Some(v) => Err(self.wrong(key, v, "a string")),
+        }
+    }
+
+    fn required_string(&self, key: &str) -> std::result::Result<String, String> {
+        self.required(key)?;
+        Ok(self.string(key)?.expect("present"))
+    }
+
+    fn tables(&self, key: &str) -> std::result::Result<&'a [Value], String> {
+        match &self.required(key)?.kind {
+            V::Array { items, .. } => Ok(items),
+            _ => Err(self.wrong(key, self.required(key)?, "an array of tables")),
+        }
+    }
+}
+
+/// Reads `catalog.toml` text into the raw catalog (field names and types checked here; meaning
+/// in [`Catalog::from_raw`]).
+fn read_raw(text: &str) -> std::result::Result<RawCatalog, String> {
+    let root = Value {
+        line: 1,
+        kind: V::Table {
+            entries: reader::parse(text)?,
+            inline: false,
+        },
+    };
+    let top = Fields::new("the catalog".into(), &root, &["api"])?;
+    let mut api = Vec::new();
+    for (i, a) in top.tables("api")?.iter().enumerate() {
+        let a = Fields::new(
+            format!("api #{}", i + 1),
+            a,
+            &["name", "doc", "fallback", "variants", "db"],
+        )?;
+        let name = a.required_string("name")?;
+        let a = Fields { what: name.clone(), ..a };
+        let mut variants = Vec::new();
+        for (j, v) in a.tables("variants")?.iter().enumerate() {
+            let v = Fields::new(
+                format!("{name}: variants[{j}]"),
+                v,
+                &["name", "kind", "rust"],
+            )?;
+            let kind_name = v.required_string("kind")?;
+            let kind = Kind::ALL
+                .into_iter()
+                .find(|k| k.as_str() == kind_name)
+                .ok_or_else(|| {
+                    format!(
+                        "line {}: {}: unknown kind {kind_name:?}, expected one of {}",
+                        v.line,
+                        v.what,
+                        Kind::ALL.map(Kind::as_str).join(", ")
+                    )
+                })?;
+            variants.push(RawVariant {
+                name: v.required_string("name")?,
+                kind,
+                rust: v.string("rust")?,
+            });
+        }
+        let db_value = a.required("db")?;
+        let families: Vec<&str> = Family::ALL.iter().map(|f| f.as_str()).collect();
+        let db_fields = Fields::new(format!("{name}: db"), db_value, &families)?;
+        let mut db = Vec::new();
+        for (fam, e) in db_fields.table {
+            let e = Fields::new(
+                format!("{name}: db.{fam}"),
+                e,
+                &["since", "variant", "effective", "note"],
+            )?;
+            let variant = match e.get("variant") {
+                None => None,
+                Some(Value { kind: V::Str(s), .. }) => Some(RawDbVariant::One(s.clone())),
+                Some(Value {
+                    kind: V::Table { entries, .. },
+                    ..
+                }) => {
+                    let mut by = Vec::new();
+                    for (ver, v) in entries {
+                        match &v.kind {
+                            V::Str(s) => by.push((ver.clone(), s.clone())),
+                            _ => return Err(e.wrong(&format!("variant.{ver:?}"), v, "a string")),
+                        }
+                    }
+                    Some(RawDbVariant::ByVersion(by))
+                }
+                Some(v) => {
+                    return Err(e.wrong(
+                        "variant",
+                        v,
+                        "a string or a table of version = variant",
+                    ))
+                }
+            };
+            let effective = match e.get("effective") {
+                None => true,
+                Some(Value { kind: V::Bool(b), .. }) => *b,
+                Some(v) => return Err(e.wrong("effective", v, "a boolean")),
+            };
+            db.push((
+                fam.clone(),
+                RawDb {
+                    since: e.required_string("since")?,
+                    variant,
+                    effective,
+                    note: e.string("note")?,
+                },
+            ));
+        }
+        api.push(RawApi {
+            doc: a.required_string("doc")?,
+            fallback: a.string("fallback")?,
+            variants,
+            db,
+            name,
+        });
+    }
+    Ok(RawCatalog { api })
 }
 
 /// The marker that opens a variant block in a probe file.
@@ -320,7 +489,7 @@ impl Catalog {
         let toml_path = dir.join("catalog.toml");
         let text = std::fs::read_to_string(&toml_path).map_err(|e| Error::io(&toml_path, e))?;
         let mut read = vec![toml_path.clone()];
-        let raw: RawCatalog = toml::from_str(&text)
+        let raw = read_raw(&text)
             .map_err(|e| Error::Catalog(format!("{}: {e}", toml_path.display())))?;
         let mut sources = BTreeMap::new();
         for api in &raw.api {
@@ -337,8 +506,8 @@ impl Catalog {
     /// Builds a catalog from in-memory sources (`catalog.toml` text and a probe-file lookup),
     /// as embedded in the runtime crate for `sslprobe probe`.
     pub fn from_sources(catalog_toml: &str, files: &[(&str, &str)]) -> Result<Catalog> {
-        let raw: RawCatalog = toml::from_str(catalog_toml)
-            .map_err(|e| Error::Catalog(format!("catalog.toml: {e}")))?;
+        let raw =
+            read_raw(catalog_toml).map_err(|e| Error::Catalog(format!("catalog.toml: {e}")))?;
         let lookup = |f: &str| {
             files
                 .iter()

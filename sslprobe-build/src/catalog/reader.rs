@@ -1,0 +1,459 @@
+//! A strict reader for the subset of TOML that `catalog.toml` is written in.
+//!
+//! The engine is a build-dependency of every downstream crate, so it carries no TOML parser
+//! (and no serde): this reader is all it needs to read a catalog. Supported:
+//!
+//! - comments and blank lines;
+//! - `[[a]]` arrays of tables and `[a.b]` tables (a dotted path goes through the last table of
+//!   an array of tables, as in TOML);
+//! - `key = value` with bare (`A-Za-z0-9_-`) or quoted keys;
+//! - basic strings (`"..."` with `\\ \" \b \t \n \f \r \uXXXX \UXXXXXXXX`), literal strings
+//!   (`'...'`), `true` / `false`, arrays (over several lines, with comments and a trailing comma)
+//!   and one-line inline tables.
+//!
+//! Anything else TOML has (numbers, dates, multi-line strings, dotted keys) is an error naming
+//! the line, and so is a key given twice: a catalog is either read exactly as a full TOML parser
+//! would read it, or rejected (the tests check the real catalog against such a parser).
+
+/// A parsed value and the 1-based line where it starts.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Value {
+    /// Where the value starts.
+    pub line: usize,
+    /// What it is.
+    pub kind: Kind,
+}
+
+/// The kinds of value the subset has.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Kind {
+    /// A string.
+    Str(String),
+    /// `true` or `false`.
+    Bool(bool),
+    /// An array; `headers` when it was made by `[[name]]` headers.
+    Array { items: Vec<Value>, headers: bool },
+    /// A table; `inline` when written `{ ... }` (which cannot be extended later).
+    Table { entries: Table, inline: bool },
+}
+
+/// A table's entries in file order (keys are unique).
+pub(crate) type Table = Vec<(String, Value)>;
+
+impl Kind {
+    /// The TOML name of this kind of value, for errors.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Kind::Str(_) => "a string",
+            Kind::Bool(_) => "a boolean",
+            Kind::Array { .. } => "an array",
+            Kind::Table { .. } => "a table",
+        }
+    }
+}
+
+/// Parses `text` into its root table; an error reads `line N: what is wrong`.
+pub(crate) fn parse(text: &str) -> Result<Table, String> {
+    let mut p = Parser {
+        chars: text.chars().collect(),
+        pos: 0,
+        line: 1,
+    };
+    let mut root = Table::new();
+    let mut current: Vec<String> = Vec::new();
+    loop {
+        p.skip_blank_lines();
+        match p.peek() {
+            None => return Ok(root),
+            Some('[') => {
+                let line = p.line;
+                p.bump();
+                let array = p.eat('[');
+                p.skip_ws();
+                let path = p.dotted_key()?;
+                p.skip_ws();
+                if !p.eat(']') || (array && !p.eat(']')) {
+                    return p.err(if array {
+                        "expected `]]` to close the header"
+                    } else {
+                        "expected `]` to close the header"
+                    });
+                }
+                p.end_of_line()?;
+                let (last, parents) = path.split_last().expect("a dotted key is never empty");
+                let parent = descend(&mut root, parents, line).map_err(|m| at(line, &m))?;
+                let fresh = |inline| Value {
+                    line,
+                    kind: Kind::Table {
+                        entries: Table::new(),
+                        inline,
+                    },
+                };
+                match parent.iter_mut().find(|(k, _)| k == last) {
+                    None if array => parent.push((
+                        last.clone(),
+                        Value {
+                            line,
+                            kind: Kind::Array {
+                                items: vec![fresh(false)],
+                                headers: true,
+                            },
+                        },
+                    )),
+                    None => parent.push((last.clone(), fresh(false))),
+                    Some((
+                        _,
+                        Value {
+                            kind: Kind::Array {
+                                items,
+                                headers: true,
+                            },
+                            ..
+                        },
+                    )) if array => items.push(fresh(false)),
+                    Some((_, v)) => {
+                        return Err(at(
+                            line,
+                            &format!(
+                                "`{}` is already defined on line {}",
+                                path.join("."),
+                                v.line
+                            ),
+                        ))
+                    }
+                }
+                current = path;
+            }
+            Some(_) => {
+                let line = p.line;
+                let key = p.key()?;
+                p.skip_ws();
+                if p.peek() == Some('.') {
+                    return p.err("dotted keys are not supported here; write a [table] header");
+                }
+                if !p.eat('=') {
+                    return p.err(&format!("expected `=` after the key `{key}`"));
+                }
+                p.skip_ws();
+                let value = p.value()?;
+                p.end_of_line()?;
+                let table = descend(&mut root, &current, line).map_err(|m| at(line, &m))?;
+                insert(table, key, value)?;
+            }
+        }
+    }
+}
+
+fn at(line: usize, message: &str) -> String {
+    format!("line {line}: {message}")
+}
+
+fn insert(table: &mut Table, key: String, value: Value) -> Result<(), String> {
+    if let Some((_, old)) = table.iter().find(|(k, _)| *k == key) {
+        return Err(at(
+            value.line,
+            &format!("the key `{key}` is already defined on line {}", old.line),
+        ));
+    }
+    table.push((key, value));
+    Ok(())
+}
+
+/// The table at `path` below `table`, creating missing tables on the way; a path through an
+/// array of tables goes through its last table.
+fn descend<'t>(mut table: &'t mut Table, path: &[String], line: usize) -> Result<&'t mut Table, String> {
+    for seg in path {
+        if !table.iter().any(|(k, _)| k == seg) {
+            table.push((
+                seg.clone(),
+                Value {
+                    line,
+                    kind: Kind::Table {
+                        entries: Table::new(),
+                        inline: false,
+                    },
+                },
+            ));
+        }
+        let cur = table;
+        let i = cur.iter().position(|(k, _)| k == seg).expect("just ensured");
+        let value = &mut cur[i].1;
+        let defined = value.line;
+        table = match &mut value.kind {
+            Kind::Table {
+                entries,
+                inline: false,
+            } => entries,
+            Kind::Array {
+                items,
+                headers: true,
+            } => match items.last_mut() {
+                Some(Value {
+                    kind: Kind::Table { entries, .. },
+                    ..
+                }) => entries,
+                _ => unreachable!("arrays made by headers hold tables"),
+            },
+            _ => {
+                return Err(format!(
+                    "`{seg}` (line {defined}) is not a table that can be extended"
+                ))
+            }
+        };
+    }
+    Ok(table)
+}
+
+struct Parser {
+    chars: Vec<char>,
+    pos: usize,
+    line: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<char> {
+        self.chars.get(self.pos).copied()
+    }
+
+    fn bump(&mut self) -> Option<char> {
+        let c = self.peek()?;
+        self.pos += 1;
+        if c == '\n' {
+            self.line += 1;
+        }
+        Some(c)
+    }
+
+    fn eat(&mut self, c: char) -> bool {
+        let yes = self.peek() == Some(c);
+        if yes {
+            self.bump();
+        }
+        yes
+    }
+
+    fn err<T>(&self, message: &str) -> Result<T, String> {
+        Err(at(self.line, message))
+    }
+
+    fn skip_ws(&mut self) {
+        while matches!(self.peek(), Some(' ' | '\t')) {
+            self.bump();
+        }
+    }
+
+    fn skip_comment(&mut self) {
+        if self.peek() == Some('#') {
+            while !matches!(self.peek(), None | Some('\n' | '\r')) {
+                self.bump();
+            }
+        }
+    }
+
+    /// Skips a line break (`\n` or `\r\n`); false when there is none here.
+    fn newline(&mut self) -> bool {
+        if self.peek() == Some('\r') && self.chars.get(self.pos + 1) == Some(&'\n') {
+            self.bump();
+        }
+        self.eat('\n')
+    }
+
+    /// Skips whitespace, comments and line breaks (between lines, and inside arrays).
+    fn skip_blank_lines(&mut self) {
+        loop {
+            self.skip_ws();
+            self.skip_comment();
+            if !self.newline() {
+                return;
+            }
+        }
+    }
+
+    /// After a header or a `key = value`: only whitespace and a comment until the line ends.
+    fn end_of_line(&mut self) -> Result<(), String> {
+        self.skip_ws();
+        self.skip_comment();
+        if self.peek().is_none() || self.newline() {
+            Ok(())
+        } else {
+            self.err(&format!(
+                "unexpected {:?} after the value (one `key = value` per line)",
+                self.peek().unwrap_or(' ')
+            ))
+        }
+    }
+
+    fn dotted_key(&mut self) -> Result<Vec<String>, String> {
+        let mut path = vec![self.key()?];
+        loop {
+            self.skip_ws();
+            if !self.eat('.') {
+                return Ok(path);
+            }
+            self.skip_ws();
+            path.push(self.key()?);
+        }
+    }
+
+    fn key(&mut self) -> Result<String, String> {
+        match self.peek() {
+            Some('"') => self.basic_string(),
+            Some('\'') => self.literal_string(),
+            _ => {
+                let start = self.pos;
+                while matches!(self.peek(), Some(c) if c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                {
+                    self.bump();
+                }
+                if self.pos == start {
+                    let found = self.peek().map_or("the end of the file".into(), |c| format!("{c:?}"));
+                    return self.err(&format!("expected a key, found {found}"));
+                }
+                Ok(self.chars[start..self.pos].iter().collect())
+            }
+        }
+    }
+
+    fn value(&mut self) -> Result<Value, String> {
+        let line = self.line;
+        let kind = match self.peek() {
+            Some('"') => Kind::Str(self.basic_string()?),
+            Some('\'') => Kind::Str(self.literal_string()?),
+            Some('[') => self.array()?,
+            Some('{') => self.inline_table()?,
+            _ => {
+                let start = self.pos;
+                while matches!(self.peek(), Some(c) if c.is_ascii_alphanumeric() || "_+-.:".contains(c))
+                {
+                    self.bump();
+                }
+                let word: String = self.chars[start..self.pos].iter().collect();
+                match word.as_str() {
+                    "true" => Kind::Bool(true),
+                    "false" => Kind::Bool(false),
+                    "" => {
+                        let found = self.peek().map_or("the end of the file".into(), |c| format!("{c:?}"));
+                        return self.err(&format!("expected a value, found {found}"));
+                    }
+                    _ => {
+                        return self.err(&format!(
+                            "unsupported value `{word}`: a catalog holds strings, booleans, arrays and inline tables"
+                        ))
+                    }
+                }
+            }
+        };
+        Ok(Value { line, kind })
+    }
+
+    fn array(&mut self) -> Result<Kind, String> {
+        self.bump();
+        let mut items = Vec::new();
+        loop {
+            self.skip_blank_lines();
+            if self.eat(']') {
+                break;
+            }
+            items.push(self.value()?);
+            self.skip_blank_lines();
+            if self.eat(']') {
+                break;
+            }
+            if !self.eat(',') {
+                return self.err("expected `,` or `]` in the array");
+            }
+        }
+        Ok(Kind::Array {
+            items,
+            headers: false,
+        })
+    }
+
+    fn inline_table(&mut self) -> Result<Kind, String> {
+        self.bump();
+        let mut entries = Table::new();
+        self.skip_ws();
+        if !self.eat('}') {
+            loop {
+                self.skip_ws();
+                let key = self.key()?;
+                self.skip_ws();
+                if !self.eat('=') {
+                    return self.err(&format!("expected `=` after the key `{key}`"));
+                }
+                self.skip_ws();
+                let value = self.value()?;
+                insert(&mut entries, key, value)?;
+                self.skip_ws();
+                if self.eat('}') {
+                    break;
+                }
+                if !self.eat(',') {
+                    return self.err("expected `,` or `}` in the inline table (an inline table is written on one line)");
+                }
+            }
+        }
+        Ok(Kind::Table {
+            entries,
+            inline: true,
+        })
+    }
+
+    fn literal_string(&mut self) -> Result<String, String> {
+        self.bump();
+        if self.peek() == Some('\'') && self.chars.get(self.pos + 1) == Some(&'\'') {
+            return self.err("multi-line strings are not supported");
+        }
+        let mut s = String::new();
+        loop {
+            match self.bump() {
+                Some('\'') => return Ok(s),
+                None | Some('\n' | '\r') => return self.err("unterminated string"),
+                Some(c) => s.push(c),
+            }
+        }
+    }
+
+    fn basic_string(&mut self) -> Result<String, String> {
+        self.bump();
+        if self.peek() == Some('"') && self.chars.get(self.pos + 1) == Some(&'"') {
+            return self.err("multi-line strings are not supported");
+        }
+        let mut s = String::new();
+        loop {
+            match self.bump() {
+                Some('"') => return Ok(s),
+                None | Some('\n' | '\r') => return self.err("unterminated string"),
+                Some('\\') => {
+                    let c = match self.bump() {
+                        Some('\\') => '\\',
+                        Some('"') => '"',
+                        Some('b') => '\u{8}',
+                        Some('t') => '\t',
+                        Some('n') => '\n',
+                        Some('f') => '\u{c}',
+                        Some('r') => '\r',
+                        Some(u @ ('u' | 'U')) => {
+                            let n = if u == 'u' { 4 } else { 8 };
+                            let hex: String = (0..n).filter_map(|_| self.bump()).collect();
+                            u32::from_str_radix(&hex, 16)
+                                .ok()
+                                .filter(|_| hex.len() == n)
+                                .and_then(char::from_u32)
+                                .map_or_else(|| self.err(&format!("invalid escape \\{u}{hex}")), Ok)?
+                        }
+                        other => {
+                            let shown = other.map_or(String::new(), String::from);
+                            return self.err(&format!("invalid escape \\{shown} in a string"));
+                        }
+                    };
+                    s.push(c);
+                }
+                Some(c) if c.is_control() && c != '\t' => {
+                    return self.err("control character in a string (write an escape)")
+                }
+                Some(c) => s.push(c),
+            }
+        }
+    }
+}
