@@ -317,7 +317,11 @@ impl<'a> Fields<'a> {
                 return Err(format!(
                     "line {}: {what}: unknown field `{k}`, expected one of {}",
                     v.line,
-                    allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+                    allowed
+                        .iter()
+                        .map(|a| format!("`{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
             }
         }
@@ -333,9 +337,8 @@ impl<'a> Fields<'a> {
     }
 
     fn required(&self, key: &str) -> std::result::Result<&'a Value, String> {
-        self.get(key).ok_or_else(|| {
-            format!("line {}: {}: missing field `{key}`", self.line, self.what)
-        })
+        self.get(key)
+            .ok_or_else(|| format!("line {}: {}: missing field `{key}`", self.line, self.what))
     }
 
     fn wrong(&self, key: &str, v: &Value, expected: &str) -> String {
@@ -350,7 +353,9 @@ impl<'a> Fields<'a> {
     fn string(&self, key: &str) -> std::result::Result<Option<String>, String> {
         match self.get(key) {
             None => Ok(None),
-            Some(Value { kind: V::Str(s), .. }) => Ok(Some(s.clone())),
+            Some(Value {
+                kind: V::Str(s), ..
+            }) => Ok(Some(s.clone())),
             Some(v) => Err(self.wrong(key, v, "a string")),
         }
     }
@@ -381,13 +386,20 @@ fn read_raw(text: &str) -> std::result::Result<RawCatalog, String> {
     let top = Fields::new("the catalog".into(), &root, &["api"])?;
     let mut api = Vec::new();
     for (i, a) in top.tables("api")?.iter().enumerate() {
+        // Errors name the API when it has a name.
+        let what = match &a.kind {
+            V::Table { entries, .. } => entries.iter().find_map(|(k, v)| match &v.kind {
+                V::Str(s) if k == "name" => Some(s.clone()),
+                _ => None,
+            }),
+            _ => None,
+        };
         let a = Fields::new(
-            format!("api #{}", i + 1),
+            what.unwrap_or_else(|| format!("api #{}", i + 1)),
             a,
             &["name", "doc", "fallback", "variants", "db"],
         )?;
         let name = a.required_string("name")?;
-        let a = Fields { what: name.clone(), ..a };
         let mut variants = Vec::new();
         for (j, v) in a.tables("variants")?.iter().enumerate() {
             let v = Fields::new(
@@ -425,7 +437,9 @@ fn read_raw(text: &str) -> std::result::Result<RawCatalog, String> {
             )?;
             let variant = match e.get("variant") {
                 None => None,
-                Some(Value { kind: V::Str(s), .. }) => Some(RawDbVariant::One(s.clone())),
+                Some(Value {
+                    kind: V::Str(s), ..
+                }) => Some(RawDbVariant::One(s.clone())),
                 Some(Value {
                     kind: V::Table { entries, .. },
                     ..
@@ -440,16 +454,14 @@ fn read_raw(text: &str) -> std::result::Result<RawCatalog, String> {
                     Some(RawDbVariant::ByVersion(by))
                 }
                 Some(v) => {
-                    return Err(e.wrong(
-                        "variant",
-                        v,
-                        "a string or a table of version = variant",
-                    ))
+                    return Err(e.wrong("variant", v, "a string or a table of version = variant"))
                 }
             };
             let effective = match e.get("effective") {
                 None => true,
-                Some(Value { kind: V::Bool(b), .. }) => *b,
+                Some(Value {
+                    kind: V::Bool(b), ..
+                }) => *b,
                 Some(v) => return Err(e.wrong("effective", v, "a boolean")),
             };
             db.push((
@@ -489,8 +501,8 @@ impl Catalog {
         let toml_path = dir.join("catalog.toml");
         let text = std::fs::read_to_string(&toml_path).map_err(|e| Error::io(&toml_path, e))?;
         let mut read = vec![toml_path.clone()];
-        let raw = read_raw(&text)
-            .map_err(|e| Error::Catalog(format!("{}: {e}", toml_path.display())))?;
+        let raw =
+            read_raw(&text).map_err(|e| Error::Catalog(format!("{}: {e}", toml_path.display())))?;
         let mut sources = BTreeMap::new();
         for api in &raw.api {
             let file = probe_file_name(&api.name);
@@ -831,6 +843,27 @@ awslc = { since = "1.2.0", effective = false, note = "no-op" }
         let e = Catalog::from_sources(TOML, &[("ssl_foo.c", "int x;\nSSLPROBE_VARIANT(fn)\n{}\n")])
             .unwrap_err();
         assert!(e.to_string().contains("only comments and #include"), "{e}");
+    }
+
+    #[test]
+    fn rejects_bad_fields_with_their_line() {
+        let cases = [
+            (TOML.replace("doc = ", "dok = "), "line 4: SSL_foo: unknown field `dok`, expected one of `name`, `doc`"),
+            (TOML.replace("kind = \"macro\"", "kind = \"makro\""), "line 5: SSL_foo: variants[1]: unknown kind \"makro\", expected one of function, macro, define, type, member"),
+            (TOML.replace("effective = false", "effective = \"no\""), "line 10: SSL_foo: db.awslc: `effective` must be a boolean, found a string"),
+            (TOML.replace("libressl = ", "libre = "), "line 8: SSL_foo: db: unknown field `libre`, expected one of `openssl`, `libressl`, `boringssl`, `awslc`"),
+            (TOML.replace("name = \"SSL_foo\"\n", ""), "line 2: api #1: missing field `name`"),
+            (TOML.replace("\"3.0.0\" = \"mac\"", "\"3.0.0\" = true"), "line 7: SSL_foo: db.openssl: `variant.\"3.0.0\"` must be a string, found a boolean"),
+            (TOML.replace("[[api]]", "[api]"), "line 2: the catalog: `api` must be an array of tables, found a table"),
+            (TOML.replace("since = \"18\"", "since = 18"), "line 9: unsupported value `18`"),
+        ];
+        for (text, want) in cases {
+            let e = Catalog::from_sources(&text, &[("ssl_foo.c", C)])
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(want), "{e:?} lacks {want:?}");
+            assert!(e.contains("catalog.toml: line "), "{e}");
+        }
     }
 
     #[test]

@@ -104,21 +104,18 @@ pub(crate) fn parse(text: &str) -> Result<Table, String> {
                     Some((
                         _,
                         Value {
-                            kind: Kind::Array {
-                                items,
-                                headers: true,
-                            },
+                            kind:
+                                Kind::Array {
+                                    items,
+                                    headers: true,
+                                },
                             ..
                         },
                     )) if array => items.push(fresh(false)),
                     Some((_, v)) => {
                         return Err(at(
                             line,
-                            &format!(
-                                "`{}` is already defined on line {}",
-                                path.join("."),
-                                v.line
-                            ),
+                            &format!("`{}` is already defined on line {}", path.join("."), v.line),
                         ))
                     }
                 }
@@ -161,7 +158,11 @@ fn insert(table: &mut Table, key: String, value: Value) -> Result<(), String> {
 
 /// The table at `path` below `table`, creating missing tables on the way; a path through an
 /// array of tables goes through its last table.
-fn descend<'t>(mut table: &'t mut Table, path: &[String], line: usize) -> Result<&'t mut Table, String> {
+fn descend<'t>(
+    mut table: &'t mut Table,
+    path: &[String],
+    line: usize,
+) -> Result<&'t mut Table, String> {
     for seg in path {
         if !table.iter().any(|(k, _)| k == seg) {
             table.push((
@@ -176,7 +177,10 @@ fn descend<'t>(mut table: &'t mut Table, path: &[String], line: usize) -> Result
             ));
         }
         let cur = table;
-        let i = cur.iter().position(|(k, _)| k == seg).expect("just ensured");
+        let i = cur
+            .iter()
+            .position(|(k, _)| k == seg)
+            .expect("just ensured");
         let value = &mut cur[i].1;
         let defined = value.line;
         table = match &mut value.kind {
@@ -306,7 +310,9 @@ impl Parser {
                     self.bump();
                 }
                 if self.pos == start {
-                    let found = self.peek().map_or("the end of the file".into(), |c| format!("{c:?}"));
+                    let found = self
+                        .peek()
+                        .map_or("the end of the file".into(), |c| format!("{c:?}"));
                     return self.err(&format!("expected a key, found {found}"));
                 }
                 Ok(self.chars[start..self.pos].iter().collect())
@@ -406,9 +412,11 @@ impl Parser {
         }
         let mut s = String::new();
         loop {
+            if matches!(self.peek(), None | Some('\n' | '\r')) {
+                return self.err("unterminated string");
+            }
             match self.bump() {
-                Some('\'') => return Ok(s),
-                None | Some('\n' | '\r') => return self.err("unterminated string"),
+                None | Some('\'') => return Ok(s),
                 Some(c) => s.push(c),
             }
         }
@@ -421,9 +429,11 @@ impl Parser {
         }
         let mut s = String::new();
         loop {
+            if matches!(self.peek(), None | Some('\n' | '\r')) {
+                return self.err("unterminated string");
+            }
             match self.bump() {
-                Some('"') => return Ok(s),
-                None | Some('\n' | '\r') => return self.err("unterminated string"),
+                None | Some('"') => return Ok(s),
                 Some('\\') => {
                     let c = match self.bump() {
                         Some('\\') => '\\',
@@ -440,7 +450,10 @@ impl Parser {
                                 .ok()
                                 .filter(|_| hex.len() == n)
                                 .and_then(char::from_u32)
-                                .map_or_else(|| self.err(&format!("invalid escape \\{u}{hex}")), Ok)?
+                                .map_or_else(
+                                    || self.err(&format!("invalid escape \\{u}{hex}")),
+                                    Ok,
+                                )?
                         }
                         other => {
                             let shown = other.map_or(String::new(), String::from);
@@ -454,6 +467,135 @@ impl Parser {
                 }
                 Some(c) => s.push(c),
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// A value without lines or provenance, to compare with a full TOML parser's reading.
+    #[derive(Debug, PartialEq)]
+    enum Plain {
+        Str(String),
+        Bool(bool),
+        Array(Vec<Plain>),
+        Table(BTreeMap<String, Plain>),
+    }
+
+    fn plain(kind: &Kind) -> Plain {
+        match kind {
+            Kind::Str(s) => Plain::Str(s.clone()),
+            Kind::Bool(b) => Plain::Bool(*b),
+            Kind::Array { items, .. } => {
+                Plain::Array(items.iter().map(|v| plain(&v.kind)).collect())
+            }
+            Kind::Table { entries, .. } => Plain::Table(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.clone(), plain(&v.kind)))
+                    .collect(),
+            ),
+        }
+    }
+
+    fn from_toml(v: &toml::Value) -> Plain {
+        match v {
+            toml::Value::String(s) => Plain::Str(s.clone()),
+            toml::Value::Boolean(b) => Plain::Bool(*b),
+            toml::Value::Array(a) => Plain::Array(a.iter().map(from_toml).collect()),
+            toml::Value::Table(t) => {
+                Plain::Table(t.iter().map(|(k, v)| (k.clone(), from_toml(v))).collect())
+            }
+            other => panic!("the catalog subset has no {other:?}"),
+        }
+    }
+
+    /// Reads `text` with this reader and with the full TOML parser; both must agree.
+    fn same_as_toml(text: &str) {
+        let ours = parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let ours = plain(&Kind::Table {
+            entries: ours,
+            inline: false,
+        });
+        let theirs: toml::Value = toml::from_str(text).unwrap();
+        assert_eq!(ours, from_toml(&theirs), "{text}");
+    }
+
+    #[test]
+    fn reads_the_real_catalog_as_toml_does() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../probes/catalog.toml");
+        let text = std::fs::read_to_string(path).unwrap();
+        same_as_toml(&text);
+        let root = parse(&text).unwrap();
+        let Kind::Array { items, headers } = &root[0].1.kind else {
+            panic!("api is not an array");
+        };
+        assert!(*headers && items.len() > 20, "{}", items.len());
+    }
+
+    #[test]
+    fn reads_every_form_the_subset_has() {
+        same_as_toml(
+            "# c\n\n[[a]]\nk = \"x # not a comment\" # comment\n'q k' = 'lit \\n'\n\"b\\\"k\" = true\n\
+             arr = [\n  # c\n  { n = \"1\", m = false },\n  { },\n]\n[a.t]\nx = { \"1.0.2\" = \"m\" }\n\
+             [[a]]\nk = \"\\u00e9\\t\\U0001F600\"\nempty = []\n[a.t]\ny = \"z\"\r\n[c . d]\ne = [\"f\",\"g\"]\n",
+        );
+    }
+
+    fn error(text: &str) -> String {
+        let e = parse(text).expect_err(text);
+        assert!(e.starts_with("line "), "{e}");
+        // A full TOML parser rejects it too, unless it is outside the subset.
+        e
+    }
+
+    #[test]
+    fn rejects_with_the_line() {
+        let cases = [
+            (
+                "[[api]]\nname = \"a\"\nname = \"b\"\n",
+                "line 3: the key `name` is already defined on line 2",
+            ),
+            (
+                "[[api]]\nx = { a = \"1\", a = \"2\" }\n",
+                "line 2: the key `a` is already defined",
+            ),
+            ("[t]\n[t]\n", "line 2: `t` is already defined on line 1"),
+            ("x = 1\n", "line 1: unsupported value `1`"),
+            ("x = \"abc\n", "line 1: unterminated string"),
+            (
+                "x = \"\"\"abc\"\"\"\n",
+                "line 1: multi-line strings are not supported",
+            ),
+            ("x = { a = \"1\",\n b = \"2\" }\n", "line 1: expected a key"),
+            ("x = [ \"1\" \"2\" ]\n", "line 1: expected `,` or `]`"),
+            (
+                "x = \"1\" y = \"2\"\n",
+                "line 1: unexpected 'y' after the value",
+            ),
+            ("a.b = \"1\"\n", "line 1: dotted keys are not supported"),
+            ("[[a]\n", "line 1: expected `]]`"),
+            (
+                "x = { a = \"1\" }\n[x]\n",
+                "line 2: `x` is already defined on line 1",
+            ),
+            (
+                "x = { a = \"1\" }\n[x.y]\n",
+                "line 2: `x` (line 1) is not a table that can be extended",
+            ),
+            ("x = \"\\q\"\n", "line 1: invalid escape \\q"),
+            (
+                "x = [\n\n \"1\",\n ?\n]\n",
+                "line 4: expected a value, found '?'",
+            ),
+            ("x =\n", "line 1: expected a value"),
+        ];
+        for (text, want) in cases {
+            let e = error(text);
+            assert!(e.contains(want), "{text:?}: {e:?} lacks {want:?}");
         }
     }
 }

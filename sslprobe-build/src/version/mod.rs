@@ -30,7 +30,6 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
-
 use crate::{Error, Result};
 
 // ---------------------------------------------------------------------------------------------
@@ -483,7 +482,10 @@ impl fmt::Display for Version {
 
 #[cfg(feature = "serde")]
 impl serde::Serialize for Version {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
         serializer.collect_str(self)
     }
 }
@@ -680,7 +682,10 @@ impl fmt::Display for VersionReq {
 
 #[cfg(feature = "serde")]
 impl serde::Serialize for VersionReq {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.text)
     }
 }
