@@ -18,7 +18,8 @@
 //! * the worst case: sslprobe batched against OpenSSL 1.1.0i from the matrix cache (where much
 //!   of the catalog is missing), with that library's own floor;
 //! * the build-dependency (row `build-dep`, measured once, outside the round-robin): a clean
-//!   build of `sslprobe-build` in a fresh target directory, offline, and its crate count
+//!   build of `sslprobe-build` in a fresh target directory, offline, as a build script's
+//!   dependency is compiled (not incremental, no debuginfo), and its crate count
 //!   (`cargo tree -p sslprobe-build -e normal`), now and at [`BEFORE_LIGHT`] — the last revision
 //!   whose engine parsed the catalog with serde + toml — built from a `git archive` of it in the
 //!   same conditions. Every downstream crate pays this build.
@@ -634,6 +635,10 @@ fn clean_build(cargo: &str, dir: &Path, target: &Path, label: String) -> Result<
             .args(["build", "-p", "sslprobe-build", "--offline", "--quiet"])
             .current_dir(dir)
             .env("CARGO_TARGET_DIR", target)
+            // As a downstream crate compiles it: a dependency from the package registry is
+            // never incremental, and cargo's default `build-override` profile has no debuginfo.
+            .env("CARGO_INCREMENTAL", "0")
+            .env("CARGO_PROFILE_DEV_DEBUG", "false")
             .env_remove("RUSTC_WRAPPER")
             .env_remove("CARGO_BUILD_RUSTC_WRAPPER"),
         &format!("cargo build -p sslprobe-build ({label})"),
@@ -889,7 +894,7 @@ fn bench(runs: usize, json_path: &Path, only: &[String], install: bool) -> Resul
             let ok = if at_most { v <= limit } else { v >= limit };
             targets.push(json!({ "target": name, "value": v, "limit": limit, "at_most": at_most, "met": ok }));
             format!(
-                "{name}: {v:.2}× (target {} {limit}×) {}\n",
+                "{name}: {v:.2}× (target {} {limit:.2}×) {}\n",
                 if at_most { "≤" } else { "≥" },
                 if ok { "met" } else { "MISSED" }
             )
