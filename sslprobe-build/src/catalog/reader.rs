@@ -123,16 +123,7 @@ pub(crate) fn parse(text: &str) -> Result<Table, String> {
             }
             Some(_) => {
                 let line = p.line;
-                let key = p.key()?;
-                p.skip_ws();
-                if p.peek() == Some('.') {
-                    return p.err("dotted keys are not supported here; write a [table] header");
-                }
-                if !p.eat('=') {
-                    return p.err(&format!("expected `=` after the key `{key}`"));
-                }
-                p.skip_ws();
-                let value = p.value()?;
+                let (key, value) = p.key_value()?;
                 p.end_of_line()?;
                 let table = descend(&mut root, &current, line).map_err(|m| at(line, &m))?;
                 insert(table, key, value)?;
@@ -301,8 +292,7 @@ impl Parser {
 
     fn key(&mut self) -> Result<String, String> {
         match self.peek() {
-            Some('"') => self.basic_string(),
-            Some('\'') => self.literal_string(),
+            Some('"' | '\'') => self.string(),
             _ => {
                 let start = self.pos;
                 while matches!(self.peek(), Some(c) if c.is_ascii_alphanumeric() || c == '_' || c == '-')
@@ -320,11 +310,24 @@ impl Parser {
         }
     }
 
+    /// `key = value` (a single key: dotted keys are outside the subset).
+    fn key_value(&mut self) -> Result<(String, Value), String> {
+        let key = self.key()?;
+        self.skip_ws();
+        if self.peek() == Some('.') {
+            return self.err("dotted keys are not supported here; write a [table] header");
+        }
+        if !self.eat('=') {
+            return self.err(&format!("expected `=` after the key `{key}`"));
+        }
+        self.skip_ws();
+        Ok((key, self.value()?))
+    }
+
     fn value(&mut self) -> Result<Value, String> {
         let line = self.line;
         let kind = match self.peek() {
-            Some('"') => Kind::Str(self.basic_string()?),
-            Some('\'') => Kind::Str(self.literal_string()?),
+            Some('"' | '\'') => Kind::Str(self.string()?),
             Some('[') => self.array()?,
             Some('{') => self.inline_table()?,
             _ => {
@@ -353,22 +356,11 @@ impl Parser {
     }
 
     fn array(&mut self) -> Result<Kind, String> {
-        self.bump();
         let mut items = Vec::new();
-        loop {
-            self.skip_blank_lines();
-            if self.eat(']') {
-                break;
-            }
-            items.push(self.value()?);
-            self.skip_blank_lines();
-            if self.eat(']') {
-                break;
-            }
-            if !self.eat(',') {
-                return self.err("expected `,` or `]` in the array");
-            }
-        }
+        self.list(']', "the array", |p| {
+            items.push(p.value()?);
+            Ok(())
+        })?;
         Ok(Kind::Array {
             items,
             headers: false,
@@ -376,55 +368,58 @@ impl Parser {
     }
 
     fn inline_table(&mut self) -> Result<Kind, String> {
-        self.bump();
         let mut entries = Table::new();
-        self.skip_ws();
-        if !self.eat('}') {
-            loop {
-                self.skip_ws();
-                let key = self.key()?;
-                self.skip_ws();
-                if !self.eat('=') {
-                    return self.err(&format!("expected `=` after the key `{key}`"));
-                }
-                self.skip_ws();
-                let value = self.value()?;
-                insert(&mut entries, key, value)?;
-                self.skip_ws();
-                if self.eat('}') {
-                    break;
-                }
-                if !self.eat(',') {
-                    return self.err("expected `,` or `}` in the inline table (an inline table is written on one line)");
-                }
-            }
-        }
+        self.list('}', "the inline table (written on one line)", |p| {
+            let (key, value) = p.key_value()?;
+            insert(&mut entries, key, value)
+        })?;
         Ok(Kind::Table {
             entries,
             inline: true,
         })
     }
 
-    fn literal_string(&mut self) -> Result<String, String> {
-        self.bump();
-        if self.peek() == Some('\'') && self.chars.get(self.pos + 1) == Some(&'\'') {
-            return self.err("multi-line strings are not supported");
-        }
-        let mut s = String::new();
-        loop {
-            if matches!(self.peek(), None | Some('\n' | '\r')) {
-                return self.err("unterminated string");
+    /// A comma-separated list from the opening bracket here to `close`, one `item` each. An
+    /// array (`]`) may span lines, hold comments and end with a comma; an inline table may not.
+    fn list(
+        &mut self,
+        close: char,
+        what: &str,
+        mut item: impl FnMut(&mut Self) -> Result<(), String>,
+    ) -> Result<(), String> {
+        let array = close == ']';
+        let gap = |p: &mut Self| {
+            if array {
+                p.skip_blank_lines()
+            } else {
+                p.skip_ws()
             }
-            match self.bump() {
-                None | Some('\'') => return Ok(s),
-                Some(c) => s.push(c),
+        };
+        self.bump();
+        gap(self);
+        if self.eat(close) {
+            return Ok(());
+        }
+        loop {
+            item(self)?;
+            gap(self);
+            if self.eat(close) {
+                return Ok(());
+            }
+            if !self.eat(',') {
+                return self.err(&format!("expected `,` or `{close}` in {what}"));
+            }
+            gap(self);
+            if array && self.eat(close) {
+                return Ok(());
             }
         }
     }
 
-    fn basic_string(&mut self) -> Result<String, String> {
-        self.bump();
-        if self.peek() == Some('"') && self.chars.get(self.pos + 1) == Some(&'"') {
+    /// A one-line string: basic (`"..."`, with escapes) or literal (`'...'`, as written).
+    fn string(&mut self) -> Result<String, String> {
+        let quote = self.bump().expect("called on a quote");
+        if self.peek() == Some(quote) && self.chars.get(self.pos + 1) == Some(&quote) {
             return self.err("multi-line strings are not supported");
         }
         let mut s = String::new();
@@ -433,8 +428,9 @@ impl Parser {
                 return self.err("unterminated string");
             }
             match self.bump() {
-                None | Some('"') => return Ok(s),
-                Some('\\') => {
+                None => return self.err("unterminated string"),
+                Some(c) if c == quote => return Ok(s),
+                Some('\\') if quote == '"' => {
                     let c = match self.bump() {
                         Some('\\') => '\\',
                         Some('"') => '"',
@@ -587,6 +583,8 @@ mod tests {
                 "line 2: `x` (line 1) is not a table that can be extended",
             ),
             ("x = \"\\q\"\n", "line 1: invalid escape \\q"),
+            ("x = { a = \"1\", }\n", "line 1: expected a key, found '}'"),
+            ("x = 'a\tb\u{7}'\n", "line 1: control character in a string"),
             (
                 "x = [\n\n \"1\",\n ?\n]\n",
                 "line 4: expected a value, found '?'",
