@@ -22,6 +22,13 @@
 //! awslc    = { since = "1.2.0", note = "capped at 16" }
 //! ```
 //!
+//! The file is TOML, and the engine reads it with a reader of the subset above (no TOML crate:
+//! this crate is every downstream crate's build-dependency): comments, `[[api]]` and `[api.db]`
+//! headers, `key = value` with strings (basic or literal, one line), booleans, arrays (over
+//! several lines) and one-line inline tables. Anything else — numbers, dates, multi-line
+//! strings, dotted keys, a key given twice, an unknown field, a value of the wrong type — is an
+//! error naming the line (`catalog.toml: line 12: SSL_foo: unknown field ...`).
+//!
 //! A variant is one way the API can exist: a function with a given prototype, a function-like
 //! macro, or a preprocessor define. The first variant (in catalog order) whose probe compiles and
 //! links wins; its name becomes the value of the API's cfg when there is more than one.
