@@ -66,7 +66,7 @@ const ROWS: &[&str] = &[
 
 /// The last revision whose `sslprobe-build` depended on serde (derive) and toml to read the
 /// catalog: the `build-dep` row builds it too, for comparison.
-pub const BEFORE_LIGHT: &str = "2cbd1d4e5fc25d245635b0aa5dd413d511ccd6ff";
+pub const BEFORE_LIGHT: &str = "57a1096b5d81d136249775eae8670a0a1fa2de3a";
 
 /// The `build-dep` row's targets: at most this many crates (`sslprobe-build` included) ...
 const MAX_BUILD_DEP_CRATES: usize = 8;
