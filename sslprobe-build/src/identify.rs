@@ -14,12 +14,12 @@ use crate::compiler::{render_command, Compiler};
 use crate::locate::Location;
 use crate::version::{Family, Version};
 use crate::{Error, Result};
-use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The identified library.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct Library {
     /// OpenSSL, LibreSSL, BoringSSL or AWS-LC.

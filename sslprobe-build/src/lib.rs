@@ -11,6 +11,20 @@
 //!
 //! The [`catalog`] is the one table of truth: every cfg name, check-cfg line, metadata key and
 //! knowledge-DB row is derived from it.
+//!
+//! ## A light build-dependency
+//!
+//! Every crate that probes compiles this one first, so it depends only on what probing needs:
+//! `cc`, `pkg-config`, `semver` and `jobserver` (8 crates in all, itself included). The catalog
+//! is read by a small strict reader of the TOML subset `catalog.toml` is written in (see
+//! [`catalog`]), not by a TOML parser.
+//!
+//! ## Features
+//!
+//! - `serde` (off by default): `Serialize` on the data types ([`Results`], [`ApiResult`],
+//!   [`Library`], [`Location`], [`Catalog`], ...) and `Serialize` + `Deserialize` on
+//!   [`Version`], [`VersionReq`], [`Family`] and [`Kind`], for tools that write them as JSON
+//!   (the `sslprobe` command enables it). A build script needs none of it.
 #![warn(missing_docs)]
 
 pub mod build_script;

@@ -3,12 +3,12 @@
 use crate::catalog::{Api, Kind};
 use crate::identify::Library;
 use crate::locate::Location;
-use serde::Serialize;
 use std::path::PathBuf;
 
 /// Where a result came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum Source {
     /// A probe compiled and linked (or failed to).
     Probe,
@@ -19,7 +19,8 @@ pub enum Source {
 }
 
 /// The result for one API.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct ApiResult {
     /// API name.
@@ -55,7 +56,8 @@ pub struct ApiResult {
 }
 
 /// Everything one probing run found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct Results {
     /// The identified library.

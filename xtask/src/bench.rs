@@ -16,7 +16,13 @@
 //!   declare (`function_name` each), as the build script of a crate would, in a fresh process
 //!   with a build script's environment (`OUT_DIR`, `TARGET`, `HOST`);
 //! * the worst case: sslprobe batched against OpenSSL 1.1.0i from the matrix cache (where much
-//!   of the catalog is missing), with that library's own floor.
+//!   of the catalog is missing), with that library's own floor;
+//! * the build-dependency (row `build-dep`, measured once, outside the round-robin): a clean
+//!   build of `sslprobe-build` in a fresh target directory, offline, as a build script's
+//!   dependency is compiled (not incremental, no debuginfo), and its crate count
+//!   (`cargo tree -p sslprobe-build -e normal`), now and at [`BEFORE_LIGHT`] — the last revision
+//!   whose engine parsed the catalog with serde + toml — built from a `git archive` of it in the
+//!   same conditions. Every downstream crate pays this build.
 //!
 //! Samples are taken round-robin (one of each row per iteration, after a warm-up iteration) so
 //! that load from elsewhere on the machine spreads over all rows; the table shows medians and
@@ -40,7 +46,7 @@ usage: cargo xtask bench [--runs N] [--json FILE] [--only ROWS] [--no-install]
   --runs N      samples per row, after one warm-up (default 10); the table shows medians
   --json FILE   where to write the figures (default target/bench.json)
   --only ROWS   comma-separated subset of: floor, batched, batched-process, one-at-a-time,
-                bisect, builder-1000, autoconf, meson, old-floor, old-batched
+                bisect, builder-1000, autoconf, meson, old-floor, old-batched, build-dep
   --no-install  do not apt-get install autoconf/meson when missing (their rows are skipped)";
 
 /// Every row, in table order.
@@ -55,7 +61,17 @@ const ROWS: &[&str] = &[
     "meson",
     "old-floor",
     "old-batched",
+    "build-dep",
 ];
+
+/// The last revision whose `sslprobe-build` depended on serde (derive) and toml to read the
+/// catalog: the `build-dep` row builds it too, for comparison.
+pub const BEFORE_LIGHT: &str = "57a1096b5d81d136249775eae8670a0a1fa2de3a";
+
+/// The `build-dep` row's targets: at most this many crates (`sslprobe-build` included) ...
+const MAX_BUILD_DEP_CRATES: usize = 8;
+/// ... and at most this fraction of the clean build time at [`BEFORE_LIGHT`].
+const MAX_BUILD_DEP_RATIO: f64 = 1.0 / 3.0;
 
 /// Runs `cargo xtask bench ...`.
 pub fn run(args: &[String]) -> Result<ExitCode> {
@@ -565,6 +581,119 @@ fn process_row(prefix: Option<PathBuf>) -> Result<Row> {
     })
 }
 
+/// One measurement of the build-dependency: crates and clean build time.
+struct BuildDep {
+    label: String,
+    crates: usize,
+    build: Duration,
+}
+
+/// The packages `cargo tree -p sslprobe-build -e normal` lists (itself included), in `dir`.
+fn crate_count(cargo: &str, dir: &Path) -> Result<usize> {
+    let out = Command::new(cargo)
+        .args([
+            "tree",
+            "-p",
+            "sslprobe-build",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "--offline",
+        ])
+        .current_dir(dir)
+        .output()
+        .context("running cargo tree")?;
+    if !out.status.success() {
+        bail!(
+            "cargo tree failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(count_crates(&String::from_utf8_lossy(&out.stdout)))
+}
+
+/// Distinct packages in `cargo tree --prefix none` output.
+fn count_crates(tree: &str) -> usize {
+    let mut seen: Vec<&str> = tree
+        .lines()
+        .map(|l| l.trim_end_matches(" (*)").trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    seen.sort_unstable();
+    seen.dedup();
+    seen.len()
+}
+
+/// A clean, offline build of `sslprobe-build` from the workspace in `dir`, in the fresh target
+/// directory `target`.
+fn clean_build(cargo: &str, dir: &Path, target: &Path, label: String) -> Result<BuildDep> {
+    let _ = std::fs::remove_dir_all(target);
+    let crates = crate_count(cargo, dir)?;
+    let build = timed(
+        Command::new(cargo)
+            .args(["build", "-p", "sslprobe-build", "--offline", "--quiet"])
+            .current_dir(dir)
+            .env("CARGO_TARGET_DIR", target)
+            // As a downstream crate compiles it: a dependency from the package registry is
+            // never incremental, and cargo's default `build-override` profile has no debuginfo.
+            .env("CARGO_INCREMENTAL", "0")
+            .env("CARGO_PROFILE_DEV_DEBUG", "false")
+            .env_remove("RUSTC_WRAPPER")
+            .env_remove("CARGO_BUILD_RUSTC_WRAPPER"),
+        &format!("cargo build -p sslprobe-build ({label})"),
+    )?;
+    let _ = std::fs::remove_dir_all(target);
+    Ok(BuildDep {
+        label,
+        crates,
+        build,
+    })
+}
+
+/// The `build-dep` row: now, and at [`BEFORE_LIGHT`] when git still has that revision.
+fn build_dep(scratch: &Path, skipped: &mut Vec<(String, String)>) -> Result<Vec<BuildDep>> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    eprintln!(
+        "bench: clean builds of sslprobe-build (now and at {})",
+        &BEFORE_LIGHT[..10]
+    );
+    let mut out = vec![clean_build(
+        &cargo,
+        &workspace(),
+        &scratch.join("build-dep-now"),
+        "sslprobe-build now".into(),
+    )?];
+    let old_src = scratch.join("build-dep-before-src");
+    std::fs::create_dir_all(&old_src)?;
+    let archive = Command::new("sh")
+        .arg("-c")
+        .arg(format!("git archive {BEFORE_LIGHT} | tar -x -C \"$1\""))
+        .arg("sh")
+        .arg(&old_src)
+        .current_dir(workspace())
+        .output()
+        .context("running git archive")?;
+    if archive.status.success() {
+        out.push(clean_build(
+            &cargo,
+            &old_src,
+            &scratch.join("build-dep-before"),
+            format!("sslprobe-build at {} (serde + toml)", &BEFORE_LIGHT[..10]),
+        )?);
+    } else {
+        skipped.push((
+            "build-dep (before)".into(),
+            format!(
+                "git archive {BEFORE_LIGHT} failed: {}",
+                String::from_utf8_lossy(&archive.stderr).trim()
+            ),
+        ));
+    }
+    let _ = std::fs::remove_dir_all(&old_src);
+    Ok(out)
+}
+
 fn bench(runs: usize, json_path: &Path, only: &[String], install: bool) -> Result<ExitCode> {
     let want = |k: &str| only.iter().any(|o| o == k);
     let catalog = load_catalog()?;
@@ -733,6 +862,11 @@ fn bench(runs: usize, json_path: &Path, only: &[String], install: bool) -> Resul
         eprint!("\rbench: iteration {iter}/{runs}");
     }
     eprintln!();
+    let build_deps = if want("build-dep") {
+        build_dep(&scratch, &mut skipped)?
+    } else {
+        Vec::new()
+    };
     let _ = std::fs::remove_dir_all(&scratch);
 
     let med = |k: &str| rows.iter().find(|r| r.key == k).map(|r| median(&r.samples));
@@ -760,7 +894,7 @@ fn bench(runs: usize, json_path: &Path, only: &[String], install: bool) -> Resul
             let ok = if at_most { v <= limit } else { v >= limit };
             targets.push(json!({ "target": name, "value": v, "limit": limit, "at_most": at_most, "met": ok }));
             format!(
-                "{name}: {v:.2}× (target {} {limit}×) {}\n",
+                "{name}: {v:.2}× (target {} {limit:.2}×) {}\n",
                 if at_most { "≤" } else { "≥" },
                 if ok { "met" } else { "MISSED" }
             )
@@ -808,6 +942,41 @@ fn bench(runs: usize, json_path: &Path, only: &[String], install: bool) -> Resul
         true,
     );
 
+    let mut build_table = String::new();
+    let mut crate_target = None;
+    if !build_deps.is_empty() {
+        build_table.push_str(
+            "| build-dependency | crates (`cargo tree -e normal`) | clean build, fresh target dir |\n|---|---:|---:|\n",
+        );
+        for b in &build_deps {
+            build_table.push_str(&format!(
+                "| {} | {} | {:.1} s |\n",
+                b.label,
+                b.crates,
+                b.build.as_secs_f64()
+            ));
+        }
+        let now = &build_deps[0];
+        let ok = now.crates <= MAX_BUILD_DEP_CRATES;
+        crate_target = Some(
+            json!({ "target": "build-dep crates", "value": now.crates, "limit": MAX_BUILD_DEP_CRATES, "at_most": true, "met": ok }),
+        );
+        summary += &format!(
+            "build-dep crates: {} (target ≤ {MAX_BUILD_DEP_CRATES}) {}\n",
+            now.crates,
+            if ok { "met" } else { "MISSED" }
+        );
+        if let Some(before) = build_deps.get(1) {
+            summary += &check(
+                "build-dep clean build / before",
+                Some(now.build.as_secs_f64() / before.build.as_secs_f64()),
+                MAX_BUILD_DEP_RATIO,
+                true,
+            );
+        }
+    }
+    targets.extend(crate_target);
+
     let cc_version = Command::new(cc.path())
         .arg("--version")
         .output()
@@ -830,6 +999,10 @@ fn bench(runs: usize, json_path: &Path, only: &[String], install: bool) -> Resul
     );
     print!("{table}");
     println!();
+    if !build_table.is_empty() {
+        print!("{build_table}");
+        println!();
+    }
     print!("{summary}");
     for (k, why) in &skipped {
         println!("skipped {k}: {why}");
@@ -857,6 +1030,12 @@ fn bench(runs: usize, json_path: &Path, only: &[String], install: bool) -> Resul
         "targets": targets,
         "skipped": skipped.iter().map(|(k, w)| json!({ "row": k, "why": w })).collect::<Vec<_>>(),
         "table_markdown": table,
+        "build_dependency": build_deps.iter().map(|b| json!({
+            "label": b.label,
+            "crates": b.crates,
+            "clean_build_ms": ms(b.build),
+        })).collect::<Vec<_>>(),
+        "build_dependency_before_revision": BEFORE_LIGHT,
     });
     if let Some(parent) = json_path.parent() {
         std::fs::create_dir_all(parent)
@@ -885,6 +1064,13 @@ mod tests {
             Duration::from_millis(2) + Duration::from_micros(500)
         );
         assert_eq!(median(&[]), Duration::ZERO);
+    }
+
+    #[test]
+    fn counts_distinct_crates() {
+        let tree = "sslprobe-build v0.1.0 (/x)\ncc v1.11.3\nshlex v2.0.1\njobserver v0.1.35\nlibc v0.2.191\nlibc v0.2.191 (*)\n\n";
+        assert_eq!(count_crates(tree), 5);
+        assert_eq!(count_crates(""), 0);
     }
 
     #[test]

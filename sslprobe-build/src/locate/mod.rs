@@ -129,8 +129,9 @@ impl Location {
 }
 
 /// How the location was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum FoundBy {
     /// `OPENSSL_LIB_DIR` and `OPENSSL_INCLUDE_DIR` were both set.
     LibAndIncludeDir,
@@ -166,7 +167,8 @@ impl fmt::Display for FoundBy {
 }
 
 /// Where the library is and how to link it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct Location {
     /// Include directories (`-I`), in order. May be empty: the headers are then in the

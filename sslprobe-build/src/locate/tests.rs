@@ -470,6 +470,7 @@ fn static_system_libs_per_target() {
     assert!(static_system_libs("aarch64-apple-darwin").is_empty());
 }
 
+#[cfg(feature = "serde")]
 #[test]
 fn serde_names() {
     // serde is the contract with the CLI's JSON output.
@@ -480,6 +481,7 @@ fn serde_names() {
     assert_eq!(toml_value(&FoundBy::PkgConfig), "\"pkg-config\"");
 }
 
+#[cfg(feature = "serde")]
 fn toml_value<T: serde::Serialize>(v: &T) -> String {
     #[derive(serde::Serialize)]
     struct W<'a, T: serde::Serialize> {

@@ -30,8 +30,6 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 use crate::{Error, Result};
 
 // ---------------------------------------------------------------------------------------------
@@ -54,23 +52,24 @@ use crate::{Error, Result};
 /// assert_eq!(f.to_string(), "awslc");
 /// assert!("wolfssl".parse::<Family>().is_err());
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Family {
     /// OpenSSL (<https://www.openssl.org>).
-    #[serde(rename = "openssl")]
+    #[cfg_attr(feature = "serde", serde(rename = "openssl"))]
     OpenSsl,
     /// LibreSSL (<https://www.libressl.org>).
-    #[serde(rename = "libressl")]
+    #[cfg_attr(feature = "serde", serde(rename = "libressl"))]
     LibreSsl,
     /// BoringSSL (<https://boringssl.googlesource.com/boringssl>).
-    #[serde(rename = "boringssl")]
+    #[cfg_attr(feature = "serde", serde(rename = "boringssl"))]
     BoringSsl,
     /// AWS-LC (<https://github.com/aws/aws-lc>).
-    #[serde(rename = "awslc")]
+    #[cfg_attr(feature = "serde", serde(rename = "awslc"))]
     AwsLc,
     /// wolfSSL's OpenSSL compatibility layer: identified and probed (`sslprobe probe`), but the
     /// knowledge DB has no rows for it and openssl-sys cannot link it. Not in [`Family::ALL`].
-    #[serde(rename = "wolfssl")]
+    #[cfg_attr(feature = "serde", serde(rename = "wolfssl"))]
     WolfSsl,
 }
 
@@ -481,17 +480,22 @@ impl fmt::Display for Version {
     }
 }
 
-impl Serialize for Version {
-    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+#[cfg(feature = "serde")]
+impl serde::Serialize for Version {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
         serializer.collect_str(self)
     }
 }
 
-impl<'de> Deserialize<'de> for Version {
-    fn deserialize<D: Deserializer<'de>>(
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Version {
+    fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> std::result::Result<Version, D::Error> {
-        let s = String::deserialize(deserializer)?;
+        let s = <String as serde::Deserialize>::deserialize(deserializer)?;
         Version::parse(&s).map_err(serde::de::Error::custom)
     }
 }
@@ -676,17 +680,22 @@ impl fmt::Display for VersionReq {
     }
 }
 
-impl Serialize for VersionReq {
-    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+#[cfg(feature = "serde")]
+impl serde::Serialize for VersionReq {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.text)
     }
 }
 
-impl<'de> Deserialize<'de> for VersionReq {
-    fn deserialize<D: Deserializer<'de>>(
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for VersionReq {
+    fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> std::result::Result<VersionReq, D::Error> {
-        let s = String::deserialize(deserializer)?;
+        let s = <String as serde::Deserialize>::deserialize(deserializer)?;
         VersionReq::parse(&s).map_err(serde::de::Error::custom)
     }
 }

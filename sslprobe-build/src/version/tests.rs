@@ -38,48 +38,55 @@ fn family_names() {
     assert!("open ssl".parse::<Family>().is_err());
 }
 
-#[test]
-fn family_serde() {
-    let names: Vec<String> = Family::ALL.iter().map(toml_str).collect();
-    assert_eq!(names, ["openssl", "libressl", "boringssl", "awslc"]);
-    #[derive(Deserialize)]
-    struct W {
-        f: Family,
-    }
-    let w: W = toml::from_str("f = \"awslc\"").unwrap();
-    assert_eq!(w.f, Family::AwsLc);
-}
+/// serde is the contract with the CLI's JSON output (the optional `serde` feature).
+#[cfg(feature = "serde")]
+mod serde_impls {
+    use super::*;
+    use serde::{Deserialize, Serialize};
 
-/// Serializes a value as a bare TOML string value (via a one-field table).
-fn toml_str<T: Serialize>(t: &T) -> String {
-    #[derive(Serialize)]
-    struct W<'a, T: Serialize> {
-        x: &'a T,
+    #[test]
+    fn family_serde() {
+        let names: Vec<String> = Family::ALL.iter().map(toml_str).collect();
+        assert_eq!(names, ["openssl", "libressl", "boringssl", "awslc"]);
+        #[derive(Deserialize)]
+        struct W {
+            f: Family,
+        }
+        let w: W = toml::from_str("f = \"awslc\"").unwrap();
+        assert_eq!(w.f, Family::AwsLc);
     }
-    let s = toml::to_string(&W { x: t }).unwrap();
-    let s = s.trim().strip_prefix("x = ").unwrap().to_string();
-    s.trim_matches('"').to_string()
-}
 
-#[test]
-fn version_serde() {
-    #[derive(Serialize, Deserialize, PartialEq, Debug)]
-    struct W {
-        v: Version,
-        r: VersionReq,
+    /// Serializes a value as a bare TOML string value (via a one-field table).
+    fn toml_str<T: Serialize>(t: &T) -> String {
+        #[derive(Serialize)]
+        struct W<'a, T: Serialize> {
+            x: &'a T,
+        }
+        let s = toml::to_string(&W { x: t }).unwrap();
+        let s = s.trim().strip_prefix("x = ").unwrap().to_string();
+        s.trim_matches('"').to_string()
     }
-    let w = W {
-        v: v("1.1.0i"),
-        r: req(">=1.1.0h, <3"),
-    };
-    let s = toml::to_string(&w).unwrap();
-    assert!(s.contains("v = \"1.1.0i\""), "{s}");
-    assert!(s.contains("r = \">=1.1.0h, <3\""), "{s}");
-    let back: W = toml::from_str(&s).unwrap();
-    assert_eq!(back, w);
-    assert_eq!(toml_str(&Version::api(44)), "44");
-    assert!(toml::from_str::<W>("v = \"1.1.0I\"\nr = \"*\"").is_err());
-    assert!(toml::from_str::<W>("v = \"1\"\nr = \">>1\"").is_err());
+
+    #[test]
+    fn version_serde() {
+        #[derive(Serialize, Deserialize, PartialEq, Debug)]
+        struct W {
+            v: Version,
+            r: VersionReq,
+        }
+        let w = W {
+            v: v("1.1.0i"),
+            r: req(">=1.1.0h, <3"),
+        };
+        let s = toml::to_string(&w).unwrap();
+        assert!(s.contains("v = \"1.1.0i\""), "{s}");
+        assert!(s.contains("r = \">=1.1.0h, <3\""), "{s}");
+        let back: W = toml::from_str(&s).unwrap();
+        assert_eq!(back, w);
+        assert_eq!(toml_str(&Version::api(44)), "44");
+        assert!(toml::from_str::<W>("v = \"1.1.0I\"\nr = \"*\"").is_err());
+        assert!(toml::from_str::<W>("v = \"1\"\nr = \">>1\"").is_err());
+    }
 }
 
 #[test]

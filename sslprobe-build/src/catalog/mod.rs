@@ -22,6 +22,13 @@
 //! awslc    = { since = "1.2.0", note = "capped at 16" }
 //! ```
 //!
+//! The file is TOML, and the engine reads it with a reader of the subset above (no TOML crate:
+//! this crate is every downstream crate's build-dependency): comments, `[[api]]` and `[api.db]`
+//! headers, `key = value` with strings (basic or literal, one line), booleans, arrays (over
+//! several lines) and one-line inline tables. Anything else — numbers, dates, multi-line
+//! strings, dotted keys, a key given twice, an unknown field, a value of the wrong type — is an
+//! error naming the line (`catalog.toml: line 12: SSL_foo: unknown field ...`).
+//!
 //! A variant is one way the API can exist: a function with a given prototype, a function-like
 //! macro, or a preprocessor define. The first variant (in catalog order) whose probe compiles and
 //! links wins; its name becomes the value of the API's cfg when there is more than one.
@@ -46,14 +53,14 @@
 
 use crate::version::{Family, Version};
 use crate::{Error, Result};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// How an API is present in a library, as probed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum Kind {
     /// An exported function (possibly also `#define X X`, or an object-like macro alias of one).
     Function,
@@ -96,7 +103,8 @@ impl fmt::Display for Kind {
 }
 
 /// One way an API can exist, with the C code that proves it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Variant {
     /// Short identifier, unique within the API (`fn`, `u64`, `macro`, ...). Becomes a cfg value.
     pub name: String,
@@ -111,7 +119,8 @@ pub struct Variant {
 }
 
 /// What the knowledge DB says about one API in one family.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct DbEntry {
     /// First version that has the API (`None`: no version has it).
     pub since: Option<Version>,
@@ -143,7 +152,8 @@ impl DbEntry {
 }
 
 /// One API of the catalog.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Api {
     /// The C name, e.g. `SSL_CTX_set_num_tickets`. A valid C identifier.
     pub name: String,
@@ -251,57 +261,235 @@ pub fn is_c_identifier(s: &str) -> bool {
 }
 
 /// The whole catalog.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Catalog {
     /// APIs in catalog order.
     pub apis: Vec<Api>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+mod reader;
+
+use reader::{Kind as V, Table, Value};
+
 struct RawCatalog {
     api: Vec<RawApi>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawApi {
     name: String,
     doc: String,
-    #[serde(default)]
     fallback: Option<String>,
     variants: Vec<RawVariant>,
-    db: BTreeMap<String, RawDb>,
+    db: Vec<(String, RawDb)>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawVariant {
     name: String,
     kind: Kind,
     rust: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawDb {
     since: String,
-    #[serde(default)]
     variant: Option<RawDbVariant>,
-    #[serde(default = "yes")]
     effective: bool,
     note: Option<String>,
 }
 
-fn yes() -> bool {
-    true
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
 enum RawDbVariant {
     One(String),
-    ByVersion(BTreeMap<String, String>),
+    ByVersion(Vec<(String, String)>),
+}
+
+/// The fields of one table of `catalog.toml`, checked against the fields it may have.
+struct Fields<'a> {
+    what: String,
+    line: usize,
+    table: &'a Table,
+}
+
+impl<'a> Fields<'a> {
+    /// `value` must be a table whose keys are all in `allowed`.
+    fn new(what: String, value: &'a Value, allowed: &[&str]) -> std::result::Result<Self, String> {
+        let V::Table { entries, .. } = &value.kind else {
+            return Err(format!(
+                "line {}: {what} must be a table, found {}",
+                value.line,
+                value.kind.type_name()
+            ));
+        };
+        for (k, v) in entries {
+            if !allowed.contains(&k.as_str()) {
+                return Err(format!(
+                    "line {}: {what}: unknown field `{k}`, expected one of {}",
+                    v.line,
+                    allowed
+                        .iter()
+                        .map(|a| format!("`{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
+        Ok(Fields {
+            what,
+            line: value.line,
+            table: entries,
+        })
+    }
+
+    fn get(&self, key: &str) -> Option<&'a Value> {
+        self.table.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    fn required(&self, key: &str) -> std::result::Result<&'a Value, String> {
+        self.get(key)
+            .ok_or_else(|| format!("line {}: {}: missing field `{key}`", self.line, self.what))
+    }
+
+    fn wrong(&self, key: &str, v: &Value, expected: &str) -> String {
+        format!(
+            "line {}: {}: `{key}` must be {expected}, found {}",
+            v.line,
+            self.what,
+            v.kind.type_name()
+        )
+    }
+
+    fn string(&self, key: &str) -> std::result::Result<Option<String>, String> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value {
+                kind: V::Str(s), ..
+            }) => Ok(Some(s.clone())),
+            Some(v) => Err(self.wrong(key, v, "a string")),
+        }
+    }
+
+    fn required_string(&self, key: &str) -> std::result::Result<String, String> {
+        self.required(key)?;
+        Ok(self.string(key)?.expect("present"))
+    }
+
+    fn tables(&self, key: &str) -> std::result::Result<&'a [Value], String> {
+        match &self.required(key)?.kind {
+            V::Array { items, .. } => Ok(items),
+            _ => Err(self.wrong(key, self.required(key)?, "an array of tables")),
+        }
+    }
+}
+
+/// Reads `catalog.toml` text into the raw catalog (field names and types checked here; meaning
+/// in [`Catalog::from_raw`]).
+fn read_raw(text: &str) -> std::result::Result<RawCatalog, String> {
+    let root = Value {
+        line: 1,
+        kind: V::Table {
+            entries: reader::parse(text)?,
+            inline: false,
+        },
+    };
+    let top = Fields::new("the catalog".into(), &root, &["api"])?;
+    let mut api = Vec::new();
+    for (i, a) in top.tables("api")?.iter().enumerate() {
+        // Errors name the API when it has a name.
+        let what = match &a.kind {
+            V::Table { entries, .. } => entries.iter().find_map(|(k, v)| match &v.kind {
+                V::Str(s) if k == "name" => Some(s.clone()),
+                _ => None,
+            }),
+            _ => None,
+        };
+        let a = Fields::new(
+            what.unwrap_or_else(|| format!("api #{}", i + 1)),
+            a,
+            &["name", "doc", "fallback", "variants", "db"],
+        )?;
+        let name = a.required_string("name")?;
+        let mut variants = Vec::new();
+        for (j, v) in a.tables("variants")?.iter().enumerate() {
+            let v = Fields::new(
+                format!("{name}: variants[{j}]"),
+                v,
+                &["name", "kind", "rust"],
+            )?;
+            let kind_name = v.required_string("kind")?;
+            let kind = Kind::ALL
+                .into_iter()
+                .find(|k| k.as_str() == kind_name)
+                .ok_or_else(|| {
+                    format!(
+                        "line {}: {}: unknown kind {kind_name:?}, expected one of {}",
+                        v.line,
+                        v.what,
+                        Kind::ALL.map(Kind::as_str).join(", ")
+                    )
+                })?;
+            variants.push(RawVariant {
+                name: v.required_string("name")?,
+                kind,
+                rust: v.string("rust")?,
+            });
+        }
+        let db_value = a.required("db")?;
+        let families: Vec<&str> = Family::ALL.iter().map(|f| f.as_str()).collect();
+        let db_fields = Fields::new(format!("{name}: db"), db_value, &families)?;
+        let mut db = Vec::new();
+        for (fam, e) in db_fields.table {
+            let e = Fields::new(
+                format!("{name}: db.{fam}"),
+                e,
+                &["since", "variant", "effective", "note"],
+            )?;
+            let variant = match e.get("variant") {
+                None => None,
+                Some(Value {
+                    kind: V::Str(s), ..
+                }) => Some(RawDbVariant::One(s.clone())),
+                Some(Value {
+                    kind: V::Table { entries, .. },
+                    ..
+                }) => {
+                    let mut by = Vec::new();
+                    for (ver, v) in entries {
+                        match &v.kind {
+                            V::Str(s) => by.push((ver.clone(), s.clone())),
+                            _ => return Err(e.wrong(&format!("variant.{ver:?}"), v, "a string")),
+                        }
+                    }
+                    Some(RawDbVariant::ByVersion(by))
+                }
+                Some(v) => {
+                    return Err(e.wrong("variant", v, "a string or a table of version = variant"))
+                }
+            };
+            let effective = match e.get("effective") {
+                None => true,
+                Some(Value {
+                    kind: V::Bool(b), ..
+                }) => *b,
+                Some(v) => return Err(e.wrong("effective", v, "a boolean")),
+            };
+            db.push((
+                fam.clone(),
+                RawDb {
+                    since: e.required_string("since")?,
+                    variant,
+                    effective,
+                    note: e.string("note")?,
+                },
+            ));
+        }
+        api.push(RawApi {
+            doc: a.required_string("doc")?,
+            fallback: a.string("fallback")?,
+            variants,
+            db,
+            name,
+        });
+    }
+    Ok(RawCatalog { api })
 }
 
 /// The marker that opens a variant block in a probe file.
@@ -320,8 +508,8 @@ impl Catalog {
         let toml_path = dir.join("catalog.toml");
         let text = std::fs::read_to_string(&toml_path).map_err(|e| Error::io(&toml_path, e))?;
         let mut read = vec![toml_path.clone()];
-        let raw: RawCatalog = toml::from_str(&text)
-            .map_err(|e| Error::Catalog(format!("{}: {e}", toml_path.display())))?;
+        let raw =
+            read_raw(&text).map_err(|e| Error::Catalog(format!("{}: {e}", toml_path.display())))?;
         let mut sources = BTreeMap::new();
         for api in &raw.api {
             let file = probe_file_name(&api.name);
@@ -337,8 +525,8 @@ impl Catalog {
     /// Builds a catalog from in-memory sources (`catalog.toml` text and a probe-file lookup),
     /// as embedded in the runtime crate for `sslprobe probe`.
     pub fn from_sources(catalog_toml: &str, files: &[(&str, &str)]) -> Result<Catalog> {
-        let raw: RawCatalog = toml::from_str(catalog_toml)
-            .map_err(|e| Error::Catalog(format!("catalog.toml: {e}")))?;
+        let raw =
+            read_raw(catalog_toml).map_err(|e| Error::Catalog(format!("catalog.toml: {e}")))?;
         let lookup = |f: &str| {
             files
                 .iter()
@@ -662,6 +850,27 @@ awslc = { since = "1.2.0", effective = false, note = "no-op" }
         let e = Catalog::from_sources(TOML, &[("ssl_foo.c", "int x;\nSSLPROBE_VARIANT(fn)\n{}\n")])
             .unwrap_err();
         assert!(e.to_string().contains("only comments and #include"), "{e}");
+    }
+
+    #[test]
+    fn rejects_bad_fields_with_their_line() {
+        let cases = [
+            (TOML.replace("doc = ", "dok = "), "line 4: SSL_foo: unknown field `dok`, expected one of `name`, `doc`"),
+            (TOML.replace("kind = \"macro\"", "kind = \"makro\""), "line 5: SSL_foo: variants[1]: unknown kind \"makro\", expected one of function, macro, define, type, member"),
+            (TOML.replace("effective = false", "effective = \"no\""), "line 10: SSL_foo: db.awslc: `effective` must be a boolean, found a string"),
+            (TOML.replace("libressl = ", "libre = "), "line 8: SSL_foo: db: unknown field `libre`, expected one of `openssl`, `libressl`, `boringssl`, `awslc`"),
+            (TOML.replace("name = \"SSL_foo\"\n", ""), "line 2: api #1: missing field `name`"),
+            (TOML.replace("\"3.0.0\" = \"mac\"", "\"3.0.0\" = true"), "line 7: SSL_foo: db.openssl: `variant.\"3.0.0\"` must be a string, found a boolean"),
+            (TOML.replace("[[api]]", "[api]"), "line 2: the catalog: `api` must be an array of tables, found a table"),
+            (TOML.replace("since = \"18\"", "since = 18"), "line 9: unsupported value `18`"),
+        ];
+        for (text, want) in cases {
+            let e = Catalog::from_sources(&text, &[("ssl_foo.c", C)])
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(want), "{e:?} lacks {want:?}");
+            assert!(e.contains("catalog.toml: line "), "{e}");
+        }
     }
 
     #[test]
