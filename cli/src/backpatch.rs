@@ -331,14 +331,31 @@ fn details(a: &ApiAdvice, indent: &str) -> String {
     s
 }
 
+/// The count line under the entries. Each count is the number of entries that show that line:
+/// an API can need a guard in some versions and be without effect in others, so "need a guard"
+/// and "no effect somewhere" overlap (said when they do).
 fn summary(advice: &[ApiAdvice]) -> String {
-    let count = |v| advice.iter().filter(|a| a.verdict == v).count();
+    let guard = advice
+        .iter()
+        .filter(|a| a.verdict == Verdict::Guard)
+        .count();
+    let no_effect = advice.iter().filter(|a| !a.no_effect_in.is_empty()).count();
+    let both = advice
+        .iter()
+        .filter(|a| a.verdict == Verdict::Guard && !a.no_effect_in.is_empty())
+        .count();
+    let always = advice
+        .iter()
+        .filter(|a| a.verdict == Verdict::Always)
+        .count();
+    let overlap = if both > 0 {
+        format!(" ({both} of them also need a guard)")
+    } else {
+        String::new()
+    };
     format!(
-        "{} API(s): {} need a guard, {} no effect somewhere, {} always",
-        advice.len(),
-        count(Verdict::Guard),
-        count(Verdict::NoEffect),
-        count(Verdict::Always)
+        "{} API(s): {guard} need a guard, {no_effect} no effect somewhere{overlap}, {always} always",
+        advice.len()
     )
 }
 

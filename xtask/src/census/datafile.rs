@@ -15,7 +15,8 @@ use crate::libs::{self, Lib};
 
 /// `cli/data/census.txt` in the workspace.
 pub fn default_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../cli/data/census.txt")
+    let xtask = Path::new(env!("CARGO_MANIFEST_DIR"));
+    xtask.parent().unwrap_or(xtask).join("cli/data/census.txt")
 }
 
 /// Writes the file (through a temporary file, so a reader never sees half of it); returns its
@@ -106,8 +107,14 @@ pub fn check(path: &Path, libs: &[&'static Lib]) -> Result<ExitCode> {
     let data = CensusData::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let lib_cache = libs::default_cache_dir()?;
     let work = super::cache_dir()?.join("check");
+    let stamps = super::cache_dir()?.join("checked");
+    std::fs::create_dir_all(&stamps)?;
     let mut report = String::new();
-    let (mut checked, mut stale) = (0, 0);
+    let (mut checked, mut stale, mut unchanged) = (0, 0, 0);
+    // one check per release: static builds first (the data file's exports come from them)
+    let mut libs: Vec<&'static Lib> = libs.to_vec();
+    libs.sort_by_key(|l| l.linkage != libs::Linkage::Static);
+    let mut seen_releases = Vec::new();
     for lib in libs {
         let Some(version) = exports::lib_version(lib) else {
             continue;
@@ -115,7 +122,24 @@ pub fn check(path: &Path, libs: &[&'static Lib]) -> Result<ExitCode> {
         let Some(prefix) = libs::load_cached(lib, &lib_cache.join(lib.cache_dir_name())) else {
             continue;
         };
+        if seen_releases.contains(&(lib.family, version.clone())) {
+            continue;
+        }
+        seen_releases.push((lib.family, version.clone()));
         checked += 1;
+        // a library already checked against this very data file need not be read again
+        let stamp = stamps.join(format!("{}.stamp", lib.key));
+        let key = {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            std::hash::Hash::hash(&text, &mut h);
+            std::hash::Hash::hash(&serde_json::to_string(&prefix)?, &mut h);
+            std::hash::Hash::hash(&super::EXTRACT_REVISION, &mut h);
+            format!("{:016x}", std::hash::Hasher::finish(&h))
+        };
+        if std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == key) {
+            unchanged += 1;
+            continue;
+        }
         let family = lib.family.as_str();
         let Some(index) = data
             .releases
@@ -155,6 +179,8 @@ pub fn check(path: &Path, libs: &[&'static Lib]) -> Result<ExitCode> {
             for l in lines {
                 let _ = writeln!(report, "  {l}");
             }
+        } else if data.releases[index].exports {
+            std::fs::write(&stamp, format!("{key}\n"))?;
         }
     }
     let _ = std::fs::remove_dir_all(&work);
@@ -168,8 +194,79 @@ pub fn check(path: &Path, libs: &[&'static Lib]) -> Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     println!(
-        "census: {} matches all {checked} built libraries' headers and exports",
+        "census: {} matches the headers and exports of all {checked} built releases ({unchanged} \
+         unchanged since they were last checked)",
         path.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::census::format::Release;
+    use sslprobe_build::Family;
+
+    /// The real compiler on the system's OpenSSL headers (`libssl-dev`, installed by
+    /// `cargo xtask test`): what the census extracts, and that a changed entry is caught.
+    #[test]
+    fn system_headers_extract_and_a_changed_entry_is_stale() {
+        let work = std::env::temp_dir().join(format!("census-sys-{}", std::process::id()));
+        let ex = headers::extract(Path::new("/usr/include"), &work).expect("extract");
+        let _ = std::fs::remove_dir_all(&work);
+        let names = &ex.names;
+        assert_eq!(
+            names["SSL_CTX_new"].function,
+            Some((false, "SSL_CTX *(const SSL_METHOD *)".to_string()))
+        );
+        assert_eq!(
+            names["SSL_CTX_set_mode"].macro_def,
+            Some(Some("(ctx,op)".into()))
+        );
+        assert_eq!(names["SSL_OP_NO_TICKET"].macro_def, Some(None));
+        // stack helpers: static inline functions (1.1.x) or macros over inline checkers (3.x)
+        assert!(
+            names["sk_X509_num"].function.is_some() || names["sk_X509_num"].macro_def.is_some()
+        );
+        assert!(names
+            .values()
+            .any(|a| matches!(a.function, Some((true, _)))));
+        assert!(!names.contains_key("OPENSSL_SSL_H") && !names.contains_key("HEADER_SSL_H"));
+        assert!(names.len() > 5000, "{}", names.len());
+        let version = identify(Family::OpenSsl, &ex.values).expect("identify");
+        assert!(
+            version >= sslprobe_build::Version::new(1, 1, 0),
+            "{version}"
+        );
+
+        let release = Release {
+            family: "openssl".into(),
+            version: version.to_string(),
+            exports: false,
+        };
+        let data = CensusData::from_columns(vec![release], std::slice::from_ref(names));
+        let back = CensusData::parse(&data.to_text()).unwrap();
+        assert!(diff(&back.column(0), names, 10).is_empty());
+        let mut changed = names.clone();
+        changed.remove("SSL_CTX_new");
+        changed.get_mut("SSL_CTX_set_mode").unwrap().macro_def = None;
+        let lines = diff(&back.column(0), &changed, 10);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[0].starts_with("SSL_CTX_new: "), "{lines:?}");
+    }
+
+    #[test]
+    fn summary_counts_forms() {
+        let t = format!(
+            "{}\n@\topenssl\t1.1.1w\tx\n@\tlibressl\t3.9.2\t-\nA\tf 0-1 int (void)\tx 0\nB\to 1\n\
+             C\tf 0 int (void)\tm 1 (x)\n",
+            super::super::format::HEADER
+        );
+        let s = summary(&CensusData::parse(&t).unwrap());
+        assert_eq!(
+            (s.names, s.functions, s.macros, s.with_exports),
+            (3, 2, 2, 1)
+        );
+        assert_eq!(s.per_family, "openssl 1, libressl 1");
+    }
 }

@@ -8,14 +8,16 @@
 //! (a fatal error, e.g. one that includes a file the release does not ship) is left out and
 //! named in the result.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io::BufReader;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
 
 use super::normalise;
 use super::NameAt;
@@ -191,11 +193,33 @@ struct State {
     funcs: Vec<FnDecl>,
 }
 
+/// A JSON string, borrowed from the input when it has no escapes.
+struct Text<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
 /// What a walked JSON value tells its parent.
 #[derive(Default)]
-struct Seen {
-    kind: Option<String>,
-    qual_type: Option<String>,
+struct Seen<'de> {
+    kind: Option<Cow<'de, str>>,
+    qual_type: Option<Cow<'de, str>>,
     deprecated_child: bool,
 }
 
@@ -208,39 +232,39 @@ struct Walk<'a> {
 }
 
 impl<'de> DeserializeSeed<'de> for Walk<'_> {
-    type Value = Seen;
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Seen, D::Error> {
+    type Value = Seen<'de>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Seen<'de>, D::Error> {
         d.deserialize_any(self)
     }
 }
 
 impl<'de> Visitor<'de> for Walk<'_> {
-    type Value = Seen;
+    type Value = Seen<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("clang's JSON AST")
     }
 
-    fn visit_bool<E>(self, _: bool) -> Result<Seen, E> {
+    fn visit_bool<E>(self, _: bool) -> Result<Seen<'de>, E> {
         Ok(Seen::default())
     }
-    fn visit_i64<E>(self, _: i64) -> Result<Seen, E> {
+    fn visit_i64<E>(self, _: i64) -> Result<Seen<'de>, E> {
         Ok(Seen::default())
     }
-    fn visit_u64<E>(self, _: u64) -> Result<Seen, E> {
+    fn visit_u64<E>(self, _: u64) -> Result<Seen<'de>, E> {
         Ok(Seen::default())
     }
-    fn visit_f64<E>(self, _: f64) -> Result<Seen, E> {
+    fn visit_f64<E>(self, _: f64) -> Result<Seen<'de>, E> {
         Ok(Seen::default())
     }
-    fn visit_str<E>(self, _: &str) -> Result<Seen, E> {
+    fn visit_str<E>(self, _: &str) -> Result<Seen<'de>, E> {
         Ok(Seen::default())
     }
-    fn visit_unit<E>(self) -> Result<Seen, E> {
+    fn visit_unit<E>(self) -> Result<Seen<'de>, E> {
         Ok(Seen::default())
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Seen, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Seen<'de>, A::Error> {
         let mut seen = Seen::default();
         let depth = if self.in_inner {
             self.depth + 1
@@ -260,22 +284,23 @@ impl<'de> Visitor<'de> for Walk<'_> {
         Ok(seen)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Seen, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Seen<'de>, A::Error> {
         let mut seen = Seen::default();
-        let mut name: Option<String> = None;
+        let mut name: Option<Cow<'de, str>> = None;
         let mut loc_file: Option<String> = None;
         let mut inline = false;
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
+        while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
+            match key.as_ref() {
                 "file" if !self.in_included_from => {
-                    self.st.file = map.next_value::<String>()?;
+                    self.st.file = map.next_value::<Text<'de>>()?.0.into_owned();
                 }
-                "kind" => seen.kind = Some(map.next_value::<String>()?),
-                "name" => name = Some(map.next_value::<String>()?),
-                "qualType" => seen.qual_type = Some(map.next_value::<String>()?),
-                "storageClass" => inline |= map.next_value::<String>()? == "static",
+                "kind" => seen.kind = Some(map.next_value::<Text<'de>>()?.0),
+                "name" => name = Some(map.next_value::<Text<'de>>()?.0),
+                "qualType" => seen.qual_type = Some(map.next_value::<Text<'de>>()?.0),
+                "storageClass" => inline |= map.next_value::<Text<'de>>()?.0 == "static",
                 "inline" => inline |= map.next_value::<bool>()?,
-                "id" | "offset" | "line" | "col" | "tokLen" | "isImplicit" => {
+                "id" | "offset" | "line" | "col" | "tokLen" | "isImplicit" | "isUsed"
+                | "isReferenced" | "valueCategory" | "mangledName" | "previousDecl" => {
                     map.next_value::<IgnoredAny>()?;
                 }
                 other => {
@@ -286,7 +311,7 @@ impl<'de> Visitor<'de> for Walk<'_> {
                         in_included_from: self.in_included_from || other == "includedFrom",
                     })?;
                     match other {
-                        "loc" => loc_file = Some(self.st.file.clone()),
+                        "loc" if self.depth == 1 => loc_file = Some(self.st.file.clone()),
                         "type" => seen.qual_type = child.qual_type,
                         "inner" => seen.deprecated_child = child.deprecated_child,
                         _ => {}
@@ -297,8 +322,8 @@ impl<'de> Visitor<'de> for Walk<'_> {
         if self.depth == 1 && seen.kind.as_deref() == Some("FunctionDecl") {
             if let (Some(name), Some(file), Some(ty)) = (name, loc_file, seen.qual_type.clone()) {
                 self.st.funcs.push(FnDecl {
-                    name,
-                    ty,
+                    name: name.into_owned(),
+                    ty: ty.into_owned(),
                     file,
                     inline,
                     deprecated: seen.deprecated_child,
@@ -330,21 +355,24 @@ fn functions(include: &Path, work: &Path, headers: &[String]) -> Result<Vec<FnDe
         .stderr(Stdio::null())
         .spawn()
         .context("running clang -ast-dump=json (install clang: apt-get install clang)")?;
-    let stdout = child.stdout.take().context("no clang stdout")?;
+    let mut stdout = child.stdout.take().context("no clang stdout")?;
+    let mut json = Vec::with_capacity(64 << 20);
+    let read = stdout.read_to_end(&mut json);
+    let status = child.wait()?;
+    read.context("reading clang's AST dump")?;
     let mut st = State {
         file: String::new(),
         funcs: Vec::new(),
     };
-    let mut de = serde_json::Deserializer::from_reader(BufReader::with_capacity(1 << 20, stdout));
-    let walked = Walk {
+    let mut de = serde_json::Deserializer::from_slice(&json);
+    Walk {
         st: &mut st,
         depth: 0,
         in_inner: false,
         in_included_from: false,
     }
-    .deserialize(&mut de);
-    let status = child.wait()?;
-    walked.with_context(|| format!("reading clang's AST of {} ({status})", include.display()))?;
+    .deserialize(&mut de)
+    .with_context(|| format!("reading clang's AST of {} ({status})", include.display()))?;
     Ok(st.funcs)
 }
 

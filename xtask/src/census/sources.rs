@@ -311,9 +311,20 @@ fn configure_openssl(src: &Path, version: &Version, build: &Path) -> Result<()> 
     if *version >= Version::new(3, 5, 0) {
         args.push("no-module".into());
     }
+    let mut perl = Command::new("perl");
+    if configure.contains("'File::Glob' => qw/glob/") {
+        // Configure of 1.1.0 before 1.1.0g imports `glob` from File::Glob, which Perl 5.30
+        // removed: provide it (as bsd_glob) and run Configure with its own path as $0, so it
+        // still finds its source tree.
+        perl.args([
+            "-e",
+            "BEGIN { require File::Glob; push @File::Glob::EXPORT_OK, 'glob'; no warnings; \
+             *File::Glob::glob = \\&File::Glob::bsd_glob; } \
+             $0 = shift @ARGV; do $0; die $@ if $@;",
+        ]);
+    }
     run(
-        Command::new("perl")
-            .arg(src.join("Configure"))
+        perl.arg(src.join("Configure"))
             .args(&args)
             .current_dir(build),
         "OpenSSL Configure",

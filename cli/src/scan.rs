@@ -1,0 +1,1403 @@
+//! `sslprobe scan PATH... --support SPEC [--json]`: which libssl/libcrypto APIs a C or Rust
+//! codebase uses that are missing (or have no effect) somewhere in the versions it supports,
+//! where each use is, and whether that use is already guarded.
+//!
+//! * C (`.c`, `.h`): every identifier outside comments, strings and `#include` lines that is a
+//!   catalog or census name (calls, macro uses, function pointers). A use is guarded when it is
+//!   inside an `#if`/`#ifdef`/`#ifndef`/`#elif`/`#else` whose condition tests a version or a
+//!   feature: `HAVE_*`, `OPENSSL_VERSION_NUMBER`, `OPENSSL_VERSION_MAJOR`,
+//!   `LIBRESSL_VERSION_NUMBER`, `OPENSSL_NO_*`, `OPENSSL_IS_BORINGSSL`, `OPENSSL_IS_AWSLC`,
+//!   `BORINGSSL_API_VERSION`, `AWSLC_*`, or a libssl name itself (`#ifdef SSL_OP_NO_TLSv1_3`).
+//! * Rust (`.rs`): `ffi::X`, `openssl_sys::X` (also inside `use ffi::{...}`), and the functions
+//!   and statics declared in `extern "C" { ... }` blocks. A use is guarded when a `#[cfg(...)]`
+//!   (other than `test`, `feature`, `target_*`, `unix`, `windows`, `debug_assertions`, `doc`)
+//!   sits on its item or on an enclosing item, block, statement, field or match arm.
+//!
+//! Files are read as bytes (non-UTF-8 is fine), binary files (a NUL byte in the first 8 KiB)
+//! and files over 64 MiB are skipped, directories named `.git` or `target` are not entered, and
+//! symbolic links to directories are not followed. Exit status: 0, or 1 when an API missing
+//! somewhere in the window is used unguarded; 2 for bad arguments.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use sslprobe_cli::advisor::{advise_api, Coverage, SupportSpec, Verdict};
+use sslprobe_build::{Catalog, Family};
+
+use crate::census::{self, list_text, Census};
+use gate::{Cfg, PTok};
+
+pub mod gate;
+use crate::probe::{embedded_catalog, print_out};
+use crate::Failure;
+
+/// Largest file scanned.
+const MAX_FILE: u64 = 64 << 20;
+
+/// Arguments of `sslprobe scan`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Files or directories to scan (C: .c/.h, Rust: .rs).
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Supported library versions, e.g. "openssl>=1.1.1, libressl>=3.5" (families: openssl,
+    /// libressl, boringssl (API versions), awslc; a family not listed is not supported).
+    #[arg(long, value_name = "SPEC")]
+    support: String,
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The language of a source file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Lang {
+    /// C (and C headers).
+    C,
+    /// Rust.
+    Rust,
+}
+
+impl Lang {
+    /// The language of a path, by extension.
+    pub fn of(path: &Path) -> Option<Lang> {
+        match path.extension()?.to_str()? {
+            "c" | "h" => Some(Lang::C),
+            "rs" => Some(Lang::Rust),
+            _ => None,
+        }
+    }
+}
+
+/// One use of an identifier.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Use {
+    /// The identifier.
+    pub name: String,
+    /// 1-based line.
+    pub line: usize,
+    /// Whether a version/feature guard encloses the use.
+    pub guarded: bool,
+    /// Rust: every `#[cfg]` enclosing the use, combined (`None`: none, or C).
+    pub gate: Option<Cfg>,
+    /// Rust: the use declares the name as a function or static in an `extern` block (so the
+    /// library must export it: a macro of that name does not do).
+    pub declared: bool,
+}
+
+fn is_ident_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_'
+}
+
+fn is_ident(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Whether a C preprocessor condition tests a version or feature.
+fn c_condition_is_guard(cond: &[u8], is_name: &dyn Fn(&str) -> bool) -> bool {
+    let mut i = 0;
+    while i < cond.len() {
+        if is_ident_start(cond[i]) && (i == 0 || !is_ident(cond[i - 1])) {
+            let s = i;
+            while i < cond.len() && is_ident(cond[i]) {
+                i += 1;
+            }
+            let w = std::str::from_utf8(&cond[s..i]).unwrap_or("");
+            if w.starts_with("HAVE_")
+                || w.starts_with("OPENSSL_NO_")
+                || w.starts_with("AWSLC_")
+                || matches!(
+                    w,
+                    "OPENSSL_VERSION_NUMBER"
+                        | "OPENSSL_VERSION_MAJOR"
+                        | "OPENSSL_VERSION_MINOR"
+                        | "LIBRESSL_VERSION_NUMBER"
+                        | "OPENSSL_IS_BORINGSSL"
+                        | "OPENSSL_IS_AWSLC"
+                        | "BORINGSSL_API_VERSION"
+                        | "OPENSSL_API_COMPAT"
+                        | "OPENSSL_API_LEVEL"
+                )
+                || is_name(w)
+            {
+                return true;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
+/// Finds the uses in C source. `is_name` says whether an identifier is a libssl name.
+pub fn scan_c(src: &[u8], is_name: &dyn Fn(&str) -> bool) -> Vec<Use> {
+    let mut out = Vec::new();
+    // one entry per open #if: whether its current branch (or any before it) is a guard
+    let mut stack: Vec<bool> = Vec::new();
+    let mut line = 1usize;
+    let mut i = 0;
+    let n = src.len();
+    let mut at_line_start = true;
+    while i < n {
+        let b = src[i];
+        match b {
+            b'\n' => {
+                line += 1;
+                at_line_start = true;
+                i += 1;
+            }
+            b' ' | b'\t' | b'\r' | b'\x0c' => i += 1,
+            b'/' if src.get(i + 1) == Some(&b'/') => {
+                while i < n && src[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if src.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i < n && !(src[i] == b'*' && src.get(i + 1) == Some(&b'/')) {
+                    if src[i] == b'\n' {
+                        line += 1;
+                    }
+                    i += 1;
+                }
+                i = (i + 2).min(n);
+            }
+            b'"' | b'\'' => {
+                let q = b;
+                i += 1;
+                while i < n && src[i] != q && src[i] != b'\n' {
+                    if src[i] == b'\\' {
+                        if src.get(i + 1) == Some(&b'\n') {
+                            line += 1;
+                        }
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                i = (i + 1).min(n);
+                at_line_start = false;
+            }
+            b'#' if at_line_start => {
+                // a directive: read it whole (with continuations), comments blanked
+                let start_line = line;
+                let mut text: Vec<u8> = Vec::new();
+                i += 1;
+                while i < n && src[i] != b'\n' {
+                    if src[i] == b'\\' && src.get(i + 1) == Some(&b'\n') {
+                        line += 1;
+                        i += 2;
+                        text.push(b' ');
+                        continue;
+                    }
+                    if src[i] == b'\\'
+                        && src.get(i + 1) == Some(&b'\r')
+                        && src.get(i + 2) == Some(&b'\n')
+                    {
+                        line += 1;
+                        i += 3;
+                        text.push(b' ');
+                        continue;
+                    }
+                    if src[i] == b'/' && src.get(i + 1) == Some(&b'/') {
+                        while i < n && src[i] != b'\n' {
+                            i += 1;
+                        }
+                        break;
+                    }
+                    if src[i] == b'/' && src.get(i + 1) == Some(&b'*') {
+                        i += 2;
+                        while i < n && !(src[i] == b'*' && src.get(i + 1) == Some(&b'/')) {
+                            if src[i] == b'\n' {
+                                line += 1;
+                            }
+                            i += 1;
+                        }
+                        i = (i + 2).min(n);
+                        text.push(b' ');
+                        continue;
+                    }
+                    text.push(src[i]);
+                    i += 1;
+                }
+                let t = text.trim_ascii_start();
+                let kw_end = t
+                    .iter()
+                    .position(|c| !c.is_ascii_alphabetic())
+                    .unwrap_or(t.len());
+                let (kw, rest) = t.split_at(kw_end);
+                let guarded_now = stack.iter().any(|&g| g);
+                match kw {
+                    b"if" | b"ifdef" | b"ifndef" => stack.push(c_condition_is_guard(rest, is_name)),
+                    b"elif" | b"elifdef" | b"elifndef" => {
+                        let g = c_condition_is_guard(rest, is_name);
+                        if let Some(top) = stack.last_mut() {
+                            *top |= g;
+                        }
+                    }
+                    b"endif" => {
+                        stack.pop();
+                    }
+                    b"define" => {
+                        // uses inside a macro body (not the macro's own name)
+                        let body = rest.trim_ascii_start();
+                        let name_end = body
+                            .iter()
+                            .position(|&c| !is_ident(c))
+                            .unwrap_or(body.len());
+                        idents(&body[name_end..], &mut |w| {
+                            if is_name(w) {
+                                out.push(Use {
+                                    name: w.to_string(),
+                                    line: start_line,
+                                    guarded: guarded_now,
+                                    gate: None,
+                                    declared: false,
+                                });
+                            }
+                        });
+                    }
+                    _ => {}
+                }
+            }
+            _ if is_ident_start(b) => {
+                let s = i;
+                while i < n && is_ident(src[i]) {
+                    i += 1;
+                }
+                let member = s >= 1 && (src[s - 1] == b'.' || (s >= 2 && &src[s - 2..s] == b"->"));
+                if let Ok(w) = std::str::from_utf8(&src[s..i]) {
+                    if !member && is_name(w) {
+                        out.push(Use {
+                            name: w.to_string(),
+                            line,
+                            guarded: stack.iter().any(|&g| g),
+                            gate: None,
+                            declared: false,
+                        });
+                    }
+                }
+                at_line_start = false;
+            }
+            _ if b.is_ascii_digit() => {
+                while i < n && (is_ident(src[i]) || src[i] == b'.') {
+                    i += 1;
+                }
+                at_line_start = false;
+            }
+            _ => {
+                i += 1;
+                at_line_start = false;
+            }
+        }
+    }
+    out
+}
+
+/// Calls `f` for every identifier of `text` (no comment or string handling: directive text).
+fn idents(text: &[u8], f: &mut dyn FnMut(&str)) {
+    let mut i = 0;
+    while i < text.len() {
+        if is_ident_start(text[i]) {
+            let s = i;
+            while i < text.len() && is_ident(text[i]) {
+                i += 1;
+            }
+            if let Ok(w) = std::str::from_utf8(&text[s..i]) {
+                f(w);
+            }
+        } else if text[i].is_ascii_digit() {
+            while i < text.len() && is_ident(text[i]) {
+                i += 1;
+            }
+        } else if text[i] == b'"' {
+            i += 1;
+            while i < text.len() && text[i] != b'"' {
+                i += if text[i] == b'\\' { 2 } else { 1 };
+            }
+            i += 1;
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// A Rust token (only what the scanner needs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Tok<'a> {
+    Ident(&'a str),
+    Punct(u8),
+    Str(&'a [u8]),
+    Other,
+}
+
+/// If a raw string literal (`r"…"`, `r#"…"#`, `br"…"`, `cr#"…"#`) starts at `i`, the index
+/// just past its end (the end of the input when it is not closed).
+fn raw_string_end(src: &[u8], i: usize) -> Option<usize> {
+    let mut j = i;
+    if matches!(src.get(j), Some(b'b' | b'c')) {
+        j += 1;
+    }
+    if src.get(j) != Some(&b'r') {
+        return None;
+    }
+    j += 1;
+    let hashes = src[j.min(src.len())..]
+        .iter()
+        .take_while(|&&c| c == b'#')
+        .count();
+    j += hashes;
+    if src.get(j) != Some(&b'"') {
+        return None;
+    }
+    j += 1;
+    while j < src.len() {
+        if src[j] == b'"'
+            && src[j + 1..]
+                .iter()
+                .take(hashes)
+                .filter(|&&c| c == b'#')
+                .count()
+                == hashes
+        {
+            return Some(j + 1 + hashes);
+        }
+        j += 1;
+    }
+    Some(src.len())
+}
+
+/// Tokenizes Rust source: identifiers, single-byte punctuation, literals; comments skipped.
+fn rust_tokens(src: &[u8]) -> Vec<(Tok<'_>, usize)> {
+    let mut out = Vec::new();
+    let (mut i, n, mut line) = (0usize, src.len(), 1usize);
+    let count_lines = |a: &[u8]| a.iter().filter(|&&c| c == b'\n').count();
+    while i < n {
+        let b = src[i];
+        match b {
+            b'\n' => {
+                line += 1;
+                i += 1;
+            }
+            _ if b.is_ascii_whitespace() => i += 1,
+            b'/' if src.get(i + 1) == Some(&b'/') => {
+                while i < n && src[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if src.get(i + 1) == Some(&b'*') => {
+                let mut depth = 0usize;
+                while i < n {
+                    if src[i] == b'/' && src.get(i + 1) == Some(&b'*') {
+                        depth += 1;
+                        i += 2;
+                    } else if src[i] == b'*' && src.get(i + 1) == Some(&b'/') {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        if src[i] == b'\n' {
+                            line += 1;
+                        }
+                        i += 1;
+                    }
+                }
+            }
+            b'"' => {
+                let s = i;
+                i += 1;
+                while i < n && src[i] != b'"' {
+                    i += if src[i] == b'\\' { 2 } else { 1 };
+                }
+                i = (i + 1).min(n);
+                out.push((
+                    Tok::Str(&src[(s + 1).min(i)..i.saturating_sub(1).max(s + 1).min(n)]),
+                    line,
+                ));
+                line += count_lines(&src[s..i]);
+            }
+            b'r' | b'b' | b'c' if raw_string_end(src, i).is_some() => {
+                let end = raw_string_end(src, i).unwrap_or(n);
+                out.push((Tok::Str(&src[i..end]), line));
+                line += count_lines(&src[i..end]);
+                i = end;
+            }
+            b'b' if src.get(i + 1) == Some(&b'"') || src.get(i + 1) == Some(&b'\'') => {
+                i += 1; // the literal itself is handled next round
+            }
+            b'\'' => {
+                // char literal ('a', '\n', '\u{..}') or lifetime ('a)
+                if src.get(i + 1) == Some(&b'\\') {
+                    i += 2;
+                    while i < n && src[i] != b'\'' && src[i] != b'\n' {
+                        i += 1;
+                    }
+                    i = (i + 1).min(n);
+                    out.push((Tok::Other, line));
+                } else if src.get(i + 2) == Some(&b'\'') {
+                    i += 3;
+                    out.push((Tok::Other, line));
+                } else {
+                    // lifetime or a multi-byte char: skip the quote and an identifier
+                    i += 1;
+                    let s = i;
+                    while i < n && (is_ident(src[i]) || src[i] >= 0x80) {
+                        i += 1;
+                    }
+                    if src.get(i) == Some(&b'\'') && i > s {
+                        i += 1;
+                    }
+                    out.push((Tok::Other, line));
+                }
+            }
+            _ if is_ident_start(b) => {
+                let s = i;
+                while i < n && is_ident(src[i]) {
+                    i += 1;
+                }
+                match std::str::from_utf8(&src[s..i]) {
+                    Ok(w) => out.push((Tok::Ident(w), line)),
+                    Err(_) => out.push((Tok::Other, line)),
+                }
+            }
+            _ if b.is_ascii_digit() => {
+                while i < n && (is_ident(src[i]) || src[i] == b'.') {
+                    i += 1;
+                }
+                out.push((Tok::Other, line));
+            }
+            _ if b.is_ascii_punctuation() => {
+                out.push((Tok::Punct(b), line));
+                i += 1;
+            }
+            _ => {
+                // non-ASCII outside literals (identifiers with Unicode letters): skip the byte
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Whether a `#[cfg(...)]` predicate (its tokens) tests a library version or feature rather
+/// than only the test/target/feature configuration.
+fn rust_cfg_is_guard(pred: &[(Tok<'_>, usize)]) -> bool {
+    pred.iter().any(|(t, _)| match t {
+        Tok::Ident(w) => !matches!(
+            *w,
+            "not"
+                | "all"
+                | "any"
+                | "test"
+                | "feature"
+                | "unix"
+                | "windows"
+                | "debug_assertions"
+                | "doc"
+                | "docsrs"
+                | "miri"
+                | "panic"
+                | "target_os"
+                | "target_arch"
+                | "target_env"
+                | "target_family"
+                | "target_vendor"
+                | "target_endian"
+                | "target_pointer_width"
+                | "target_has_atomic"
+        ),
+        _ => false,
+    })
+}
+
+/// The predicate of a `cfg(...)` from its tokens (an unparsable one becomes an unknown name).
+fn cfg_of(pred: &[(Tok<'_>, usize)]) -> Cfg {
+    let ptoks: Option<Vec<PTok>> = pred
+        .iter()
+        .map(|(t, _)| match t {
+            Tok::Ident(w) => Some(PTok::Word(w.to_string())),
+            Tok::Str(b) => Some(PTok::Str(String::from_utf8_lossy(b).into_owned())),
+            Tok::Punct(c) => Some(PTok::Punct(*c)),
+            Tok::Other => None,
+        })
+        .collect();
+    ptoks
+        .and_then(|t| gate::parse(&t))
+        .unwrap_or_else(|| Cfg::Name("(unparsed cfg)".into()))
+}
+
+/// Finds the uses in Rust source.
+pub fn scan_rust(src: &[u8], is_name: &dyn Fn(&str) -> bool) -> Vec<Use> {
+    let toks = rust_tokens(src);
+    let mut out = Vec::new();
+    let mut depth: i64 = 0;
+    // cfg'd items: the depth they started at (the cfg lasts until the item ends there),
+    // whether the cfg is a version/feature guard, and the predicate
+    // (and, for `cfg_if!`'s `if #[cfg(x)] { .. }`, the cfg as written, for its else branches)
+    let mut guards: Vec<(i64, bool, Cfg, Option<Cfg>)> = Vec::new();
+    // `cfg_if!` chains: the depth and the cfgs of the branches closed so far (an `else` branch
+    // holds where none of them does)
+    let mut else_chain: Option<(i64, Vec<(bool, Cfg)>)> = None;
+    // depths of open `extern "C" {` blocks (the depth inside them)
+    let mut externs: Vec<i64> = Vec::new();
+    // depths of open `use ffi::{` groups
+    let mut use_groups: Vec<i64> = Vec::new();
+    let mut file_guard: Option<(bool, Cfg)> = None;
+    let mut i = 0;
+    let ident = |k: usize| match toks.get(k) {
+        Some((Tok::Ident(w), _)) => Some(*w),
+        _ => None,
+    };
+    let punct = |k: usize, c: u8| matches!(toks.get(k), Some((Tok::Punct(p), _)) if *p == c);
+    while i < toks.len() {
+        let (tok, line) = (&toks[i].0, toks[i].1);
+        match tok {
+            Tok::Punct(b'#') => {
+                // #[cfg(...)] or #![cfg(...)]
+                let inner = punct(i + 1, b'!');
+                let open = i + 1 + usize::from(inner);
+                if punct(open, b'[') {
+                    // find the matching ]
+                    let mut k = open + 1;
+                    let mut d = 1;
+                    while k < toks.len() && d > 0 {
+                        if punct(k, b'[') {
+                            d += 1;
+                        } else if punct(k, b']') {
+                            d -= 1;
+                        }
+                        k += 1;
+                    }
+                    // the tokens inside cfg( ... )
+                    let pred = &toks[(open + 3).min(k)..k.saturating_sub(2).max(open + 3).min(k)];
+                    if ident(open + 1) == Some("cfg") && punct(open + 2, b'(') {
+                        let is_guard = rust_cfg_is_guard(pred);
+                        let cfg = cfg_of(pred);
+                        if inner && depth == 0 {
+                            file_guard = Some((is_guard, cfg));
+                        } else if !inner && ident(i.wrapping_sub(1)) == Some("if") {
+                            // cfg_if!: `if #[cfg(x)] {` / `else if #[cfg(y)] {`
+                            let prior = match &else_chain {
+                                Some((d, v))
+                                    if *d == depth && ident(i.wrapping_sub(2)) == Some("else") =>
+                                {
+                                    v.clone()
+                                }
+                                _ => {
+                                    else_chain = None;
+                                    Vec::new()
+                                }
+                            };
+                            let any_guard = is_guard || prior.iter().any(|p| p.0);
+                            let effective = if prior.is_empty() {
+                                cfg.clone()
+                            } else {
+                                let mut all: Vec<Cfg> = prior
+                                    .iter()
+                                    .map(|p| Cfg::Not(Box::new(p.1.clone())))
+                                    .collect();
+                                all.push(cfg.clone());
+                                Cfg::All(all)
+                            };
+                            guards.push((depth, any_guard, effective, Some(cfg)));
+                        } else {
+                            guards.push((depth - i64::from(inner), is_guard, cfg, None));
+                        }
+                    }
+                    i = k;
+                    continue;
+                }
+            }
+            Tok::Punct(b'{') => {
+                if ident(i.wrapping_sub(2)) == Some("extern")
+                    && matches!(toks.get(i.wrapping_sub(1)), Some((Tok::Str(_), _)))
+                {
+                    externs.push(depth + 1);
+                } else if punct(i.wrapping_sub(1), b':')
+                    && punct(i.wrapping_sub(2), b':')
+                    && matches!(ident(i.wrapping_sub(3)), Some("ffi" | "openssl_sys"))
+                {
+                    use_groups.push(depth + 1);
+                }
+                if ident(i.wrapping_sub(1)) == Some("else") {
+                    // cfg_if!'s final `else {`: none of the branches before holds
+                    if let Some((_, prior)) = else_chain.take().filter(|(d, _)| *d == depth) {
+                        let all: Vec<Cfg> = prior
+                            .iter()
+                            .map(|p| Cfg::Not(Box::new(p.1.clone())))
+                            .collect();
+                        guards.push((depth, prior.iter().any(|p| p.0), Cfg::All(all), None));
+                    }
+                }
+                depth += 1;
+            }
+            Tok::Punct(b'}') => {
+                if externs.last() == Some(&depth) {
+                    externs.pop();
+                }
+                if use_groups.last() == Some(&depth) {
+                    use_groups.pop();
+                }
+                depth -= 1;
+                if ident(i + 1) == Some("else") {
+                    if let Some(top) = guards.last().filter(|g| g.0 == depth && g.3.is_some()) {
+                        let entry = (top.1, top.3.clone().unwrap_or(Cfg::Name(String::new())));
+                        guards.pop();
+                        match &mut else_chain {
+                            Some((d, v)) if *d == depth => v.push(entry),
+                            _ => else_chain = Some((depth, vec![entry])),
+                        }
+                    }
+                }
+                // an item ends with its closing brace, unless the statement goes on
+                let goes_on = [b';', b',', b')', b'.', b'?']
+                    .iter()
+                    .any(|&c| punct(i + 1, c))
+                    || ident(i + 1) == Some("else");
+                if !goes_on {
+                    while guards.last().is_some_and(|g| g.0 == depth) {
+                        guards.pop();
+                    }
+                }
+                while guards.last().is_some_and(|g| g.0 > depth) {
+                    guards.pop();
+                }
+            }
+            Tok::Punct(b';') | Tok::Punct(b',') => {
+                while guards.last().is_some_and(|g| g.0 == depth) {
+                    guards.pop();
+                }
+            }
+            Tok::Ident(w) => {
+                let qualified = punct(i.wrapping_sub(1), b':')
+                    && punct(i.wrapping_sub(2), b':')
+                    && matches!(ident(i.wrapping_sub(3)), Some("ffi" | "openssl_sys"));
+                let in_group = use_groups.last() == Some(&depth);
+                let declared = externs.last() == Some(&depth)
+                    && matches!(ident(i.wrapping_sub(1)), Some("fn" | "static"))
+                    || externs.last() == Some(&depth)
+                        && ident(i.wrapping_sub(1)) == Some("mut")
+                        && ident(i.wrapping_sub(2)) == Some("static");
+                if (qualified || in_group || declared) && is_name(w) {
+                    let mut cfgs: Vec<Cfg> = Vec::new();
+                    let mut guarded = false;
+                    for (g, c) in file_guard
+                        .iter()
+                        .map(|(g, c)| (*g, c))
+                        .chain(guards.iter().map(|x| (x.1, &x.2)))
+                    {
+                        guarded |= g;
+                        cfgs.push(c.clone());
+                    }
+                    let gate = match cfgs.len() {
+                        0 => None,
+                        1 => cfgs.pop(),
+                        _ => Some(Cfg::All(cfgs)),
+                    };
+                    out.push(Use {
+                        name: w.to_string(),
+                        line,
+                        guarded,
+                        gate,
+                        declared,
+                    });
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Reads a file for scanning: `None` (with the reason) for binary or oversized files.
+fn read_source(path: &Path) -> Result<Result<Vec<u8>, String>, Failure> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
+    if meta.len() > MAX_FILE {
+        return Ok(Err(format!("larger than {} MiB", MAX_FILE >> 20)));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| Failure::failed(format!("cannot read {}: {e}", path.display())))?;
+    if bytes[..bytes.len().min(8192)].contains(&0) {
+        return Ok(Err("binary".into()));
+    }
+    Ok(Ok(bytes))
+}
+
+/// The source files below `paths`, sorted; errors for paths that do not exist.
+fn collect_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Lang)>, Failure> {
+    let mut out = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p)
+            .map_err(|e| Failure::usage(format!("scan: cannot read {}: {e}", p.display())))?;
+        if meta.is_file() {
+            let lang = Lang::of(p).ok_or_else(|| {
+                Failure::usage(format!(
+                    "scan: {} is not a C (.c, .h) or Rust (.rs) source file",
+                    p.display()
+                ))
+            })?;
+            out.push((p.clone(), lang));
+            continue;
+        }
+        let mut stack = vec![p.clone()];
+        while let Some(dir) = stack.pop() {
+            let Ok(rd) = std::fs::read_dir(&dir) else {
+                eprintln!("sslprobe: warning: cannot read directory {}", dir.display());
+                continue;
+            };
+            for e in rd.flatten() {
+                let path = e.path();
+                let Ok(ft) = e.file_type() else { continue };
+                if ft.is_dir() {
+                    let name = e.file_name();
+                    if name != ".git" && name != "target" {
+                        stack.push(path);
+                    }
+                } else if let Some(lang) = Lang::of(&path) {
+                    // regular files, and symlinks to files
+                    if ft.is_file() || path.is_file() {
+                        out.push((path, lang));
+                    }
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// One API the codebase uses that is missing or without effect somewhere in the window.
+#[derive(Debug, Serialize)]
+pub struct Finding {
+    /// The name.
+    pub name: String,
+    /// `catalog` or `census`.
+    pub source: &'static str,
+    /// Examined/recorded versions of the window that lack it (`family: versions`).
+    pub missing_in: Vec<String>,
+    /// Versions of the window where it exists but has no effect (catalog only).
+    pub no_effect_in: Vec<String>,
+    /// Distinct prototypes inside the window (census; more than one means variants).
+    pub prototypes: Vec<String>,
+    /// Every use.
+    pub uses: Vec<FileUse>,
+}
+
+/// A use with its file.
+#[derive(Debug, Serialize, Clone)]
+pub struct FileUse {
+    /// File path as given/walked.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// Guarded by a version/feature condition.
+    pub guarded: bool,
+    /// Rust: the enclosing `#[cfg]` predicates, combined.
+    pub gate: Option<String>,
+    /// Rust: the gate compared with the census over the window's examined releases: `agrees`,
+    /// `admits …` (the gate lets releases whose headers lack the name compile the use),
+    /// `stricter …` (it excludes releases whose headers declare it); `None` when undecidable.
+    pub gate_check: Option<String>,
+}
+
+/// How the gates of the scanned Rust code compare with the census.
+#[derive(Debug, Default, Serialize)]
+pub struct GateSummary {
+    /// Uses whose gate matches the census exactly over the examined releases of the window.
+    pub agree: usize,
+    /// Uses whose gate excludes releases that declare the name (a stricter gate).
+    pub stricter: usize,
+    /// Uses whose gate admits releases that lack the name: `name file:line cfg: releases`.
+    pub admits_missing: Vec<String>,
+    /// Uses with a gate the census cannot judge (unknown cfgs, names not in the census).
+    pub undecided: usize,
+}
+
+/// Compares a gate with the census over the window's examined releases (`window[i]` is a
+/// release index).
+fn check_gate(
+    gate: &Cfg,
+    declared: bool,
+    census: &Census,
+    rec: &crate::census_data::Record,
+    window: &[usize],
+) -> Option<String> {
+    let mut admits: Vec<(Family, String)> = Vec::new();
+    let mut excludes: Vec<(Family, String)> = Vec::new();
+    let mut decided = 0;
+    for &i in window {
+        let r = &census.releases()[i];
+        let Some(g) = gate::eval(gate, r.family, &r.version) else {
+            continue;
+        };
+        decided += 1;
+        // an extern declaration needs a real function; any form does for a path use
+        let present = census
+            .at(rec, i)
+            .is_some_and(|at| !declared || matches!(at.function, Some((false, _))));
+        if g && !present {
+            admits.push((r.family, r.text()));
+        } else if !g && present {
+            excludes.push((r.family, r.text()));
+        }
+    }
+    let what = if declared {
+        "the headers declare no such function"
+    } else {
+        "the headers lack it"
+    };
+    let group = |v: &[(Family, String)]| -> String {
+        Family::ALL
+            .iter()
+            .filter_map(|f| {
+                let l: Vec<String> = v
+                    .iter()
+                    .filter(|(x, _)| x == f)
+                    .map(|(_, t)| t.clone())
+                    .collect();
+                (!l.is_empty()).then(|| format!("{f} {}", list_text(&l)))
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    if !admits.is_empty() {
+        Some(format!("admits {} where {what}", group(&admits)))
+    } else if decided == 0 {
+        None
+    } else if !excludes.is_empty() {
+        Some(format!(
+            "stricter: excludes {} where the headers declare it{}",
+            group(&excludes),
+            if declared { " as a function" } else { "" }
+        ))
+    } else {
+        Some("agrees".into())
+    }
+}
+
+/// The whole scan result.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// The support window as given.
+    pub support: String,
+    /// Files scanned.
+    pub files: usize,
+    /// Files skipped (path: reason).
+    pub skipped: Vec<String>,
+    /// Lines scanned.
+    pub lines: usize,
+    /// Distinct libssl names used.
+    pub names_used: usize,
+    /// Uses of libssl names.
+    pub uses: usize,
+    /// Families of the window the census has examined releases for, with their range.
+    pub examined: Vec<String>,
+    /// Families (or parts) of the window the census has not examined.
+    pub not_examined: Vec<String>,
+    /// APIs missing somewhere in the window.
+    pub missing: Vec<Finding>,
+    /// APIs present everywhere examined but without effect somewhere (catalog).
+    pub no_effect: Vec<Finding>,
+    /// APIs present everywhere examined whose prototype differs inside the window.
+    pub prototype_differs: Vec<Finding>,
+    /// Unguarded uses of missing APIs.
+    pub unguarded: usize,
+    /// Rust gates compared with the census.
+    pub gates: GateSummary,
+}
+
+/// Scans `files` against the window.
+pub fn scan(
+    files: &[(PathBuf, Lang)],
+    spec: &SupportSpec,
+    catalog: &Catalog,
+    census: &Census,
+) -> Result<Report, Failure> {
+    let is_name = |w: &str| {
+        w.len() > 2
+            && w.bytes().any(|c| c.is_ascii_uppercase())
+            && (census.get(w).is_some() || catalog.get(w).is_some())
+    };
+    // per name: each use, with its gate and whether it is an extern declaration
+    type GatedUse = (FileUse, Option<(Cfg, bool)>);
+    let mut by_name: BTreeMap<String, Vec<GatedUse>> = BTreeMap::new();
+    let mut skipped = Vec::new();
+    let (mut lines, mut uses, mut scanned) = (0, 0, 0);
+    for (path, lang) in files {
+        let bytes = match read_source(path)? {
+            Ok(b) => b,
+            Err(why) => {
+                skipped.push(format!("{}: {why}", path.display()));
+                continue;
+            }
+        };
+        scanned += 1;
+        lines += bytes.iter().filter(|&&c| c == b'\n').count();
+        let found = match lang {
+            Lang::C => scan_c(&bytes, &is_name),
+            Lang::Rust => scan_rust(&bytes, &is_name),
+        };
+        uses += found.len();
+        for u in found {
+            by_name.entry(u.name).or_default().push((
+                FileUse {
+                    file: path.display().to_string(),
+                    line: u.line,
+                    guarded: u.guarded,
+                    gate: u.gate.as_ref().map(Cfg::to_string),
+                    gate_check: None,
+                },
+                u.gate.map(|g| (g, u.declared)),
+            ));
+        }
+    }
+    let coverage = Coverage::of(catalog);
+    let mut report = Report {
+        support: spec.text().to_string(),
+        files: scanned,
+        skipped,
+        lines,
+        names_used: by_name.len(),
+        uses,
+        examined: Vec::new(),
+        not_examined: Vec::new(),
+        missing: Vec::new(),
+        no_effect: Vec::new(),
+        prototype_differs: Vec::new(),
+        unguarded: 0,
+        gates: GateSummary::default(),
+    };
+    let window: Vec<usize> = (0..census.releases().len())
+        .filter(|&i| {
+            let r = &census.releases()[i];
+            spec.supports(r.family) && spec.versions(r.family).contains(&r.version)
+        })
+        .collect();
+    for family in Family::ALL.into_iter().filter(|f| spec.supports(*f)) {
+        let set = spec.versions(family);
+        let inside: Vec<String> = census
+            .releases()
+            .iter()
+            .filter(|r| r.family == family && set.contains(&r.version))
+            .map(|r| r.text())
+            .collect();
+        if inside.is_empty() {
+            report
+                .not_examined
+                .push(format!("{family}: no release examined in the window"));
+        } else {
+            report
+                .examined
+                .push(format!("{family} {}", list_text(&inside)));
+            if let Some(floor) = census.floor(family) {
+                let below = set.ranges().iter().any(|r| *r.start() < floor.version);
+                if below {
+                    report.not_examined.push(format!(
+                        "{family} before {}: not examined (names present in {} may be missing there)",
+                        floor.text(),
+                        floor.text()
+                    ));
+                }
+            }
+        }
+    }
+    for (name, gated_uses) in by_name {
+        let rec = census.get(&name);
+        let mut uses = Vec::with_capacity(gated_uses.len());
+        for (mut u, gate) in gated_uses {
+            if let Some((g, declared)) = &gate {
+                u.gate_check = rec.and_then(|rec| check_gate(g, *declared, census, rec, &window));
+                match u.gate_check.as_deref() {
+                    Some("agrees") => report.gates.agree += 1,
+                    Some(c) if c.starts_with("stricter") => report.gates.stricter += 1,
+                    Some(c) => report.gates.admits_missing.push(format!(
+                        "{name} {}:{} cfg({}): {c}",
+                        u.file,
+                        u.line,
+                        u.gate.as_deref().unwrap_or("")
+                    )),
+                    None => report.gates.undecided += 1,
+                }
+            }
+            uses.push(u);
+        }
+        let mut f = Finding {
+            name: name.clone(),
+            source: "census",
+            missing_in: Vec::new(),
+            no_effect_in: Vec::new(),
+            prototypes: Vec::new(),
+            uses,
+        };
+        if let Some(api) = catalog.get(&name) {
+            f.source = "catalog";
+            let a = advise_api(api, spec, &coverage);
+            f.missing_in = a.missing_in.iter().map(|r| r.to_string()).collect();
+            f.no_effect_in = a.no_effect_in.iter().map(|r| r.to_string()).collect();
+            if a.verdict == Verdict::Always {
+                if let Some(rec) = census.get(&name) {
+                    f.prototypes = census.window(rec, spec).prototypes;
+                }
+            }
+        } else if let Some(rec) = census.get(&name) {
+            let w = census.window(rec, spec);
+            f.missing_in = w
+                .missing
+                .iter()
+                .map(|(fam, v)| format!("{fam} {}", list_text(v)))
+                .collect();
+            f.prototypes = w.prototypes;
+        }
+        if !f.missing_in.is_empty() {
+            report.unguarded += f.uses.iter().filter(|u| !u.guarded).count();
+            report.missing.push(f);
+        } else if !f.no_effect_in.is_empty() {
+            report.no_effect.push(f);
+        } else if f.prototypes.len() > 1 {
+            report.prototype_differs.push(f);
+        }
+    }
+    Ok(report)
+}
+
+/// Text for a list of uses: `file:line (guarded|UNGUARDED)`.
+fn uses_text(o: &mut String, uses: &[FileUse]) {
+    for u in uses {
+        o.push_str(&format!(
+            "    {}:{}  {}",
+            u.file,
+            u.line,
+            if u.guarded { "guarded" } else { "UNGUARDED" }
+        ));
+        if let (Some(g), Some(c)) = (&u.gate, &u.gate_check) {
+            o.push_str(&format!(" by cfg({g}): {c}"));
+        }
+        o.push('\n');
+    }
+}
+
+/// The text report.
+pub fn text(r: &Report) -> String {
+    let mut o = format!(
+        "scan: {} files, {} lines; {} libssl names used ({} uses); support: {}\n",
+        r.files, r.lines, r.names_used, r.uses, r.support
+    );
+    if !r.examined.is_empty() {
+        o.push_str(&format!(
+            "  census releases in the window: {}\n",
+            r.examined.join("; ")
+        ));
+    }
+    for n in &r.not_examined {
+        o.push_str(&format!("  unknown: {n}\n"));
+    }
+    for s in &r.skipped {
+        o.push_str(&format!("  skipped {s}\n"));
+    }
+    for f in &r.missing {
+        let g = f.uses.iter().filter(|u| u.guarded).count();
+        o.push_str(&format!(
+            "\nMISSING {} [{}] — missing in: {}{} ({} uses, {} guarded)\n",
+            f.name,
+            f.source,
+            f.missing_in.join("; "),
+            if f.no_effect_in.is_empty() {
+                String::new()
+            } else {
+                format!("; no effect in: {}", f.no_effect_in.join("; "))
+            },
+            f.uses.len(),
+            g
+        ));
+        uses_text(&mut o, &f.uses);
+    }
+    for f in &r.no_effect {
+        o.push_str(&format!(
+            "\nNO EFFECT {} [{}] — present, but no effect in: {} ({} uses)\n",
+            f.name,
+            f.source,
+            f.no_effect_in.join("; "),
+            f.uses.len()
+        ));
+        uses_text(&mut o, &f.uses);
+    }
+    for f in &r.prototype_differs {
+        o.push_str(&format!(
+            "\nPROTOTYPE DIFFERS {} [{}] — {} ({} uses)\n",
+            f.name,
+            f.source,
+            f.prototypes
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(" / "),
+            f.uses.len()
+        ));
+    }
+    let g = &r.gates;
+    if g.agree + g.stricter + g.admits_missing.len() + g.undecided > 0 {
+        o.push_str(&format!(
+            "\ngates (Rust #[cfg] compared with the census): {} agree, {} stricter than the \
+             headers, {} admit releases lacking the name, {} undecided\n",
+            g.agree,
+            g.stricter,
+            g.admits_missing.len(),
+            g.undecided
+        ));
+        for a in &g.admits_missing {
+            o.push_str(&format!("  GATE ADMITS MISSING {a}\n"));
+        }
+    }
+    o.push_str(&format!(
+        "\nsummary: {} APIs missing somewhere in the window ({} unguarded uses), {} without \
+         effect somewhere, {} with differing prototypes\n",
+        r.missing.len(),
+        r.unguarded,
+        r.no_effect.len(),
+        r.prototype_differs.len()
+    ));
+    o
+}
+
+/// Runs `sslprobe scan`.
+pub fn run(args: Args) -> Result<(), Failure> {
+    let spec =
+        SupportSpec::parse(&args.support).map_err(|e| Failure::usage(format!("--support: {e}")))?;
+    let files = collect_files(&args.paths)?;
+    if files.is_empty() {
+        return Err(Failure::usage(
+            "scan: no C (.c, .h) or Rust (.rs) source files under the given paths",
+        ));
+    }
+    let catalog = embedded_catalog()?;
+    let census = census::embedded()?;
+    let report = scan(&files, &spec, &catalog, census)?;
+    if args.json {
+        let doc = serde_json::to_string_pretty(&report)
+            .map_err(|e| Failure::failed(format!("JSON: {e}")))?;
+        print_out(&format!("{doc}\n"))?;
+    } else {
+        print_out(&text(&report))?;
+    }
+    if report.unguarded > 0 {
+        return Err(Failure::failed(format!(
+            "{} unguarded uses of APIs missing somewhere in the window",
+            report.unguarded
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(w: &str) -> bool {
+        matches!(
+            w,
+            "SSL_CTX_set_num_tickets" | "SSL_CTX_new" | "SSL_OP_NO_TLSv1_3" | "SSL_free"
+        )
+    }
+
+    fn uses(v: &[Use]) -> Vec<(&str, usize, bool)> {
+        v.iter()
+            .map(|u| (u.name.as_str(), u.line, u.guarded))
+            .collect()
+    }
+
+    #[test]
+    fn c_guards_comments_and_strings() {
+        let src = br#"/* SSL_CTX_set_num_tickets in a comment */
+#include <openssl/ssl.h>
+// SSL_free(x)
+const char *s = "SSL_CTX_new(";
+#if OPENSSL_VERSION_NUMBER >= 0x10101000L
+  SSL_CTX_set_num_tickets(ctx, 0);
+#else
+  SSL_free(s);
+#endif
+SSL_CTX_new(m); x->SSL_free = 1;
+#ifdef _WIN32
+SSL_free(s);
+#endif
+#ifdef SSL_OP_NO_TLSv1_3
+int o = SSL_OP_NO_TLSv1_3;
+#endif
+#define MY(x) \
+   SSL_CTX_set_num_tickets(x, 1)
+"#;
+        let got = scan_c(src, &names);
+        assert_eq!(
+            uses(&got),
+            [
+                ("SSL_CTX_set_num_tickets", 6, true),
+                ("SSL_free", 8, true),
+                ("SSL_CTX_new", 10, false),
+                ("SSL_free", 12, false),
+                ("SSL_OP_NO_TLSv1_3", 15, true),
+                ("SSL_CTX_set_num_tickets", 17, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn rust_cfg_items_blocks_and_extern() {
+        let src = br##"
+use openssl_sys::{SSL_free, SSL_CTX_new};
+#[cfg(ossl111)]
+fn a() { unsafe { ffi::SSL_CTX_set_num_tickets(c, 0); } }
+fn b() {
+    // ffi::SSL_free(x)
+    let s = "ffi::SSL_free(x)"; let r = r#"ffi::SSL_free"#;
+    #[cfg(any(ossl111, libressl))]
+    {
+        ffi::SSL_CTX_set_num_tickets(c, 1);
+    }
+    ffi::SSL_CTX_new(m);
+    let c: char = '{'; let l: &'static str = "";
+}
+#[cfg(test)]
+fn t() { ffi::SSL_free(x); }
+extern "C" {
+    #[cfg(ossl111)]
+    pub fn SSL_CTX_set_num_tickets(ctx: *mut SSL_CTX, n: size_t) -> c_int;
+    pub fn SSL_free(s: *mut SSL);
+}
+"##;
+        let got = scan_rust(src, &names);
+        assert_eq!(
+            uses(&got),
+            [
+                ("SSL_free", 2, false),
+                ("SSL_CTX_new", 2, false),
+                ("SSL_CTX_set_num_tickets", 4, true),
+                ("SSL_CTX_set_num_tickets", 10, true),
+                ("SSL_CTX_new", 12, false),
+                ("SSL_free", 16, false),
+                ("SSL_CTX_set_num_tickets", 19, true),
+                ("SSL_free", 20, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn rust_gates_combine_enclosing_cfgs() {
+        let src = br#"#[cfg(any(ossl111, libressl350))]
+mod m {
+    #[cfg(not(osslconf = "OPENSSL_NO_PSK"))]
+    fn f() { ffi::SSL_CTX_new(x); }
+    #[cfg(test)]
+    fn t() { ffi::SSL_free(x); }
+}
+fn g() { ffi::SSL_free(x); }
+"#;
+        let got = scan_rust(src, &names);
+        let gates: Vec<(usize, bool, Option<String>)> = got
+            .iter()
+            .map(|u| (u.line, u.guarded, u.gate.as_ref().map(Cfg::to_string)))
+            .collect();
+        assert_eq!(
+            gates,
+            [
+                (
+                    4,
+                    true,
+                    Some(
+                        "all(any(ossl111, libressl350), not(osslconf = \"OPENSSL_NO_PSK\"))".into()
+                    )
+                ),
+                (6, true, Some("all(any(ossl111, libressl350), test)".into())),
+                (8, false, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn cfg_if_chains_negate_earlier_branches() {
+        let src = br#"cfg_if! {
+    if #[cfg(ossl300)] {
+        extern "C" { pub fn SSL_CTX_new(m: *const M) -> *mut C; }
+    } else if #[cfg(libressl)] {
+        extern "C" { pub fn SSL_free(s: *mut S); }
+    } else {
+        pub unsafe fn f() { ffi::SSL_free(x) }
+    }
+}
+fn g() { ffi::SSL_free(x); }
+"#;
+        let got = scan_rust(src, &names);
+        let gates: Vec<(usize, bool, Option<String>, bool)> = got
+            .iter()
+            .map(|u| {
+                (
+                    u.line,
+                    u.guarded,
+                    u.gate.as_ref().map(Cfg::to_string),
+                    u.declared,
+                )
+            })
+            .collect();
+        assert_eq!(
+            gates,
+            [
+                (3, true, Some("ossl300".into()), true),
+                (5, true, Some("all(not(ossl300), libressl)".into()), true),
+                (
+                    7,
+                    true,
+                    Some("all(not(ossl300), not(libressl))".into()),
+                    false
+                ),
+                (10, false, None, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn odd_input_does_not_crash() {
+        for src in [
+            &b"\"unterminated"[..],
+            b"/* unterminated",
+            b"#if X\n#if Y\n",
+            b"#endif\n#endif\n#else\n",
+            b"r#\"",
+            b"'",
+            b"'\\",
+            b"}}}}{{",
+            b"#[cfg(",
+            b"\xff\xfe\x00SSL_free(",
+            b"extern \"C\" {",
+            b"ffi::",
+            b"#define\\",
+            b"br##\"x\"#",
+        ] {
+            let _ = scan_c(src, &names);
+            let _ = scan_rust(src, &names);
+        }
+        let utf8_broken = b"SSL_free(\xc3\x28); ffi::SSL_free(x)\n";
+        // C sees both identifiers; Rust only the `ffi::` path
+        assert_eq!(scan_c(utf8_broken, &names).len(), 2);
+        assert_eq!(scan_rust(utf8_broken, &names).len(), 1);
+    }
+
+    #[test]
+    fn tokenizer_is_linear_on_large_input() {
+        let mut big = Vec::new();
+        for i in 0..200_000 {
+            big.extend_from_slice(
+                format!("/* c {i} */ x = SSL_CTX_new(\"s\\\"\"); // SSL_free\n").as_bytes(),
+            );
+        }
+        let t = std::time::Instant::now();
+        let got = scan_c(&big, &names);
+        assert_eq!(got.len(), 200_000);
+        let rs = scan_rust(&big, &names);
+        assert!(rs.is_empty());
+        assert!(t.elapsed().as_secs() < 20, "{:?}", t.elapsed());
+    }
+}
