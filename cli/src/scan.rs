@@ -528,10 +528,51 @@ fn cfg_of(pred: &[(Tok<'_>, usize)]) -> Cfg {
         .unwrap_or_else(|| Cfg::Name("(unparsed cfg)".into()))
 }
 
+/// A `mod NAME;` declaration: the module's file inherits the cfgs around it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModDecl {
+    /// The module name.
+    pub name: String,
+    /// Whether a version/feature guard encloses the declaration.
+    pub guarded: bool,
+    /// The enclosing cfgs, combined.
+    pub gate: Option<Cfg>,
+}
+
+/// Every enclosing cfg (the file's `#![cfg]` first), combined; and whether one is a guard.
+fn combined_gate(
+    file_guard: &Option<(bool, Cfg)>,
+    guards: &[(i64, bool, Cfg, Option<Cfg>)],
+) -> (bool, Option<Cfg>) {
+    let mut cfgs: Vec<Cfg> = Vec::new();
+    let mut guarded = false;
+    for (g, c) in file_guard
+        .iter()
+        .map(|(g, c)| (*g, c))
+        .chain(guards.iter().map(|x| (x.1, &x.2)))
+    {
+        guarded |= g;
+        cfgs.push(c.clone());
+    }
+    let gate = match cfgs.len() {
+        0 => None,
+        1 => cfgs.pop(),
+        _ => Some(Cfg::All(cfgs)),
+    };
+    (guarded, gate)
+}
+
 /// Finds the uses in Rust source.
+#[cfg(test)]
 pub fn scan_rust(src: &[u8], is_name: &dyn Fn(&str) -> bool) -> Vec<Use> {
+    scan_rust_with_mods(src, is_name).0
+}
+
+/// Finds the uses and the `mod NAME;` declarations in Rust source.
+pub fn scan_rust_with_mods(src: &[u8], is_name: &dyn Fn(&str) -> bool) -> (Vec<Use>, Vec<ModDecl>) {
     let toks = rust_tokens(src);
     let mut out = Vec::new();
+    let mut mods = Vec::new();
     let mut depth: i64 = 0;
     // cfg'd items: the depth they started at (the cfg lasts until the item ends there),
     // whether the cfg is a version/feature guard, and the predicate
@@ -680,22 +721,18 @@ pub fn scan_rust(src: &[u8], is_name: &dyn Fn(&str) -> bool) -> Vec<Use> {
                     || externs.last() == Some(&depth)
                         && ident(i.wrapping_sub(1)) == Some("mut")
                         && ident(i.wrapping_sub(2)) == Some("static");
-                if (qualified || in_group || declared) && is_name(w) {
-                    let mut cfgs: Vec<Cfg> = Vec::new();
-                    let mut guarded = false;
-                    for (g, c) in file_guard
-                        .iter()
-                        .map(|(g, c)| (*g, c))
-                        .chain(guards.iter().map(|x| (x.1, &x.2)))
-                    {
-                        guarded |= g;
-                        cfgs.push(c.clone());
+                if *w == "mod" && punct(i + 2, b';') {
+                    if let Some(name) = ident(i + 1) {
+                        let (guarded, gate) = combined_gate(&file_guard, &guards);
+                        mods.push(ModDecl {
+                            name: name.to_string(),
+                            guarded,
+                            gate,
+                        });
                     }
-                    let gate = match cfgs.len() {
-                        0 => None,
-                        1 => cfgs.pop(),
-                        _ => Some(Cfg::All(cfgs)),
-                    };
+                }
+                if (qualified || in_group || declared) && is_name(w) {
+                    let (guarded, gate) = combined_gate(&file_guard, &guards);
                     out.push(Use {
                         name: w.to_string(),
                         line,
@@ -709,7 +746,7 @@ pub fn scan_rust(src: &[u8], is_name: &dyn Fn(&str) -> bool) -> Vec<Use> {
         }
         i += 1;
     }
-    out
+    (out, mods)
 }
 
 /// Reads a file for scanning: `None` (with the reason) for binary or oversized files.
@@ -769,6 +806,71 @@ fn collect_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Lang)>, Failure> {
     out.sort();
     out.dedup();
     Ok(out)
+}
+
+/// The files a `mod NAME;` in `parent` may load: `NAME.rs` or `NAME/mod.rs` beside `parent`
+/// when it is `lib.rs`, `main.rs` or `mod.rs`, else in the folder named after `parent`.
+fn module_files(parent: &Path, name: &str) -> [PathBuf; 2] {
+    let dir = parent.parent().unwrap_or(Path::new(""));
+    let stem = parent.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    let base = if matches!(stem, "lib" | "main" | "mod") {
+        dir.to_path_buf()
+    } else {
+        dir.join(stem)
+    };
+    [
+        base.join(format!("{name}.rs")),
+        base.join(name).join("mod.rs"),
+    ]
+}
+
+/// For every scanned Rust file loaded by a `mod NAME;` of another scanned file: whether a
+/// guard encloses that declaration (or its parent's), and the cfgs combined.
+fn module_gates(
+    per_file: &[(PathBuf, Vec<Use>, Vec<ModDecl>)],
+) -> std::collections::HashMap<PathBuf, (bool, Option<Cfg>)> {
+    let index: std::collections::HashMap<&Path, usize> = per_file
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.0.as_path(), i))
+        .collect();
+    // parent of each module file: (parent index, declaration)
+    let mut parent: Vec<Option<(usize, &ModDecl)>> = vec![None; per_file.len()];
+    for (i, (path, _, mods)) in per_file.iter().enumerate() {
+        for m in mods {
+            for f in module_files(path, &m.name) {
+                if let Some(&c) = index.get(f.as_path()) {
+                    if c != i && parent[c].is_none() {
+                        parent[c] = Some((i, m));
+                    }
+                }
+            }
+        }
+    }
+    let mut out = std::collections::HashMap::new();
+    for (i, (path, _, _)) in per_file.iter().enumerate() {
+        // walk up (bounded: a cycle of mod declarations cannot loop forever)
+        let (mut guarded, mut gates) = (false, Vec::new());
+        let mut at = i;
+        for _ in 0..64 {
+            let Some((p, m)) = parent[at] else { break };
+            guarded |= m.guarded;
+            if let Some(g) = &m.gate {
+                gates.push(g.clone());
+            }
+            at = p;
+        }
+        if guarded || !gates.is_empty() {
+            gates.reverse();
+            let gate = match gates.len() {
+                0 => None,
+                1 => gates.pop(),
+                _ => Some(Cfg::All(gates)),
+            };
+            out.insert(path.clone(), (guarded, gate));
+        }
+    }
+    out
 }
 
 /// One API the codebase uses that is missing or without effect somewhere in the window.
@@ -928,6 +1030,7 @@ pub fn scan(
     let mut by_name: BTreeMap<String, Vec<GatedUse>> = BTreeMap::new();
     let mut skipped = Vec::new();
     let (mut lines, mut uses, mut scanned) = (0, 0, 0);
+    let mut per_file: Vec<(PathBuf, Vec<Use>, Vec<ModDecl>)> = Vec::new();
     for (path, lang) in files {
         let bytes = match read_source(path)? {
             Ok(b) => b,
@@ -938,12 +1041,23 @@ pub fn scan(
         };
         scanned += 1;
         lines += bytes.iter().filter(|&&c| c == b'\n').count();
-        let found = match lang {
-            Lang::C => scan_c(&bytes, &is_name),
-            Lang::Rust => scan_rust(&bytes, &is_name),
+        let (found, mods) = match lang {
+            Lang::C => (scan_c(&bytes, &is_name), Vec::new()),
+            Lang::Rust => scan_rust_with_mods(&bytes, &is_name),
         };
         uses += found.len();
-        for u in found {
+        per_file.push((path.clone(), found, mods));
+    }
+    // a Rust module file inherits the cfgs on its `mod NAME;` declaration (and its parent's)
+    let inherited = module_gates(&per_file);
+    for (path, found, _) in per_file {
+        let (parent_guarded, parent_gate) = inherited.get(&path).cloned().unwrap_or((false, None));
+        for mut u in found {
+            u.guarded |= parent_guarded;
+            u.gate = match (parent_gate.clone(), u.gate) {
+                (None, g) | (g, None) => g,
+                (Some(p), Some(g)) => Some(Cfg::All(vec![p, g])),
+            };
             by_name.entry(u.name).or_default().push((
                 FileUse {
                     file: path.display().to_string(),
@@ -1138,6 +1252,7 @@ pub fn text(r: &Report) -> String {
                 .join(" / "),
             f.uses.len()
         ));
+        uses_text(&mut o, &f.uses);
     }
     let g = &r.gates;
     if g.agree + g.stricter + g.admits_missing.len() + g.undecided > 0 {

@@ -146,6 +146,18 @@ fn rust_fixture_exact_verdicts() {
     assert!(!text.contains("lib.rs:4 "), "doc comment: {text}");
     assert!(!text.contains("lib.rs:12 "), "string: {text}");
     assert!(text.contains("(1 unguarded uses)"), "{text}");
+    // params.rs is loaded by `#[cfg(ossl300)] mod params;`: its declarations inherit the gate,
+    // which agrees with the headers for OSSL_PARAM_construct_end
+    assert!(
+        text.contains("params.rs:3  guarded by cfg(ossl300): agrees"),
+        "{text}"
+    );
+    // SSL_CTX_get_options is a function only from OpenSSL 1.1.0 on... and in every release the
+    // window examines, so the gate is stricter than the headers
+    assert!(
+        text.contains("stricter: excludes openssl 1.1.1 … 1.1.1w (23 releases)"),
+        "{text}"
+    );
 
     let out = sslprobe(&[&fixture("rust"), "--support", "openssl>=3.0"]);
     assert_eq!(
