@@ -21,6 +21,7 @@
 //! `s` (static inline function; DETAIL is its type),
 //! `m` (function-like macro; DETAIL is its parameter list, e.g. `(ctx,m)`),
 //! `o` (object-like macro),
+//! `t` (a typedef name),
 //! `d` (the function is declared deprecated),
 //! `x` (the function is exported by the built library).
 //! A function whose type changed between releases has one `f` form per distinct type.
@@ -50,6 +51,8 @@ pub struct NameAt {
     pub function: Option<(bool, String)>,
     /// Defined as a macro: `Some(params)` for a function-like macro, `None` for object-like.
     pub macro_def: Option<Option<String>>,
+    /// Declared as a typedef name.
+    pub typedef: bool,
     /// The function declaration carries a deprecation attribute.
     pub deprecated: bool,
     /// The built library exports the function (only meaningful when the release's exports
@@ -68,6 +71,8 @@ pub enum FormKind {
     FnMacro,
     /// `o`: an object-like macro.
     ObjMacro,
+    /// `t`: a typedef name.
+    Typedef,
     /// `d`: deprecated.
     Deprecated,
     /// `x`: exported.
@@ -82,6 +87,7 @@ impl FormKind {
             FormKind::Inline => 's',
             FormKind::FnMacro => 'm',
             FormKind::ObjMacro => 'o',
+            FormKind::Typedef => 't',
             FormKind::Deprecated => 'd',
             FormKind::Exported => 'x',
         }
@@ -94,6 +100,7 @@ impl FormKind {
             's' => FormKind::Inline,
             'm' => FormKind::FnMacro,
             'o' => FormKind::ObjMacro,
+            't' => FormKind::Typedef,
             'd' => FormKind::Deprecated,
             'x' => FormKind::Exported,
             _ => return None,
@@ -187,6 +194,7 @@ impl CensusData {
                     (at.deprecated, FormKind::Deprecated),
                     (at.exported, FormKind::Exported),
                     (at.macro_def == Some(None), FormKind::ObjMacro),
+                    (at.typedef, FormKind::Typedef),
                 ] {
                     if on {
                         forms.entry((kind, "")).or_default().push(i);
@@ -251,6 +259,7 @@ impl CensusData {
                     FormKind::Inline => at.function = Some((true, f.detail.clone())),
                     FormKind::FnMacro => at.macro_def = Some(Some(f.detail.clone())),
                     FormKind::ObjMacro => at.macro_def = Some(None),
+                    FormKind::Typedef => at.typedef = true,
                     FormKind::Deprecated => at.deprecated = true,
                     FormKind::Exported => at.exported = true,
                 }
@@ -271,7 +280,7 @@ impl CensusData {
             "# @ lines: the releases examined (family, version, x = exports read), index 0 first.\n\
              # Name lines: NAME, then forms `KIND SET[ DETAIL]`: f function (type), s static inline \
              function (type), m function-like macro (parameters), o object-like macro, \
-             d deprecated, x exported; SET = release indices.\n",
+             t typedef, d deprecated, x exported; SET = release indices.\n",
         );
         for r in &self.releases {
             let _ = writeln!(

@@ -539,17 +539,85 @@ pub struct ModDecl {
     pub gate: Option<Cfg>,
 }
 
+/// A `#[cfg]` in force while the scanner walks the item it is on.
+struct Guard {
+    /// The nesting depth the item started at: the cfg lasts until the item ends there.
+    depth: i64,
+    /// Whether the cfg tests a version or feature.
+    is_guard: bool,
+    /// The cfg in force (for a `cfg_if!` branch: with the earlier branches negated).
+    cfg: Cfg,
+    /// For `cfg_if!`'s `if #[cfg(x)] {`: `x` as written, for the `else` branches.
+    cfg_if: Option<Cfg>,
+    /// The cfg is on an item (`fn`, `impl`, `struct`, ...): only its body or a `;` ends it,
+    /// never a `,` (of a parameter list or `where` clause).
+    item: bool,
+}
+
+/// Whether the tokens from `k` (after one attribute) start an item: more attributes,
+/// visibility and qualifiers skipped, then `fn`, `impl`, `struct`, `enum`, `trait`, `mod`,
+/// `type`, `static`, `const`, `use`, `union`, `extern` or `macro_rules`.
+fn starts_item(toks: &[(Tok<'_>, usize)], mut k: usize) -> bool {
+    loop {
+        match toks.get(k) {
+            Some((Tok::Punct(b'#'), _)) => {
+                // skip another attribute
+                let mut d = 0;
+                k += 1;
+                while let Some((t, _)) = toks.get(k) {
+                    k += 1;
+                    match t {
+                        Tok::Punct(b'[') => d += 1,
+                        Tok::Punct(b']') => {
+                            d -= 1;
+                            if d <= 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Some((Tok::Ident("pub"), _)) => {
+                k += 1;
+                if let Some((Tok::Punct(b'('), _)) = toks.get(k) {
+                    while !matches!(toks.get(k), Some((Tok::Punct(b')'), _)) | None) {
+                        k += 1;
+                    }
+                    k += 1;
+                }
+            }
+            Some((Tok::Ident("unsafe" | "async" | "default"), _)) => k += 1,
+            Some((Tok::Ident(w), _)) => {
+                return matches!(
+                    *w,
+                    "fn" | "impl"
+                        | "struct"
+                        | "enum"
+                        | "trait"
+                        | "mod"
+                        | "type"
+                        | "static"
+                        | "const"
+                        | "use"
+                        | "union"
+                        | "extern"
+                        | "macro_rules"
+                )
+            }
+            _ => return false,
+        }
+    }
+}
+
 /// Every enclosing cfg (the file's `#![cfg]` first), combined; and whether one is a guard.
-fn combined_gate(
-    file_guard: &Option<(bool, Cfg)>,
-    guards: &[(i64, bool, Cfg, Option<Cfg>)],
-) -> (bool, Option<Cfg>) {
+fn combined_gate(file_guard: &Option<(bool, Cfg)>, guards: &[Guard]) -> (bool, Option<Cfg>) {
     let mut cfgs: Vec<Cfg> = Vec::new();
     let mut guarded = false;
     for (g, c) in file_guard
         .iter()
         .map(|(g, c)| (*g, c))
-        .chain(guards.iter().map(|x| (x.1, &x.2)))
+        .chain(guards.iter().map(|x| (x.is_guard, &x.cfg)))
     {
         guarded |= g;
         cfgs.push(c.clone());
@@ -565,19 +633,43 @@ fn combined_gate(
 /// Finds the uses in Rust source.
 #[cfg(test)]
 pub fn scan_rust(src: &[u8], is_name: &dyn Fn(&str) -> bool) -> Vec<Use> {
-    scan_rust_with_mods(src, is_name).0
+    scan_rust_all(src, is_name).uses
 }
 
-/// Finds the uses and the `mod NAME;` declarations in Rust source.
-pub fn scan_rust_with_mods(src: &[u8], is_name: &dyn Fn(&str) -> bool) -> (Vec<Use>, Vec<ModDecl>) {
+/// A Rust function or constant the scanned code defines under a libssl name (a shim for a
+/// macro or for an API some releases lack, as openssl-sys writes them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Def {
+    /// The name.
+    pub name: String,
+    /// 1-based line.
+    pub line: usize,
+    /// The enclosing cfgs, combined.
+    pub gate: Option<Cfg>,
+}
+
+/// What a Rust file holds for the scanner.
+#[derive(Debug, Default)]
+pub struct RustScan {
+    /// Uses of libssl names.
+    pub uses: Vec<Use>,
+    /// `mod NAME;` declarations.
+    pub mods: Vec<ModDecl>,
+    /// Functions and constants defined under libssl names.
+    pub defs: Vec<Def>,
+}
+
+/// Finds the uses, `mod NAME;` declarations and shim definitions in Rust source.
+pub fn scan_rust_all(src: &[u8], is_name: &dyn Fn(&str) -> bool) -> RustScan {
     let toks = rust_tokens(src);
     let mut out = Vec::new();
     let mut mods = Vec::new();
+    let mut defs = Vec::new();
     let mut depth: i64 = 0;
     // cfg'd items: the depth they started at (the cfg lasts until the item ends there),
     // whether the cfg is a version/feature guard, and the predicate
     // (and, for `cfg_if!`'s `if #[cfg(x)] { .. }`, the cfg as written, for its else branches)
-    let mut guards: Vec<(i64, bool, Cfg, Option<Cfg>)> = Vec::new();
+    let mut guards: Vec<Guard> = Vec::new();
     // `cfg_if!` chains: the depth and the cfgs of the branches closed so far (an `else` branch
     // holds where none of them does)
     let mut else_chain: Option<(i64, Vec<(bool, Cfg)>)> = None;
@@ -586,6 +678,9 @@ pub fn scan_rust_with_mods(src: &[u8], is_name: &dyn Fn(&str) -> bool) -> (Vec<U
     // depths of open `use ffi::{` groups
     let mut use_groups: Vec<i64> = Vec::new();
     let mut file_guard: Option<(bool, Cfg)> = None;
+    // open generic-argument angle brackets since the last `{`, `}` or `;` (a heuristic: `<`
+    // after a name or `::`)
+    let mut angle: i64 = 0;
     let mut i = 0;
     let ident = |k: usize| match toks.get(k) {
         Some((Tok::Ident(w), _)) => Some(*w),
@@ -642,9 +737,21 @@ pub fn scan_rust_with_mods(src: &[u8], is_name: &dyn Fn(&str) -> bool) -> (Vec<U
                                 all.push(cfg.clone());
                                 Cfg::All(all)
                             };
-                            guards.push((depth, any_guard, effective, Some(cfg)));
+                            guards.push(Guard {
+                                depth,
+                                is_guard: any_guard,
+                                cfg: effective,
+                                cfg_if: Some(cfg),
+                                item: true,
+                            });
                         } else {
-                            guards.push((depth - i64::from(inner), is_guard, cfg, None));
+                            guards.push(Guard {
+                                depth: depth - i64::from(inner),
+                                is_guard,
+                                cfg,
+                                cfg_if: None,
+                                item: inner || starts_item(&toks, k),
+                            });
                         }
                     }
                     i = k;
@@ -662,6 +769,7 @@ pub fn scan_rust_with_mods(src: &[u8], is_name: &dyn Fn(&str) -> bool) -> (Vec<U
                 {
                     use_groups.push(depth + 1);
                 }
+                angle = 0;
                 if ident(i.wrapping_sub(1)) == Some("else") {
                     // cfg_if!'s final `else {`: none of the branches before holds
                     if let Some((_, prior)) = else_chain.take().filter(|(d, _)| *d == depth) {
@@ -669,7 +777,13 @@ pub fn scan_rust_with_mods(src: &[u8], is_name: &dyn Fn(&str) -> bool) -> (Vec<U
                             .iter()
                             .map(|p| Cfg::Not(Box::new(p.1.clone())))
                             .collect();
-                        guards.push((depth, prior.iter().any(|p| p.0), Cfg::All(all), None));
+                        guards.push(Guard {
+                            depth,
+                            is_guard: prior.iter().any(|p| p.0),
+                            cfg: Cfg::All(all),
+                            cfg_if: None,
+                            item: true,
+                        });
                     }
                 }
                 depth += 1;
@@ -682,9 +796,16 @@ pub fn scan_rust_with_mods(src: &[u8], is_name: &dyn Fn(&str) -> bool) -> (Vec<U
                     use_groups.pop();
                 }
                 depth -= 1;
+                angle = 0;
                 if ident(i + 1) == Some("else") {
-                    if let Some(top) = guards.last().filter(|g| g.0 == depth && g.3.is_some()) {
-                        let entry = (top.1, top.3.clone().unwrap_or(Cfg::Name(String::new())));
+                    if let Some(top) = guards
+                        .last()
+                        .filter(|g| g.depth == depth && g.cfg_if.is_some())
+                    {
+                        let entry = (
+                            top.is_guard,
+                            top.cfg_if.clone().unwrap_or(Cfg::Name(String::new())),
+                        );
                         guards.pop();
                         match &mut else_chain {
                             Some((d, v)) if *d == depth => v.push(entry),
@@ -698,29 +819,74 @@ pub fn scan_rust_with_mods(src: &[u8], is_name: &dyn Fn(&str) -> bool) -> (Vec<U
                     .any(|&c| punct(i + 1, c))
                     || ident(i + 1) == Some("else");
                 if !goes_on {
-                    while guards.last().is_some_and(|g| g.0 == depth) {
+                    while guards.last().is_some_and(|g| g.depth == depth) {
                         guards.pop();
                     }
                 }
-                while guards.last().is_some_and(|g| g.0 > depth) {
+                while guards.last().is_some_and(|g| g.depth > depth) {
                     guards.pop();
                 }
             }
             Tok::Punct(b';') | Tok::Punct(b',') => {
-                while guards.last().is_some_and(|g| g.0 == depth) {
+                // a `,` inside generic arguments (`Result<T, E>`) does not end an item
+                let semi = *tok == Tok::Punct(b';');
+                if semi || angle == 0 {
+                    while guards
+                        .last()
+                        .is_some_and(|g| g.depth == depth && (semi || !g.item))
+                    {
+                        guards.pop();
+                    }
+                }
+                if *tok == Tok::Punct(b';') {
+                    angle = 0;
+                }
+            }
+            // parentheses and brackets nest like braces (a `,` between parameters does not end
+            // the item), but closing one never ends an item by itself
+            Tok::Punct(b'(') | Tok::Punct(b'[') => depth += 1,
+            Tok::Punct(b')') | Tok::Punct(b']') => {
+                depth -= 1;
+                while guards.last().is_some_and(|g| g.depth > depth) {
                     guards.pop();
                 }
+            }
+            Tok::Punct(b'<')
+                if matches!(toks.get(i.wrapping_sub(1)), Some((Tok::Ident(_), _)))
+                    || punct(i.wrapping_sub(1), b':') =>
+            {
+                angle += 1;
+            }
+            Tok::Punct(b'>')
+                if angle > 0
+                    && !punct(i.wrapping_sub(1), b'-')
+                    && !punct(i.wrapping_sub(1), b'=') =>
+            {
+                angle -= 1;
             }
             Tok::Ident(w) => {
                 let qualified = punct(i.wrapping_sub(1), b':')
                     && punct(i.wrapping_sub(2), b':')
                     && matches!(ident(i.wrapping_sub(3)), Some("ffi" | "openssl_sys"));
-                let in_group = use_groups.last() == Some(&depth);
+                // inside `use ffi::{...}`, but not the alias of `x as Y`
+                let in_group =
+                    use_groups.last() == Some(&depth) && ident(i.wrapping_sub(1)) != Some("as");
                 let declared = externs.last() == Some(&depth)
                     && matches!(ident(i.wrapping_sub(1)), Some("fn" | "static"))
                     || externs.last() == Some(&depth)
                         && ident(i.wrapping_sub(1)) == Some("mut")
                         && ident(i.wrapping_sub(2)) == Some("static");
+                // `fn NAME` / `const NAME:` outside extern blocks: a definition, not a use
+                if matches!(*w, "fn" | "const") && externs.last() != Some(&depth) {
+                    if let Some(name) = ident(i + 1).filter(|n| is_name(n)) {
+                        let (_, gate) = combined_gate(&file_guard, &guards);
+                        defs.push(Def {
+                            name: name.to_string(),
+                            line,
+                            gate,
+                        });
+                    }
+                }
                 if *w == "mod" && punct(i + 2, b';') {
                     if let Some(name) = ident(i + 1) {
                         let (guarded, gate) = combined_gate(&file_guard, &guards);
@@ -746,7 +912,11 @@ pub fn scan_rust_with_mods(src: &[u8], is_name: &dyn Fn(&str) -> bool) -> (Vec<U
         }
         i += 1;
     }
-    (out, mods)
+    RustScan {
+        uses: out,
+        mods,
+        defs,
+    }
 }
 
 /// Reads a file for scanning: `None` (with the reason) for binary or oversized files.
@@ -827,7 +997,7 @@ fn module_files(parent: &Path, name: &str) -> [PathBuf; 2] {
 /// For every scanned Rust file loaded by a `mod NAME;` of another scanned file: whether a
 /// guard encloses that declaration (or its parent's), and the cfgs combined.
 fn module_gates(
-    per_file: &[(PathBuf, Vec<Use>, Vec<ModDecl>)],
+    per_file: &[(PathBuf, RustScan)],
 ) -> std::collections::HashMap<PathBuf, (bool, Option<Cfg>)> {
     let index: std::collections::HashMap<&Path, usize> = per_file
         .iter()
@@ -836,8 +1006,8 @@ fn module_gates(
         .collect();
     // parent of each module file: (parent index, declaration)
     let mut parent: Vec<Option<(usize, &ModDecl)>> = vec![None; per_file.len()];
-    for (i, (path, _, mods)) in per_file.iter().enumerate() {
-        for m in mods {
+    for (i, (path, rs)) in per_file.iter().enumerate() {
+        for m in &rs.mods {
             for f in module_files(path, &m.name) {
                 if let Some(&c) = index.get(f.as_path()) {
                     if c != i && parent[c].is_none() {
@@ -848,7 +1018,7 @@ fn module_gates(
         }
     }
     let mut out = std::collections::HashMap::new();
-    for (i, (path, _, _)) in per_file.iter().enumerate() {
+    for (i, (path, _)) in per_file.iter().enumerate() {
         // walk up (bounded: a cycle of mod declarations cannot loop forever)
         let (mut guarded, mut gates) = (false, Vec::new());
         let mut at = i;
@@ -888,6 +1058,9 @@ pub struct Finding {
     pub prototypes: Vec<String>,
     /// Every use.
     pub uses: Vec<FileUse>,
+    /// The scanned code's own definition of the name (a Rust shim) that covers every
+    /// examined release of the window lacking it: its uses need no guard.
+    pub provided_by: Option<String>,
 }
 
 /// A use with its file.
@@ -902,8 +1075,9 @@ pub struct FileUse {
     /// Rust: the enclosing `#[cfg]` predicates, combined.
     pub gate: Option<String>,
     /// Rust: the gate compared with the census over the window's examined releases: `agrees`,
-    /// `admits …` (the gate lets releases whose headers lack the name compile the use),
-    /// `stricter …` (it excludes releases whose headers declare it); `None` when undecidable.
+    /// `admits …` / `can admit …` (the gate lets releases whose headers lack the name compile
+    /// the use; "can": for some feature/config cfgs), `stricter …` (it excludes releases whose
+    /// headers declare it); `None` when the census does not know the name.
     pub gate_check: Option<String>,
 }
 
@@ -916,8 +1090,30 @@ pub struct GateSummary {
     pub stricter: usize,
     /// Uses whose gate admits releases that lack the name: `name file:line cfg: releases`.
     pub admits_missing: Vec<String>,
-    /// Uses with a gate the census cannot judge (unknown cfgs, names not in the census).
+    /// Uses with a gate the census cannot judge (names not in the census).
     pub undecided: usize,
+}
+
+/// Whether release `i`'s headers define the macro `m` (for `osslconf = "OPENSSL_NO_..."`).
+fn defines(census: &Census, i: usize, m: &str) -> bool {
+    census
+        .get(m)
+        .and_then(|rec| census.at(rec, i))
+        .is_some_and(|at| at.macro_def.is_some())
+}
+
+/// Whether one of the scanned code's own definitions of the name (`shims`: location, gate) can
+/// be compiled for release `i`; returns its location.
+fn shim_for<'s>(shims: &'s [(String, Option<Cfg>)], census: &Census, i: usize) -> Option<&'s str> {
+    let r = &census.releases()[i];
+    let defined = |m: &str| Some(defines(census, i, m));
+    shims
+        .iter()
+        .find(|(_, g)| {
+            g.as_ref()
+                .is_none_or(|g| gate::possible(g, r.family, &r.version, &defined).0)
+        })
+        .map(|(at, _)| at.as_str())
 }
 
 /// Compares a gate with the census over the window's examined releases (`window[i]` is a
@@ -928,23 +1124,35 @@ fn check_gate(
     census: &Census,
     rec: &crate::census_data::Record,
     window: &[usize],
+    shims: &[(String, Option<Cfg>)],
 ) -> Option<String> {
+    let mut shimmed: Vec<(Family, String)> = Vec::new();
+    let mut shim_at: Option<&str> = None;
     let mut admits: Vec<(Family, String)> = Vec::new();
     let mut excludes: Vec<(Family, String)> = Vec::new();
-    let mut decided = 0;
+    // whether every admitting release admits whatever the feature/config cfgs are
+    let mut surely = true;
     for &i in window {
         let r = &census.releases()[i];
-        let Some(g) = gate::eval(gate, r.family, &r.version) else {
-            continue;
-        };
-        decided += 1;
+        // osslconf = "OPENSSL_NO_X": whether this release's headers define OPENSSL_NO_X
+        let defined = |m: &str| Some(defines(census, i, m));
+        let (can_true, can_false) = gate::possible(gate, r.family, &r.version, &defined);
         // an extern declaration needs a real function; any form does for a path use
         let present = census
             .at(rec, i)
             .is_some_and(|at| !declared || matches!(at.function, Some((false, _))));
-        if g && !present {
+        if can_true && !present && !declared {
+            if let Some(at) = shim_for(shims, census, i) {
+                // the scanned code defines the name itself there (a shim)
+                shimmed.push((r.family, r.text()));
+                shim_at.get_or_insert(at);
+                continue;
+            }
+        }
+        if can_true && !present {
             admits.push((r.family, r.text()));
-        } else if !g && present {
+            surely &= !can_false;
+        } else if !can_true && present {
             excludes.push((r.family, r.text()));
         }
     }
@@ -968,9 +1176,20 @@ fn check_gate(
             .join("; ")
     };
     if !admits.is_empty() {
-        Some(format!("admits {} where {what}", group(&admits)))
-    } else if decided == 0 {
-        None
+        Some(format!(
+            "{} {} where {what}",
+            if surely {
+                "admits"
+            } else {
+                "can admit (depending on feature/config cfgs)"
+            },
+            group(&admits)
+        ))
+    } else if let Some(at) = shim_at.filter(|_| excludes.is_empty()) {
+        Some(format!(
+            "agrees, with the scanned code's own definition ({at}) where the headers lack it: {}",
+            group(&shimmed)
+        ))
     } else if !excludes.is_empty() {
         Some(format!(
             "stricter: excludes {} where the headers declare it{}",
@@ -1030,7 +1249,7 @@ pub fn scan(
     let mut by_name: BTreeMap<String, Vec<GatedUse>> = BTreeMap::new();
     let mut skipped = Vec::new();
     let (mut lines, mut uses, mut scanned) = (0, 0, 0);
-    let mut per_file: Vec<(PathBuf, Vec<Use>, Vec<ModDecl>)> = Vec::new();
+    let mut per_file: Vec<(PathBuf, RustScan)> = Vec::new();
     for (path, lang) in files {
         let bytes = match read_source(path)? {
             Ok(b) => b,
@@ -1041,18 +1260,33 @@ pub fn scan(
         };
         scanned += 1;
         lines += bytes.iter().filter(|&&c| c == b'\n').count();
-        let (found, mods) = match lang {
-            Lang::C => (scan_c(&bytes, &is_name), Vec::new()),
-            Lang::Rust => scan_rust_with_mods(&bytes, &is_name),
+        let rs = match lang {
+            Lang::C => RustScan {
+                uses: scan_c(&bytes, &is_name),
+                ..RustScan::default()
+            },
+            Lang::Rust => scan_rust_all(&bytes, &is_name),
         };
-        uses += found.len();
-        per_file.push((path.clone(), found, mods));
+        uses += rs.uses.len();
+        per_file.push((path.clone(), rs));
     }
     // a Rust module file inherits the cfgs on its `mod NAME;` declaration (and its parent's)
     let inherited = module_gates(&per_file);
-    for (path, found, _) in per_file {
+    // shims the scanned code defines: name -> (file:line, gate)
+    let mut shims: BTreeMap<String, Vec<(String, Option<Cfg>)>> = BTreeMap::new();
+    for (path, rs) in per_file {
         let (parent_guarded, parent_gate) = inherited.get(&path).cloned().unwrap_or((false, None));
-        for mut u in found {
+        for d in rs.defs {
+            let gate = match (parent_gate.clone(), d.gate) {
+                (None, g) | (g, None) => g,
+                (Some(p), Some(g)) => Some(Cfg::All(vec![p, g])),
+            };
+            shims
+                .entry(d.name)
+                .or_default()
+                .push((format!("{}:{}", path.display(), d.line), gate));
+        }
+        for mut u in rs.uses {
             u.guarded |= parent_guarded;
             u.gate = match (parent_gate.clone(), u.gate) {
                 (None, g) | (g, None) => g,
@@ -1125,9 +1359,11 @@ pub fn scan(
         let mut uses = Vec::with_capacity(gated_uses.len());
         for (mut u, gate) in gated_uses {
             if let Some((g, declared)) = &gate {
-                u.gate_check = rec.and_then(|rec| check_gate(g, *declared, census, rec, &window));
+                let own = shims.get(&name).map_or(&[][..], Vec::as_slice);
+                u.gate_check =
+                    rec.and_then(|rec| check_gate(g, *declared, census, rec, &window, own));
                 match u.gate_check.as_deref() {
-                    Some("agrees") => report.gates.agree += 1,
+                    Some(c) if c.starts_with("agrees") => report.gates.agree += 1,
                     Some(c) if c.starts_with("stricter") => report.gates.stricter += 1,
                     Some(c) => report.gates.admits_missing.push(format!(
                         "{name} {}:{} cfg({}): {c}",
@@ -1147,6 +1383,7 @@ pub fn scan(
             no_effect_in: Vec::new(),
             prototypes: Vec::new(),
             uses,
+            provided_by: None,
         };
         if let Some(api) = catalog.get(&name) {
             f.source = "catalog";
@@ -1168,7 +1405,22 @@ pub fn scan(
             f.prototypes = w.prototypes;
         }
         if !f.missing_in.is_empty() {
-            report.unguarded += f.uses.iter().filter(|u| !u.guarded).count();
+            // a shim defined by the scanned code for every examined release lacking the name
+            if let (Some(rec), Some(own)) = (rec, shims.get(&name)) {
+                let lacking: Vec<usize> = window
+                    .iter()
+                    .copied()
+                    .filter(|&i| census.at(rec, i).is_none())
+                    .collect();
+                let cover: Vec<Option<&str>> =
+                    lacking.iter().map(|&i| shim_for(own, census, i)).collect();
+                if !cover.is_empty() && cover.iter().all(Option::is_some) {
+                    f.provided_by = cover[0].map(str::to_string);
+                }
+            }
+            if f.provided_by.is_none() {
+                report.unguarded += f.uses.iter().filter(|u| !u.guarded).count();
+            }
             report.missing.push(f);
         } else if !f.no_effect_in.is_empty() {
             report.no_effect.push(f);
@@ -1215,8 +1467,13 @@ pub fn text(r: &Report) -> String {
     }
     for f in &r.missing {
         let g = f.uses.iter().filter(|u| u.guarded).count();
+        let provided = f
+            .provided_by
+            .as_ref()
+            .map(|p| format!("; provided there by the scanned code itself ({p})"))
+            .unwrap_or_default();
         o.push_str(&format!(
-            "\nMISSING {} [{}] — missing in: {}{} ({} uses, {} guarded)\n",
+            "\nMISSING {} [{}] — missing in: {}{provided}{} ({} uses, {} guarded)\n",
             f.name,
             f.source,
             f.missing_in.join("; "),
@@ -1363,7 +1620,7 @@ int o = SSL_OP_NO_TLSv1_3;
     #[test]
     fn rust_cfg_items_blocks_and_extern() {
         let src = br##"
-use openssl_sys::{SSL_free, SSL_CTX_new};
+use openssl_sys::{SSL_free, SSL_CTX_new, sk_free as SSL_CTX_set_num_tickets};
 #[cfg(ossl111)]
 fn a() { unsafe { ffi::SSL_CTX_set_num_tickets(c, 0); } }
 fn b() {
@@ -1430,6 +1687,27 @@ fn g() { ffi::SSL_free(x); }
                 (8, false, None),
             ]
         );
+    }
+
+    #[test]
+    fn commas_in_signatures_do_not_end_a_cfg_item() {
+        let src = br#"impl K {
+    #[corresponds(SSL_free)]
+    #[cfg(any(ossl111, libressl370))]
+    pub fn raw<T>(&self, a: u8, b: Vec<u8>) -> Result<Vec<u8>, ErrorStack>
+    where
+        T: HasPublic,
+    {
+        ffi::SSL_free(x);
+    }
+    pub fn other(&self) { ffi::SSL_free(y); }
+}
+"#;
+        let got: Vec<(usize, bool)> = scan_rust(src, &names)
+            .iter()
+            .map(|u| (u.line, u.guarded))
+            .collect();
+        assert_eq!(got, [(8, true), (10, false)]);
     }
 
     #[test]

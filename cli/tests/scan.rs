@@ -85,15 +85,21 @@ fn c_fixture_exact_verdicts() {
     );
     let doc = json(&out);
     assert_eq!(doc["files"], 2);
-    assert_eq!(missing_names(&doc), ["OSSL_PARAM_construct_utf8_string"]);
+    // the OSSL_PARAM type (a typedef from 3.0 on) and the function are both missing in 1.1.1
     assert_eq!(
-        missing_uses(&doc, "OSSL_PARAM_construct_utf8_string"),
-        [
-            ("tls.c".to_string(), 12, true),
-            ("tls.c".to_string(), 14, false)
-        ]
+        missing_names(&doc),
+        ["OSSL_PARAM", "OSSL_PARAM_construct_utf8_string"]
     );
-    assert_eq!(doc["unguarded"], 1);
+    for name in ["OSSL_PARAM", "OSSL_PARAM_construct_utf8_string"] {
+        assert_eq!(
+            missing_uses(&doc, name),
+            [
+                ("tls.c".to_string(), 12, true),
+                ("tls.c".to_string(), 14, false)
+            ]
+        );
+    }
+    assert_eq!(doc["unguarded"], 2);
     assert!(
         doc["missing"][0]["missing_in"][0]
             .as_str()
@@ -120,6 +126,7 @@ fn c_fixture_exact_verdicts() {
     assert_eq!(
         missing_names(&doc),
         [
+            "OSSL_PARAM",
             "OSSL_PARAM_construct_utf8_string",
             "SSL_CTX_set_num_tickets"
         ]
@@ -128,7 +135,7 @@ fn c_fixture_exact_verdicts() {
         missing_uses(&doc, "SSL_CTX_set_num_tickets"),
         [("tls.c".to_string(), 16, true)]
     );
-    assert_eq!(doc["unguarded"], 1);
+    assert_eq!(doc["unguarded"], 2);
 }
 
 #[test]
@@ -166,6 +173,30 @@ fn rust_fixture_exact_verdicts() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+}
+
+#[test]
+fn a_shim_defined_by_the_scanned_code_needs_no_guard() {
+    let out = sslprobe(&[
+        &fixture("rust_shim"),
+        "--support",
+        "openssl>=1.1.1",
+        "--json",
+    ]);
+    let doc = json_with_code(&out, 0);
+    assert_eq!(missing_names(&doc), ["ERR_GET_FUNC"]);
+    let f = &doc["missing"][0];
+    assert!(
+        f["provided_by"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("rust_shim/lib.rs:5")),
+        "{f}"
+    );
+    assert_eq!(
+        missing_uses(&doc, "ERR_GET_FUNC"),
+        [("lib.rs".to_string(), 12, false)]
+    );
+    assert_eq!(doc["unguarded"], 0);
 }
 
 #[test]
@@ -260,6 +291,7 @@ fn a_large_tree_scans_in_seconds() {
     assert_eq!(out.status.code(), Some(0));
     let doc = json(&out);
     assert_eq!(doc["lines"], 100_000);
-    assert_eq!(doc["uses"], 100_000);
+    // each line uses the SSL_CTX type and calls SSL_CTX_set_num_tickets
+    assert_eq!(doc["uses"], 200_000);
     assert!(took.as_secs() < 10, "100k lines took {took:?}");
 }

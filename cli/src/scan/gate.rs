@@ -119,8 +119,13 @@ fn digits_version(s: &str) -> Option<Version> {
     }
 }
 
+/// Says whether a macro (`OPENSSL_NO_PSK`) is defined by a release's headers (`None`: not
+/// known), for `osslconf = "..."` cfgs (set by openssl-sys for every `OPENSSL_NO_*` macro the
+/// headers define).
+pub type Defined<'a> = &'a dyn Fn(&str) -> Option<bool>;
+
 /// Evaluates a cfg for a release: `Some(true/false)` when decided, `None` when unknown.
-pub fn eval(c: &Cfg, family: Family, version: &Version) -> Option<bool> {
+pub fn eval(c: &Cfg, family: Family, version: &Version, defined: Defined<'_>) -> Option<bool> {
     match c {
         Cfg::Name(n) => {
             if let Some(v) = n.strip_prefix("ossl").and_then(digits_version) {
@@ -139,12 +144,13 @@ pub fn eval(c: &Cfg, family: Family, version: &Version) -> Option<bool> {
                 _ => None,
             }
         }
+        Cfg::KeyValue(k, v) if k == "osslconf" => defined(v),
         Cfg::KeyValue(..) => None,
-        Cfg::Not(c) => eval(c, family, version).map(|b| !b),
+        Cfg::Not(c) => eval(c, family, version, defined).map(|b| !b),
         Cfg::All(v) => {
             let mut unknown = false;
             for c in v {
-                match eval(c, family, version) {
+                match eval(c, family, version, defined) {
                     Some(false) => return Some(false),
                     None => unknown = true,
                     Some(true) => {}
@@ -155,13 +161,42 @@ pub fn eval(c: &Cfg, family: Family, version: &Version) -> Option<bool> {
         Cfg::Any(v) => {
             let mut unknown = false;
             for c in v {
-                match eval(c, family, version) {
+                match eval(c, family, version, defined) {
                     Some(true) => return Some(true),
                     None => unknown = true,
                     Some(false) => {}
                 }
             }
             (!unknown).then_some(false)
+        }
+    }
+}
+
+/// Whether a cfg can be true and whether it can be false for a release, each undecidable cfg
+/// (features, `osslconf`, ...) allowed either value independently.
+pub fn possible(c: &Cfg, family: Family, version: &Version, defined: Defined<'_>) -> (bool, bool) {
+    match c {
+        Cfg::Name(_) | Cfg::KeyValue(..) => match eval(c, family, version, defined) {
+            Some(b) => (b, !b),
+            None => (true, true),
+        },
+        Cfg::Not(x) => {
+            let (t, f) = possible(x, family, version, defined);
+            (f, t)
+        }
+        Cfg::All(v) => {
+            let each: Vec<(bool, bool)> = v
+                .iter()
+                .map(|x| possible(x, family, version, defined))
+                .collect();
+            (each.iter().all(|p| p.0), each.iter().any(|p| p.1))
+        }
+        Cfg::Any(v) => {
+            let each: Vec<(bool, bool)> = v
+                .iter()
+                .map(|x| possible(x, family, version, defined))
+                .collect();
+            (each.iter().any(|p| p.0), each.iter().all(|p| p.1))
         }
     }
 }
@@ -217,20 +252,52 @@ mod tests {
         assert!(parse(&toks("not(a, b)")).is_none());
     }
 
+    fn none(_: &str) -> Option<bool> {
+        None
+    }
+
+    #[test]
+    fn osslconf_reads_the_headers_macros() {
+        let c = parse(&toks("not(osslconf = \"OPENSSL_NO_PSK\")")).unwrap();
+        let psk_off = |m: &str| Some(m == "OPENSSL_NO_PSK");
+        let psk_on = |_: &str| Some(false);
+        assert_eq!(
+            eval(&c, Family::LibreSsl, &v("3.9.2"), &psk_off),
+            Some(false)
+        );
+        assert_eq!(eval(&c, Family::OpenSsl, &v("3.0.0"), &psk_on), Some(true));
+        assert_eq!(eval(&c, Family::OpenSsl, &v("3.0.0"), &none), None);
+    }
+
     #[test]
     fn evaluates_openssl_sys_cfgs() {
         let c = parse(&toks("any(ossl111, libressl350)")).unwrap();
-        assert_eq!(eval(&c, Family::OpenSsl, &v("1.1.1")), Some(true));
-        assert_eq!(eval(&c, Family::OpenSsl, &v("1.1.0i")), Some(false));
-        assert_eq!(eval(&c, Family::LibreSsl, &v("3.5.4")), Some(true));
-        assert_eq!(eval(&c, Family::LibreSsl, &v("3.1.0")), Some(false));
+        assert_eq!(eval(&c, Family::OpenSsl, &v("1.1.1"), &none), Some(true));
+        assert_eq!(eval(&c, Family::OpenSsl, &v("1.1.0i"), &none), Some(false));
+        assert_eq!(eval(&c, Family::LibreSsl, &v("3.5.4"), &none), Some(true));
+        assert_eq!(eval(&c, Family::LibreSsl, &v("3.1.0"), &none), Some(false));
         let c = parse(&toks("ossl110g")).unwrap();
-        assert_eq!(eval(&c, Family::OpenSsl, &v("1.1.0f")), Some(false));
-        assert_eq!(eval(&c, Family::OpenSsl, &v("1.1.0h")), Some(true));
+        assert_eq!(eval(&c, Family::OpenSsl, &v("1.1.0f"), &none), Some(false));
+        assert_eq!(eval(&c, Family::OpenSsl, &v("1.1.0h"), &none), Some(true));
         let c = parse(&toks("all(ossl300, feature = \"x\")")).unwrap();
-        assert_eq!(eval(&c, Family::OpenSsl, &v("3.0.0")), None);
-        assert_eq!(eval(&c, Family::OpenSsl, &v("1.1.1")), Some(false));
+        assert_eq!(eval(&c, Family::OpenSsl, &v("3.0.0"), &none), None);
+        assert_eq!(eval(&c, Family::OpenSsl, &v("1.1.1"), &none), Some(false));
         let c = parse(&toks("not(boringssl)")).unwrap();
-        assert_eq!(eval(&c, Family::LibreSsl, &v("3.9.2")), Some(true));
+        assert_eq!(eval(&c, Family::LibreSsl, &v("3.9.2"), &none), Some(true));
+        let c = parse(&toks("all(not(feature = \"bindgen\"), ossl110)")).unwrap();
+        assert_eq!(eval(&c, Family::OpenSsl, &v("1.1.0f"), &none), None);
+        assert_eq!(
+            possible(&c, Family::OpenSsl, &v("1.1.0f"), &none),
+            (true, true)
+        );
+        assert_eq!(
+            possible(&c, Family::LibreSsl, &v("3.9.2"), &none),
+            (false, true)
+        );
+        let c = parse(&toks("not(any(ossl110, feature = \"x\"))")).unwrap();
+        assert_eq!(
+            possible(&c, Family::OpenSsl, &v("1.1.1"), &none),
+            (false, true)
+        );
     }
 }

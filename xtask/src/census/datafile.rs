@@ -37,6 +37,8 @@ pub struct Summary {
     pub functions: usize,
     /// Names defined as a macro somewhere.
     pub macros: usize,
+    /// Names declared as a typedef somewhere.
+    pub typedefs: usize,
     /// `openssl 56, libressl 4, ...`.
     pub per_family: String,
     /// Releases whose exports were read.
@@ -65,6 +67,11 @@ pub fn summary(data: &CensusData) -> Summary {
             .records
             .iter()
             .filter(|r| has(r, &[FormKind::FnMacro, FormKind::ObjMacro]))
+            .count(),
+        typedefs: data
+            .records
+            .iter()
+            .filter(|r| has(r, &[FormKind::Typedef]))
             .count(),
         per_family: fams
             .iter()

@@ -1,5 +1,5 @@
 //! Reading a release's `openssl/*.h` with the compiler: clang's JSON AST dump for the function
-//! declarations (name, type, static inline, deprecated) and clang's preprocessor (`-E -dD`,
+//! declarations (name, type, static inline, deprecated) and typedef names, and clang's preprocessor (`-E -dD`,
 //! which prints every `#define` where it happens, under line markers naming the file) for the
 //! macros. Only what is declared or defined in a file of the release's `openssl/` directory
 //! counts; everything the headers pull in from the system is ignored.
@@ -48,7 +48,14 @@ pub struct Extracted {
     pub skipped: Vec<String>,
 }
 
-/// The public headers of `include/openssl`, sorted (VMS-only prologue files left out).
+/// Headers included first: some declarations exist only when one of these was included
+/// before (`cms.h` declares `PEM_read_bio_CMS` under `#ifdef OPENSSL_PEM_H`, `comp.h` its BIO
+/// method under `OPENSSL_BIO_H`, `ssl.h` some X509 functions under `OPENSSL_X509_H`,
+/// `x509v3.h` some under `OPENSSL_CONF_H`; 1.1.x spells the guards `HEADER_*_H`).
+const FIRST: [&str; 4] = ["bio.h", "conf.h", "x509.h", "pem.h"];
+
+/// The public headers of `include/openssl` ([`FIRST`] first, then sorted; VMS-only prologue
+/// files left out).
 fn header_names(include: &Path) -> Result<Vec<String>> {
     let dir = include.join("openssl");
     let mut out: Vec<String> = std::fs::read_dir(&dir)
@@ -57,7 +64,12 @@ fn header_names(include: &Path) -> Result<Vec<String>> {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".h") && !n.starts_with("__DECC"))
         .collect();
-    out.sort();
+    out.sort_by_key(|n| {
+        (
+            FIRST.iter().position(|f| f == n).unwrap_or(FIRST.len()),
+            n.clone(),
+        )
+    });
     Ok(out)
 }
 
@@ -191,6 +203,8 @@ struct State {
     file: String,
     /// Top-level function declarations found so far.
     funcs: Vec<FnDecl>,
+    /// Top-level typedef names found so far, with their file.
+    typedefs: Vec<(String, String)>,
 }
 
 /// A JSON string, borrowed from the input when it has no escapes.
@@ -319,6 +333,11 @@ impl<'de> Visitor<'de> for Walk<'_> {
                 }
             }
         }
+        if self.depth == 1 && seen.kind.as_deref() == Some("TypedefDecl") {
+            if let (Some(name), Some(file)) = (name.clone(), loc_file.clone()) {
+                self.st.typedefs.push((name.into_owned(), file));
+            }
+        }
         if self.depth == 1 && seen.kind.as_deref() == Some("FunctionDecl") {
             if let (Some(name), Some(file), Some(ty)) = (name, loc_file, seen.qual_type.clone()) {
                 self.st.funcs.push(FnDecl {
@@ -336,7 +355,10 @@ impl<'de> Visitor<'de> for Walk<'_> {
 
 /// Top-level function declarations of the umbrella's AST (clang `-ast-dump=json`), read as a
 /// stream (the dump is tens of megabytes).
-fn functions(include: &Path, work: &Path, headers: &[String]) -> Result<Vec<FnDecl>> {
+/// Function declarations and typedef names (with their files).
+type Decls = (Vec<FnDecl>, Vec<(String, String)>);
+
+fn functions(include: &Path, work: &Path, headers: &[String]) -> Result<Decls> {
     let umbrella = work.join("census-umbrella.c");
     write_umbrella(&umbrella, headers)?;
     let mut child = Command::new(clang())
@@ -363,6 +385,7 @@ fn functions(include: &Path, work: &Path, headers: &[String]) -> Result<Vec<FnDe
     let mut st = State {
         file: String::new(),
         funcs: Vec::new(),
+        typedefs: Vec::new(),
     };
     let mut de = serde_json::Deserializer::from_slice(&json);
     Walk {
@@ -373,7 +396,7 @@ fn functions(include: &Path, work: &Path, headers: &[String]) -> Result<Vec<FnDe
     }
     .deserialize(&mut de)
     .with_context(|| format!("reading clang's AST of {} ({status})", include.display()))?;
-    Ok(st.funcs)
+    Ok((st.funcs, st.typedefs))
 }
 
 /// Reads the headers in `include/openssl` (scratch files go to `work`).
@@ -384,7 +407,7 @@ pub fn extract(include: &Path, work: &Path) -> Result<Extracted> {
     let prefix = format!("{}/openssl/", include.display());
     let (pp, headers, skipped) = preprocess(&include, work)?;
     let (macros, values) = parse_defines(&pp, &prefix);
-    let funcs = functions(&include, work, &headers)?;
+    let (funcs, typedefs) = functions(&include, work, &headers)?;
     let _ = std::fs::remove_file(work.join("census-umbrella.c"));
     let mut names: BTreeMap<String, NameAt> = BTreeMap::new();
     for f in funcs {
@@ -396,6 +419,11 @@ pub fn extract(include: &Path, work: &Path) -> Result<Extracted> {
             at.function = Some((f.inline, normalise::prototype(&f.ty)));
         }
         at.deprecated |= f.deprecated;
+    }
+    for (name, file) in typedefs {
+        if is_public(&file, &prefix) && !name.starts_with('_') {
+            names.entry(name).or_default().typedef = true;
+        }
     }
     for (name, params) in macros {
         names.entry(name).or_default().macro_def = Some(params);
@@ -454,11 +482,13 @@ mod tests {
                     {"id":"5","kind":"DeprecatedAttr","range":{"begin":{"offset":1}}}]},
           {"id":"6","kind":"FunctionDecl","loc":{"spellingLoc":{"offset":1,"file":"/i/openssl/safestack.h","line":3},
              "expansionLoc":{"offset":9,"file":"/i/openssl/x509.h","line":4}},
-           "name":"sk_X509_num","type":{"qualType":"int (const struct stack_st_X509 *)"},"storageClass":"static","inline":true}
+           "name":"sk_X509_num","type":{"qualType":"int (const struct stack_st_X509 *)"},"storageClass":"static","inline":true},
+          {"id":"7","kind":"TypedefDecl","loc":{"offset":9,"line":5},"name":"BN_ULONG","type":{"qualType":"uint64_t"}}
         ]}"#;
         let mut st = State {
             file: String::new(),
             funcs: Vec::new(),
+            typedefs: Vec::new(),
         };
         let mut de = serde_json::Deserializer::from_str(json);
         Walk {
@@ -482,6 +512,10 @@ mod tests {
                 ("SSL_free", "/i/openssl/ssl.h", false, true),
                 ("sk_X509_num", "/i/openssl/x509.h", true, false),
             ]
+        );
+        assert_eq!(
+            st.typedefs,
+            [("BN_ULONG".to_string(), "/i/openssl/x509.h".to_string())]
         );
     }
 }

@@ -38,7 +38,7 @@ use crate::cli::{parse_jobs, Args};
 use crate::libs;
 
 /// Bump when extraction changes (invalidates the cached per-release entries).
-pub const EXTRACT_REVISION: u32 = 1;
+pub const EXTRACT_REVISION: u32 = 3;
 
 /// The census cache: `census/` below the library cache.
 pub fn cache_dir() -> Result<PathBuf> {
@@ -201,12 +201,13 @@ fn generate(out: &Path, jobs: usize) -> Result<ExitCode> {
     let bytes = datafile::write(out, &data)?;
     let s = datafile::summary(&data);
     println!(
-        "census: wrote {} ({bytes} bytes): {} names ({} functions, {} macros) from {} releases \
-         ({}), exports read for {}",
+        "census: wrote {} ({bytes} bytes): {} names ({} functions, {} macros, {} typedefs) from \
+         {} releases ({}), exports read for {}",
         out.display(),
         s.names,
         s.functions,
         s.macros,
+        s.typedefs,
         data.releases.len(),
         s.per_family,
         s.with_exports
