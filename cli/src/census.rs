@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use serde::Serialize;
-use sslprobe_cli::advisor::SupportSpec;
 use sslprobe_build::{Catalog, Family, Version};
+use sslprobe_cli::advisor::SupportSpec;
 
 use crate::census_data::{CensusData, FormKind, Record};
 use crate::Failure;
@@ -444,6 +444,138 @@ impl Census {
     }
 }
 
+/// What a backpatched call to a census name needs on a branch (header evidence only: the
+/// catalog's probes, stubs and fallbacks are not known for it).
+#[derive(Clone, Debug, Serialize)]
+pub struct Advice {
+    /// The name.
+    pub name: String,
+    /// Always `census`.
+    pub source: &'static str,
+    /// `guard` (absent in some examined release of the window), `prototype-differs` (present
+    /// everywhere examined, but with more than one prototype: the call needs a variant per
+    /// range), or `always`.
+    pub verdict: &'static str,
+    /// Examined releases of the window that lack it, per family (`openssl 1.1.0f, 1.1.0h`).
+    pub missing_in: Vec<String>,
+    /// The distinct prototypes inside the window, with where each holds.
+    pub prototypes: Vec<String>,
+    /// Parts of the window the census did not examine (never judged).
+    pub not_examined: Vec<String>,
+}
+
+/// The parts of `spec` the census has no release for: whole families, and what lies below a
+/// family's earliest examined release.
+pub fn not_examined(census: &Census, spec: &SupportSpec) -> Vec<String> {
+    let mut out = Vec::new();
+    for family in Family::ALL.into_iter().filter(|f| spec.supports(*f)) {
+        let set = spec.versions(family);
+        let inside = census
+            .releases()
+            .iter()
+            .any(|r| r.family == family && set.contains(&r.version));
+        match census.floor(family) {
+            _ if !inside => out.push(format!("{family}: no release examined in the window")),
+            Some(floor) if set.ranges().iter().any(|r| *r.start() < floor.version) => {
+                out.push(format!("{family} before {}", floor.text()))
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The census's advice for `rec` under `spec`.
+pub fn advise(census: &Census, rec: &Record, spec: &SupportSpec) -> Advice {
+    let w = census.window(rec, spec);
+    let missing_in: Vec<String> = w
+        .missing
+        .iter()
+        .map(|(f, v)| format!("{f} {}", list_text(v)))
+        .collect();
+    // with more than one prototype: runs of the window's releases with the same form
+    let mut prototypes = Vec::new();
+    if w.prototypes.len() > 1 {
+        for family in Family::ALL.into_iter().filter(|f| spec.supports(*f)) {
+            let set = spec.versions(family);
+            let mut runs: Vec<(String, String, String)> = Vec::new();
+            for (i, r) in census.releases().iter().enumerate() {
+                if r.family != family || !set.contains(&r.version) {
+                    continue;
+                }
+                let Some(shape) = census.at(rec, i).map(|at| at.shape()) else {
+                    continue;
+                };
+                match runs.last_mut() {
+                    Some(last) if last.2 == shape => last.1 = r.text(),
+                    _ => runs.push((r.text(), r.text(), shape)),
+                }
+            }
+            for (from, to, shape) in runs {
+                let span = if from == to {
+                    from
+                } else {
+                    format!("{from} … {to}")
+                };
+                prototypes.push(format!("{family} {span}: {shape}"));
+            }
+        }
+    }
+    let verdict = if !missing_in.is_empty() {
+        "guard"
+    } else if w.prototypes.len() > 1 {
+        "prototype-differs"
+    } else {
+        "always"
+    };
+    Advice {
+        name: rec.name.clone(),
+        source: "census",
+        verdict,
+        missing_in,
+        prototypes,
+        not_examined: not_examined(census, spec),
+    }
+}
+
+/// Text lines for census advice under one spec, with their own summary line.
+pub fn advice_text(advice: &[Advice], indent: &str) -> String {
+    let mut s = String::new();
+    let width = advice.iter().map(|a| a.name.len()).max().unwrap_or(0);
+    for a in advice {
+        let cell = match a.verdict {
+            "guard" => "GUARD",
+            "prototype-differs" => "PROTOTYPE-DIFFERS",
+            v => v,
+        };
+        s.push_str(&format!("{indent}{:<width$}  {cell}  [census]\n", a.name));
+        if !a.missing_in.is_empty() {
+            s.push_str(&format!(
+                "{indent}    missing in:   {}\n",
+                a.missing_in.join("; ")
+            ));
+        }
+        for p in &a.prototypes {
+            s.push_str(&format!("{indent}    prototype:    {p}\n"));
+        }
+        if a.verdict != "always" || !a.not_examined.is_empty() {
+            for n in &a.not_examined {
+                s.push_str(&format!("{indent}    not examined: {n}\n"));
+            }
+        }
+    }
+    let count = |v: &str| advice.iter().filter(|a| a.verdict == v).count();
+    s.push_str(&format!(
+        "{indent}{} census API(s) (header evidence, not probed): {} need a guard, {} prototype \
+         differs, {} always\n",
+        advice.len(),
+        count("guard"),
+        count("prototype-differs"),
+        count("always")
+    ));
+    s
+}
+
 /// The embedded census (parsed once).
 pub fn embedded() -> Result<&'static Census, Failure> {
     static CENSUS: OnceLock<Result<Census, String>> = OnceLock::new();
@@ -651,6 +783,39 @@ mod tests {
         assert!(w.missing.is_empty());
         assert_eq!(w.prototypes.len(), 2);
         assert_eq!(w.unexamined, [Family::BoringSsl]);
+    }
+
+    #[test]
+    fn advice_verdicts() {
+        let c = fixture();
+        let spec = SupportSpec::parse("openssl>=1.1.1").unwrap();
+        let a = advise(&c, c.get("X509_foo").unwrap(), &spec);
+        assert_eq!(a.verdict, "prototype-differs");
+        assert_eq!(
+            a.prototypes,
+            [
+                "openssl 1.1.1: function `unsigned long (X509 *)`",
+                "openssl 1.1.1w … 3.0.0: function `uint64_t (const X509 *)`"
+            ]
+        );
+        let a = advise(&c, c.get("SSL_CTX_set_num_tickets").unwrap(), &spec);
+        assert_eq!(a.verdict, "always");
+        let spec = SupportSpec::parse("openssl>=1.1.0, boringssl").unwrap();
+        let a = advise(&c, c.get("SSL_CTX_set_num_tickets").unwrap(), &spec);
+        assert_eq!(a.verdict, "guard");
+        assert_eq!(a.missing_in, ["openssl 1.1.0i"]);
+        assert_eq!(
+            a.not_examined,
+            [
+                "openssl before 1.1.0i",
+                "boringssl: no release examined in the window"
+            ]
+        );
+        let t = advice_text(&[a], "  ");
+        assert!(
+            t.contains("1 census API(s) (header evidence, not probed): 1 need a guard"),
+            "{t}"
+        );
     }
 
     #[test]

@@ -22,8 +22,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use sslprobe_cli::advisor::{advise_api, Coverage, SupportSpec, Verdict};
 use sslprobe_build::{Catalog, Family};
+use sslprobe_cli::advisor::{advise_api, Coverage, SupportSpec, Verdict};
 
 use crate::census::{self, list_text, Census};
 use gate::{Cfg, PTok};
@@ -1334,26 +1334,18 @@ pub fn scan(
             .filter(|r| r.family == family && set.contains(&r.version))
             .map(|r| r.text())
             .collect();
-        if inside.is_empty() {
-            report
-                .not_examined
-                .push(format!("{family}: no release examined in the window"));
-        } else {
+        if !inside.is_empty() {
             report
                 .examined
                 .push(format!("{family} {}", list_text(&inside)));
-            if let Some(floor) = census.floor(family) {
-                let below = set.ranges().iter().any(|r| *r.start() < floor.version);
-                if below {
-                    report.not_examined.push(format!(
-                        "{family} before {}: not examined (names present in {} may be missing there)",
-                        floor.text(),
-                        floor.text()
-                    ));
-                }
-            }
         }
     }
+    report.not_examined = census::not_examined(census, spec)
+        .into_iter()
+        .map(|n| {
+            format!("{n}: not examined (names the census shows as present may be missing there)")
+        })
+        .collect();
     for (name, gated_uses) in by_name {
         let rec = census.get(&name);
         let mut uses = Vec::with_capacity(gated_uses.len());
