@@ -30,7 +30,8 @@ pub struct Args {
     #[arg(long, value_name = "SPEC")]
     support: Option<String>,
 
-    /// Only these APIs (repeat the flag or separate with commas); default: every catalog API.
+    /// Only these APIs (repeat the flag or separate with commas): any libssl/libcrypto name, in any
+    /// letter case; default: every API sslprobe tests.
     #[arg(long = "api", value_name = "NAME", num_args = 1.., value_delimiter = ',')]
     apis: Vec<String>,
 
