@@ -18,7 +18,7 @@
 //! symbolic links to directories are not followed. Exit status: 0, or 1 when an API missing
 //! somewhere in the window is used unguarded; 2 for bad arguments.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -978,6 +978,45 @@ fn collect_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Lang)>, Failure> {
     Ok(out)
 }
 
+/// Names (or any strings) numbered in order of first sight.
+#[derive(Default)]
+struct Interner {
+    names: Vec<String>,
+    ids: HashMap<String, u32>,
+}
+
+impl Interner {
+    /// The number of `s`, given on first sight.
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.ids.get(s) {
+            return i;
+        }
+        let i = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.names.push(s.to_string());
+        self.ids.insert(s.to_string(), i);
+        i
+    }
+}
+
+/// One use, compact: name, file and gate by number.
+#[derive(Clone, Copy)]
+struct RawUse {
+    name: u32,
+    file: u32,
+    line: u32,
+    guarded: bool,
+    declared: bool,
+    gate: Option<u32>,
+}
+
+/// What one scanned file holds.
+struct FileScan {
+    path: PathBuf,
+    uses: Vec<RawUse>,
+    mods: Vec<ModDecl>,
+    defs: Vec<Def>,
+}
+
 /// The files a `mod NAME;` in `parent` may load: `NAME.rs` or `NAME/mod.rs` beside `parent`
 /// when it is `lib.rs`, `main.rs` or `mod.rs`, else in the folder named after `parent`.
 fn module_files(parent: &Path, name: &str) -> [PathBuf; 2] {
@@ -996,19 +1035,17 @@ fn module_files(parent: &Path, name: &str) -> [PathBuf; 2] {
 
 /// For every scanned Rust file loaded by a `mod NAME;` of another scanned file: whether a
 /// guard encloses that declaration (or its parent's), and the cfgs combined.
-fn module_gates(
-    per_file: &[(PathBuf, RustScan)],
-) -> std::collections::HashMap<PathBuf, (bool, Option<Cfg>)> {
-    let index: std::collections::HashMap<&Path, usize> = per_file
+fn module_gates(per_file: &[FileScan]) -> HashMap<PathBuf, (bool, Option<Cfg>)> {
+    let index: HashMap<&Path, usize> = per_file
         .iter()
         .enumerate()
-        .map(|(i, f)| (f.0.as_path(), i))
+        .map(|(i, f)| (f.path.as_path(), i))
         .collect();
     // parent of each module file: (parent index, declaration)
     let mut parent: Vec<Option<(usize, &ModDecl)>> = vec![None; per_file.len()];
-    for (i, (path, rs)) in per_file.iter().enumerate() {
-        for m in &rs.mods {
-            for f in module_files(path, &m.name) {
+    for (i, fs) in per_file.iter().enumerate() {
+        for m in &fs.mods {
+            for f in module_files(&fs.path, &m.name) {
                 if let Some(&c) = index.get(f.as_path()) {
                     if c != i && parent[c].is_none() {
                         parent[c] = Some((i, m));
@@ -1017,8 +1054,8 @@ fn module_gates(
             }
         }
     }
-    let mut out = std::collections::HashMap::new();
-    for (i, (path, _)) in per_file.iter().enumerate() {
+    let mut out = HashMap::new();
+    for (i, fs) in per_file.iter().enumerate() {
         // walk up (bounded: a cycle of mod declarations cannot loop forever)
         let (mut guarded, mut gates) = (false, Vec::new());
         let mut at = i;
@@ -1037,7 +1074,7 @@ fn module_gates(
                 1 => gates.pop(),
                 _ => Some(Cfg::All(gates)),
             };
-            out.insert(path.clone(), (guarded, gate));
+            out.insert(fs.path.clone(), (guarded, gate));
         }
     }
     out
@@ -1244,12 +1281,21 @@ pub fn scan(
             && w.bytes().any(|c| c.is_ascii_uppercase())
             && (census.get(w).is_some() || catalog.get(w).is_some())
     };
-    // per name: each use, with its gate and whether it is an extern declaration
-    type GatedUse = (FileUse, Option<(Cfg, bool)>);
-    let mut by_name: BTreeMap<String, Vec<GatedUse>> = BTreeMap::new();
+    // Uses are kept compact (names, files and gates interned): a tree of millions of lines
+    // has millions of uses.
+    let mut names = Interner::default();
+    let mut gates: Vec<Cfg> = Vec::new();
+    let mut gate_ix: HashMap<String, u32> = HashMap::new();
+    let mut intern_gate = |c: Cfg, gates: &mut Vec<Cfg>| -> u32 {
+        let key = c.to_string();
+        *gate_ix.entry(key).or_insert_with(|| {
+            gates.push(c);
+            u32::try_from(gates.len() - 1).unwrap_or(u32::MAX)
+        })
+    };
     let mut skipped = Vec::new();
     let (mut lines, mut uses, mut scanned) = (0, 0, 0);
-    let mut per_file: Vec<(PathBuf, RustScan)> = Vec::new();
+    let mut per_file: Vec<FileScan> = Vec::new();
     for (path, lang) in files {
         let bytes = match read_source(path)? {
             Ok(b) => b,
@@ -1268,15 +1314,36 @@ pub fn scan(
             Lang::Rust => scan_rust_all(&bytes, &is_name),
         };
         uses += rs.uses.len();
-        per_file.push((path.clone(), rs));
+        let compact = rs
+            .uses
+            .into_iter()
+            .map(|u| RawUse {
+                name: names.id(&u.name),
+                file: 0,
+                line: u32::try_from(u.line).unwrap_or(u32::MAX),
+                guarded: u.guarded,
+                declared: u.declared,
+                gate: u.gate.map(|g| intern_gate(g, &mut gates)),
+            })
+            .collect();
+        per_file.push(FileScan {
+            path: path.clone(),
+            uses: compact,
+            mods: rs.mods,
+            defs: rs.defs,
+        });
     }
     // a Rust module file inherits the cfgs on its `mod NAME;` declaration (and its parent's)
     let inherited = module_gates(&per_file);
     // shims the scanned code defines: name -> (file:line, gate)
     let mut shims: BTreeMap<String, Vec<(String, Option<Cfg>)>> = BTreeMap::new();
-    for (path, rs) in per_file {
-        let (parent_guarded, parent_gate) = inherited.get(&path).cloned().unwrap_or((false, None));
-        for d in rs.defs {
+    let mut by_name: HashMap<u32, Vec<RawUse>> = HashMap::new();
+    let mut combined: HashMap<(u32, u32), u32> = HashMap::new();
+    let mut file_names: Vec<String> = Vec::with_capacity(per_file.len());
+    for (fi, fs) in per_file.into_iter().enumerate() {
+        let (parent_guarded, parent_gate) =
+            inherited.get(&fs.path).cloned().unwrap_or((false, None));
+        for d in fs.defs {
             let gate = match (parent_gate.clone(), d.gate) {
                 (None, g) | (g, None) => g,
                 (Some(p), Some(g)) => Some(Cfg::All(vec![p, g])),
@@ -1284,26 +1351,30 @@ pub fn scan(
             shims
                 .entry(d.name)
                 .or_default()
-                .push((format!("{}:{}", path.display(), d.line), gate));
+                .push((format!("{}:{}", fs.path.display(), d.line), gate));
         }
-        for mut u in rs.uses {
+        let parent_ix = parent_gate.map(|p| intern_gate(p, &mut gates));
+        for mut u in fs.uses {
+            u.file = u32::try_from(fi).unwrap_or(u32::MAX);
             u.guarded |= parent_guarded;
-            u.gate = match (parent_gate.clone(), u.gate) {
+            u.gate = match (parent_ix, u.gate) {
                 (None, g) | (g, None) => g,
-                (Some(p), Some(g)) => Some(Cfg::All(vec![p, g])),
+                (Some(p), Some(g)) => Some(*combined.entry((p, g)).or_insert_with(|| {
+                    intern_gate(
+                        Cfg::All(vec![gates[p as usize].clone(), gates[g as usize].clone()]),
+                        &mut gates,
+                    )
+                })),
             };
-            by_name.entry(u.name).or_default().push((
-                FileUse {
-                    file: path.display().to_string(),
-                    line: u.line,
-                    guarded: u.guarded,
-                    gate: u.gate.as_ref().map(Cfg::to_string),
-                    gate_check: None,
-                },
-                u.gate.map(|g| (g, u.declared)),
-            ));
+            by_name.entry(u.name).or_default().push(u);
         }
+        file_names.push(fs.path.display().to_string());
     }
+    let mut by_name: Vec<(String, Vec<RawUse>)> = by_name
+        .into_iter()
+        .map(|(n, v)| (names.names[n as usize].clone(), v))
+        .collect();
+    by_name.sort_by(|a, b| a.0.cmp(&b.0));
     let coverage = Coverage::of(catalog);
     let mut report = Report {
         support: spec.text().to_string(),
@@ -1346,27 +1417,44 @@ pub fn scan(
             format!("{n}: not examined (names the census shows as present may be missing there)")
         })
         .collect();
-    for (name, gated_uses) in by_name {
+    for (name, raw_uses) in by_name {
         let rec = census.get(&name);
-        let mut uses = Vec::with_capacity(gated_uses.len());
-        for (mut u, gate) in gated_uses {
-            if let Some((g, declared)) = &gate {
-                let own = shims.get(&name).map_or(&[][..], Vec::as_slice);
-                u.gate_check =
-                    rec.and_then(|rec| check_gate(g, *declared, census, rec, &window, own));
-                match u.gate_check.as_deref() {
+        let own = shims.get(&name).map_or(&[][..], Vec::as_slice);
+        // one check per distinct gate of this name
+        let mut checks: HashMap<(u32, bool), Option<String>> = HashMap::new();
+        let mut uses = Vec::with_capacity(raw_uses.len());
+        for u in &raw_uses {
+            let gate_check = u.gate.and_then(|g| {
+                checks
+                    .entry((g, u.declared))
+                    .or_insert_with(|| {
+                        rec.and_then(|rec| {
+                            check_gate(&gates[g as usize], u.declared, census, rec, &window, own)
+                        })
+                    })
+                    .clone()
+            });
+            let file = &file_names[u.file as usize];
+            let gate_text = u.gate.map(|g| gates[g as usize].to_string());
+            if u.gate.is_some() {
+                match gate_check.as_deref() {
                     Some(c) if c.starts_with("agrees") => report.gates.agree += 1,
                     Some(c) if c.starts_with("stricter") => report.gates.stricter += 1,
                     Some(c) => report.gates.admits_missing.push(format!(
-                        "{name} {}:{} cfg({}): {c}",
-                        u.file,
+                        "{name} {file}:{} cfg({}): {c}",
                         u.line,
-                        u.gate.as_deref().unwrap_or("")
+                        gate_text.as_deref().unwrap_or("")
                     )),
                     None => report.gates.undecided += 1,
                 }
             }
-            uses.push(u);
+            uses.push(FileUse {
+                file: file.clone(),
+                line: u.line as usize,
+                guarded: u.guarded,
+                gate: gate_text,
+                gate_check,
+            });
         }
         let mut f = Finding {
             name: name.clone(),
