@@ -26,8 +26,10 @@ use sslprobe_build::{Catalog, Family};
 use sslprobe_cli::advisor::{advise_api, Coverage, SupportSpec, Verdict};
 
 use crate::census::{self, list_text, Census};
+use cgate::CExpr;
 use gate::{Cfg, PTok};
 
+pub mod cgate;
 pub mod gate;
 use crate::probe::{embedded_catalog, print_out};
 use crate::Failure;
@@ -81,6 +83,9 @@ pub struct Use {
     pub guarded: bool,
     /// Rust: every `#[cfg]` enclosing the use, combined (`None`: none, or C).
     pub gate: Option<Cfg>,
+    /// C: the version/feature conditions enclosing the use, combined (earlier branches of an
+    /// `#if` chain negated).
+    pub cgate: Option<CExpr>,
     /// Rust: the use declares the name as a function or static in an `extern` block (so the
     /// library must export it: a macro of that name does not do).
     pub declared: bool,
@@ -134,7 +139,22 @@ fn c_condition_is_guard(cond: &[u8], is_name: &dyn Fn(&str) -> bool) -> bool {
 pub fn scan_c(src: &[u8], is_name: &dyn Fn(&str) -> bool) -> Vec<Use> {
     let mut out = Vec::new();
     // one entry per open #if: whether its current branch (or any before it) is a guard
-    let mut stack: Vec<bool> = Vec::new();
+    // one frame per open #if: whether a branch so far tested a version or feature, the
+    // conditions of the branches before the current one, and the current one
+    let mut stack: Vec<(bool, Vec<CExpr>, CExpr)> = Vec::new();
+    let cgate_of = |stack: &[(bool, Vec<CExpr>, CExpr)]| -> Option<CExpr> {
+        let mut terms: Vec<CExpr> = Vec::new();
+        for (g, prior, cur) in stack.iter().filter(|f| f.0) {
+            let _ = g;
+            terms.extend(prior.iter().map(|p| CExpr::Not(Box::new(p.clone()))));
+            if *cur != CExpr::Num(1) {
+                terms.push(cur.clone());
+            }
+        }
+        terms
+            .into_iter()
+            .reduce(|a, b| CExpr::Bin("&&", Box::new(a), Box::new(b)))
+    };
     let mut line = 1usize;
     let mut i = 0;
     let n = src.len();
@@ -226,13 +246,33 @@ pub fn scan_c(src: &[u8], is_name: &dyn Fn(&str) -> bool) -> Vec<Use> {
                     .position(|c| !c.is_ascii_alphabetic())
                     .unwrap_or(t.len());
                 let (kw, rest) = t.split_at(kw_end);
-                let guarded_now = stack.iter().any(|&g| g);
+                let guarded_now = stack.iter().any(|f| f.0);
+                let cond_text = String::from_utf8_lossy(rest).into_owned();
+                let cond = |kw: &[u8]| -> CExpr {
+                    let name = cond_text.trim().to_string();
+                    match kw {
+                        b"ifdef" | b"elifdef" => CExpr::Defined(name),
+                        b"ifndef" | b"elifndef" => CExpr::Not(Box::new(CExpr::Defined(name))),
+                        _ => cgate::parse(&cond_text),
+                    }
+                };
                 match kw {
-                    b"if" | b"ifdef" | b"ifndef" => stack.push(c_condition_is_guard(rest, is_name)),
+                    b"if" | b"ifdef" | b"ifndef" => {
+                        stack.push((c_condition_is_guard(rest, is_name), Vec::new(), cond(kw)))
+                    }
                     b"elif" | b"elifdef" | b"elifndef" => {
                         let g = c_condition_is_guard(rest, is_name);
+                        let next = cond(kw);
                         if let Some(top) = stack.last_mut() {
-                            *top |= g;
+                            top.0 |= g;
+                            let prev = std::mem::replace(&mut top.2, next);
+                            top.1.push(prev);
+                        }
+                    }
+                    b"else" => {
+                        if let Some(top) = stack.last_mut() {
+                            let prev = std::mem::replace(&mut top.2, CExpr::Num(1));
+                            top.1.push(prev);
                         }
                     }
                     b"endif" => {
@@ -252,6 +292,7 @@ pub fn scan_c(src: &[u8], is_name: &dyn Fn(&str) -> bool) -> Vec<Use> {
                                     line: start_line,
                                     guarded: guarded_now,
                                     gate: None,
+                                    cgate: cgate_of(&stack),
                                     declared: false,
                                 });
                             }
@@ -271,8 +312,9 @@ pub fn scan_c(src: &[u8], is_name: &dyn Fn(&str) -> bool) -> Vec<Use> {
                         out.push(Use {
                             name: w.to_string(),
                             line,
-                            guarded: stack.iter().any(|&g| g),
+                            guarded: stack.iter().any(|f| f.0),
                             gate: None,
+                            cgate: cgate_of(&stack),
                             declared: false,
                         });
                     }
@@ -904,6 +946,7 @@ pub fn scan_rust_all(src: &[u8], is_name: &dyn Fn(&str) -> bool) -> RustScan {
                         line,
                         guarded,
                         gate,
+                        cgate: None,
                         declared,
                     });
                 }
@@ -1007,6 +1050,8 @@ struct RawUse {
     guarded: bool,
     declared: bool,
     gate: Option<u32>,
+    /// A C condition, by number.
+    cgate: Option<u32>,
 }
 
 /// What one scanned file holds.
@@ -1109,9 +1154,10 @@ pub struct FileUse {
     pub line: usize,
     /// Guarded by a version/feature condition.
     pub guarded: bool,
-    /// Rust: the enclosing `#[cfg]` predicates, combined.
+    /// The enclosing version gate: Rust `cfg(...)` predicates, or C `#if ...` conditions
+    /// (earlier branches of an `#if` chain negated), combined.
     pub gate: Option<String>,
-    /// Rust: the gate compared with the census over the window's examined releases: `agrees`,
+    /// The gate compared with the census over the window's examined releases: `agrees`,
     /// `admits …` / `can admit …` (the gate lets releases whose headers lack the name compile
     /// the use; "can": for some feature/config cfgs), `stricter …` (it excludes releases whose
     /// headers declare it); `None` when the census does not know the name.
@@ -1127,7 +1173,8 @@ pub struct GateSummary {
     pub stricter: usize,
     /// Uses whose gate admits releases that lack the name: `name file:line cfg: releases`.
     pub admits_missing: Vec<String>,
-    /// Uses with a gate the census cannot judge (names not in the census).
+    /// Uses with a gate the census cannot judge (names not in the census, conditions on the
+    /// project's own macros only).
     pub undecided: usize,
 }
 
@@ -1156,7 +1203,7 @@ fn shim_for<'s>(shims: &'s [(String, Option<Cfg>)], census: &Census, i: usize) -
 /// Compares a gate with the census over the window's examined releases (`window[i]` is a
 /// release index).
 fn check_gate(
-    gate: &Cfg,
+    possible: &dyn Fn(usize) -> (bool, bool),
     declared: bool,
     census: &Census,
     rec: &crate::census_data::Record,
@@ -1169,11 +1216,13 @@ fn check_gate(
     let mut excludes: Vec<(Family, String)> = Vec::new();
     // whether every admitting release admits whatever the feature/config cfgs are
     let mut surely = true;
+    // whether the gate is decided for any release (a gate on the project's own macros only,
+    // such as HAVE_*, is not the census's to judge)
+    let mut decided = false;
     for &i in window {
         let r = &census.releases()[i];
-        // osslconf = "OPENSSL_NO_X": whether this release's headers define OPENSSL_NO_X
-        let defined = |m: &str| Some(defines(census, i, m));
-        let (can_true, can_false) = gate::possible(gate, r.family, &r.version, &defined);
+        let (can_true, can_false) = possible(i);
+        decided |= !(can_true && can_false);
         // an extern declaration needs a real function; any form does for a path use
         let present = census
             .at(rec, i)
@@ -1212,13 +1261,17 @@ fn check_gate(
             .collect::<Vec<_>>()
             .join("; ")
     };
+    if !decided && !admits.is_empty() {
+        // nothing but undecidable conditions: whether it admits is not the census's to say
+        return None;
+    }
     if !admits.is_empty() {
         Some(format!(
             "{} {} where {what}",
             if surely {
                 "admits"
             } else {
-                "can admit (depending on feature/config cfgs)"
+                "can admit (depending on conditions the census cannot decide)"
             },
             group(&admits)
         ))
@@ -1293,6 +1346,8 @@ pub fn scan(
             u32::try_from(gates.len() - 1).unwrap_or(u32::MAX)
         })
     };
+    let mut cgates: Vec<CExpr> = Vec::new();
+    let mut cgate_ix: HashMap<String, u32> = HashMap::new();
     let mut skipped = Vec::new();
     let (mut lines, mut uses, mut scanned) = (0, 0, 0);
     let mut per_file: Vec<FileScan> = Vec::new();
@@ -1324,6 +1379,13 @@ pub fn scan(
                 guarded: u.guarded,
                 declared: u.declared,
                 gate: u.gate.map(|g| intern_gate(g, &mut gates)),
+                cgate: u.cgate.map(|c| {
+                    let key = c.to_string();
+                    *cgate_ix.entry(key).or_insert_with(|| {
+                        cgates.push(c);
+                        u32::try_from(cgates.len() - 1).unwrap_or(u32::MAX)
+                    })
+                }),
             })
             .collect();
         per_file.push(FileScan {
@@ -1423,25 +1485,53 @@ pub fn scan(
         // one check per distinct gate of this name
         let mut checks: HashMap<(u32, bool), Option<String>> = HashMap::new();
         let mut uses = Vec::with_capacity(raw_uses.len());
+        let mut cchecks: HashMap<u32, Option<String>> = HashMap::new();
         for u in &raw_uses {
-            let gate_check = u.gate.and_then(|g| {
+            let gate_check = if let Some(g) = u.gate {
                 checks
                     .entry((g, u.declared))
                     .or_insert_with(|| {
+                        let cfg = &gates[g as usize];
+                        let possible = |i: usize| {
+                            let r = &census.releases()[i];
+                            // osslconf = "OPENSSL_NO_X": whether the headers define OPENSSL_NO_X
+                            let defined = |m: &str| Some(defines(census, i, m));
+                            gate::possible(cfg, r.family, &r.version, &defined)
+                        };
                         rec.and_then(|rec| {
-                            check_gate(&gates[g as usize], u.declared, census, rec, &window, own)
+                            check_gate(&possible, u.declared, census, rec, &window, own)
                         })
                     })
                     .clone()
-            });
+            } else if let Some(c) = u.cgate {
+                cchecks
+                    .entry(c)
+                    .or_insert_with(|| {
+                        let cond = &cgates[c as usize];
+                        let possible = |i: usize| {
+                            let r = &census.releases()[i];
+                            // a macro no library header defines (HAVE_*) is the project's own
+                            let defined = |m: &str| census.get(m).map(|_| defines(census, i, m));
+                            cgate::possible(cond, r.family, &r.version, &defined)
+                        };
+                        rec.and_then(|rec| check_gate(&possible, false, census, rec, &window, own))
+                    })
+                    .clone()
+            } else {
+                None
+            };
             let file = &file_names[u.file as usize];
-            let gate_text = u.gate.map(|g| gates[g as usize].to_string());
-            if u.gate.is_some() {
+            let gate_text = match (u.gate, u.cgate) {
+                (Some(g), _) => Some(format!("cfg({})", gates[g as usize])),
+                (None, Some(c)) => Some(format!("#if {}", cgates[c as usize])),
+                _ => None,
+            };
+            if gate_text.is_some() {
                 match gate_check.as_deref() {
                     Some(c) if c.starts_with("agrees") => report.gates.agree += 1,
                     Some(c) if c.starts_with("stricter") => report.gates.stricter += 1,
                     Some(c) => report.gates.admits_missing.push(format!(
-                        "{name} {file}:{} cfg({}): {c}",
+                        "{name} {file}:{} {}: {c}",
                         u.line,
                         gate_text.as_deref().unwrap_or("")
                     )),
@@ -1521,7 +1611,7 @@ fn uses_text(o: &mut String, uses: &[FileUse]) {
             if u.guarded { "guarded" } else { "UNGUARDED" }
         ));
         if let (Some(g), Some(c)) = (&u.gate, &u.gate_check) {
-            o.push_str(&format!(" by cfg({g}): {c}"));
+            o.push_str(&format!(" by {g}: {c}"));
         }
         o.push('\n');
     }
@@ -1594,7 +1684,7 @@ pub fn text(r: &Report) -> String {
     let g = &r.gates;
     if g.agree + g.stricter + g.admits_missing.len() + g.undecided > 0 {
         o.push_str(&format!(
-            "\ngates (Rust #[cfg] compared with the census): {} agree, {} stricter than the \
+            "\ngates (#[cfg] and #if compared with the census): {} agree, {} stricter than the \
              headers, {} admit releases lacking the name, {} undecided\n",
             g.agree,
             g.stricter,

@@ -139,6 +139,51 @@ fn c_fixture_exact_verdicts() {
 }
 
 #[test]
+fn c_version_gates_are_judged_against_the_census() {
+    let out = sslprobe(&[
+        &fixture("c"),
+        "--support",
+        "openssl>=1.1.1, libressl>=3.1",
+        "--json",
+    ]);
+    let doc = json_with_code(&out, 1);
+    let find = |name: &str, line: u64| {
+        let f = doc["missing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap_or_else(|| panic!("{name}: {doc}"));
+        f["uses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["line"] == line)
+            .unwrap_or_else(|| panic!("{name}:{line}: {f}"))
+            .clone()
+    };
+    // #if OPENSSL_VERSION_NUMBER >= 0x30000000L: exactly the releases that declare it
+    let u = find("OSSL_PARAM_construct_utf8_string", 12);
+    assert_eq!(u["gate"], "#if (OPENSSL_VERSION_NUMBER >= 0x30000000)");
+    assert_eq!(u["gate_check"], "agrees");
+    // the #else of `defined(LIBRESSL_VERSION_NUMBER) || OPENSSL_VERSION_NUMBER < 1.1.1`
+    // excludes LibreSSL 3.5+, whose headers declare it
+    let u = find("SSL_CTX_set_num_tickets", 9);
+    assert!(
+        u["gate_check"]
+            .as_str()
+            .unwrap()
+            .starts_with("stricter: excludes libressl 3.5.4, 3.9.2, 4.3.2"),
+        "{u}"
+    );
+    // a project's own HAVE_ macro is not the census's to judge
+    let u = find("SSL_CTX_set_num_tickets", 16);
+    assert_eq!(u["guarded"], true);
+    assert!(u["gate_check"].is_null(), "{u}");
+    assert_eq!(doc["gates"]["undecided"], 1);
+}
+
+#[test]
 fn rust_fixture_exact_verdicts() {
     let out = sslprobe(&[&fixture("rust"), "--support", "openssl>=1.1.1"]);
     assert_eq!(out.status.code(), Some(1));
