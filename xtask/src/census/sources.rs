@@ -17,7 +17,7 @@ use std::process::{Command, Stdio};
 use anyhow::{bail, Context, Result};
 use sslprobe_build::{Family, Version};
 
-use crate::libs::{Recipe, Source, LIBS};
+use crate::libs::{self, Recipe, Source, LIBS};
 
 /// Bump when the way headers are prepared changes (invalidates cached header trees).
 pub const HEADERS_REVISION: u32 = 1;
@@ -125,14 +125,6 @@ pub struct Release {
     pub origin: Origin,
 }
 
-/// The shared sources folder: `$SSLPROBE_SOURCES`, else `shared/sources` beside the workspace.
-pub fn shared_sources_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("SSLPROBE_SOURCES").filter(|v| !v.is_empty()) {
-        return PathBuf::from(d);
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/sources")
-}
-
 /// Every release the census examines, in a stable order.
 pub fn releases() -> Result<Vec<Release>> {
     let mut out = Vec::new();
@@ -145,7 +137,9 @@ pub fn releases() -> Result<Vec<Release>> {
             origin: Origin::OpenSslSrc(v),
         });
     }
-    let shared = shared_sources_dir();
+    // the shared sources folder, found as `cargo xtask libs` finds it
+    let shared =
+        libs::sources_dir()?.map_err(|why| anyhow::anyhow!("no LibreSSL tarballs: {why}"))?;
     let mut tarballs: Vec<PathBuf> = std::fs::read_dir(&shared)
         .with_context(|| format!("reading the shared sources folder {}", shared.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -178,7 +172,9 @@ pub fn releases() -> Result<Vec<Release>> {
             continue;
         };
         let origin = match recipe {
-            Recipe::OpenSsl { .. } => continue,
+            // OpenSSL: every release is in OPENSSL_SRC; LibreSSL tarballs of the shared sources
+            // folder are all examined above
+            Recipe::OpenSsl { .. } | Recipe::LibreSsl => continue,
             Recipe::LibreSslTarball { tarball } => Origin::CrateTarball {
                 name,
                 version,
