@@ -9,8 +9,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
+use super::extract::{apply_exports, cache_dir, identify, EXTRACT_REVISION};
 use super::format::{CensusData, FormKind, NameAt};
-use super::{exports, headers, identify};
+use super::{exports, headers};
 use crate::libs::{self, Lib};
 
 /// `cli/data/census.txt` in the workspace.
@@ -116,8 +117,8 @@ pub fn check(path: &Path, libs: &[&'static Lib]) -> Result<ExitCode> {
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let data = CensusData::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let lib_cache = libs::default_cache_dir()?;
-    let work = super::cache_dir()?.join("check");
-    let stamps = super::cache_dir()?.join("checked");
+    let work = cache_dir()?.join("check");
+    let stamps = cache_dir()?.join("checked");
     std::fs::create_dir_all(&stamps)?;
     let mut report = String::new();
     let (mut checked, mut stale, mut unchanged) = (0, 0, 0);
@@ -144,7 +145,7 @@ pub fn check(path: &Path, libs: &[&'static Lib]) -> Result<ExitCode> {
             let mut h = std::collections::hash_map::DefaultHasher::new();
             std::hash::Hash::hash(&text, &mut h);
             std::hash::Hash::hash(&serde_json::to_string(&prefix)?, &mut h);
-            std::hash::Hash::hash(&super::EXTRACT_REVISION, &mut h);
+            std::hash::Hash::hash(&EXTRACT_REVISION, &mut h);
             format!("{:016x}", std::hash::Hasher::finish(&h))
         };
         if std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == key) {
@@ -170,7 +171,7 @@ pub fn check(path: &Path, libs: &[&'static Lib]) -> Result<ExitCode> {
         let mut got = ex.names;
         if data.releases[index].exports {
             let symbols = exports::exported(&prefix)?;
-            super::apply_exports(&mut got, &symbols);
+            apply_exports(&mut got, &symbols);
         } else {
             // less information, not wrong information: the headers are still checked
             missing_exports.push(lib.key);
@@ -274,7 +275,7 @@ mod tests {
         let t = format!(
             "{}\n@\topenssl\t1.1.1w\tx\n@\tlibressl\t3.9.2\t-\nA\tf 0-1 int (void)\tx 0\nB\to 1\n\
              C\tf 0 int (void)\tm 1 (x)\n",
-            super::super::format::HEADER
+            crate::census::format::HEADER
         );
         let s = summary(&CensusData::parse(&t).unwrap());
         assert_eq!(

@@ -19,8 +19,8 @@ use anyhow::{bail, Context, Result};
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
+use super::format::NameAt;
 use super::normalise;
-use super::NameAt;
 
 /// A function declaration found in the AST.
 #[derive(Clone, Debug, PartialEq, Eq)]
