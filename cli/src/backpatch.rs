@@ -16,6 +16,9 @@ use serde::{Deserialize, Serialize};
 use sslprobe_build::{Api, Catalog};
 use sslprobe_cli::advisor::{advise_api, ApiAdvice, Coverage, FamilyRange, SupportSpec, Verdict};
 
+use crate::census::{self, Census};
+use crate::census_data::Record;
+use crate::compat::{self, Resolved};
 use crate::Failure;
 
 /// Arguments of `sslprobe backpatch`.
@@ -27,7 +30,8 @@ pub struct Args {
     #[arg(long, value_name = "SPEC")]
     support: Option<String>,
 
-    /// Only these APIs (repeat the flag or separate with commas); default: every catalog API.
+    /// Only these APIs (repeat the flag or separate with commas): any libssl/libcrypto name, in any
+    /// letter case; default: every API sslprobe tests.
     #[arg(long = "api", value_name = "NAME", num_args = 1.., value_delimiter = ',')]
     apis: Vec<String>,
 
@@ -113,12 +117,17 @@ fn load_catalog() -> Result<Catalog, Failure> {
         .map_err(|e| Failure::failed(format!("the embedded catalog does not load: {e}")))
 }
 
-/// The APIs to report: the named ones (exact names, or a unique case-insensitive match), in
-/// the order given without repeats, or every API. An empty name (`--api ,,`, `--api a,`) is
-/// one error, and an unknown name repeated is reported once.
-fn select_apis<'c>(catalog: &'c Catalog, names: &[String]) -> Result<Vec<&'c Api>, Failure> {
+/// The APIs to report: the named ones, in the order given without repeats — catalog APIs
+/// (exact name, cfg name or any letter case) and, for any other name, census names — or every
+/// catalog API. An empty name (`--api ,,`, `--api a,`) is one error, and an unknown name
+/// repeated is reported once.
+fn select_apis<'c>(
+    catalog: &'c Catalog,
+    census: &'c Census,
+    names: &[String],
+) -> Result<(Vec<&'c Api>, Vec<&'c Record>), Failure> {
     if names.is_empty() {
-        return Ok(catalog.apis.iter().collect());
+        return Ok((catalog.apis.iter().collect(), Vec::new()));
     }
     if names.iter().any(|n| n.trim().is_empty()) {
         return Err(Failure::usage(format!(
@@ -128,29 +137,16 @@ fn select_apis<'c>(catalog: &'c Catalog, names: &[String]) -> Result<Vec<&'c Api
         )));
     }
     let mut out: Vec<&Api> = Vec::new();
-    let mut unknown: Vec<String> = Vec::new();
+    let mut from_census: Vec<&Record> = Vec::new();
+    let mut unknown = Vec::new();
     for raw in names {
-        let name = raw.trim();
-        let found = catalog.get(name).or_else(|| {
-            let mut ci = catalog
-                .apis
-                .iter()
-                .filter(|a| a.name.eq_ignore_ascii_case(name));
-            match (ci.next(), ci.next()) {
-                (Some(a), None) => Some(a),
-                _ => None,
-            }
-        });
-        match found {
-            Some(a) if out.iter().any(|x| x.name == a.name) => {}
-            Some(a) => out.push(a),
+        match compat::resolve(catalog, census, raw) {
+            Some(Resolved::Catalog(a)) if out.iter().any(|x| x.name == a.name) => {}
+            Some(Resolved::Catalog(a)) => out.push(a),
+            Some(Resolved::Census(r)) if from_census.iter().any(|x| x.name == r.name) => {}
+            Some(Resolved::Census(r)) => from_census.push(r),
             None => {
-                let close = catalog.close_matches(name);
-                let message = if close.is_empty() {
-                    format!("unknown API {raw:?} (not in the catalog)")
-                } else {
-                    format!("unknown API {raw:?}; did you mean {}?", close.join(", "))
-                };
+                let message = census::unknown_name(raw.trim(), catalog, Some(census));
                 if !unknown.contains(&message) {
                     unknown.push(message);
                 }
@@ -158,7 +154,7 @@ fn select_apis<'c>(catalog: &'c Catalog, names: &[String]) -> Result<Vec<&'c Api
         }
     }
     if unknown.is_empty() {
-        Ok(out)
+        Ok((out, from_census))
     } else {
         Err(Failure::usage(unknown.join("\n")))
     }
@@ -194,6 +190,10 @@ struct JsonSpec<'a> {
     support: &'a str,
     supported: Vec<FamilyRange>,
     apis: &'a [ApiAdvice],
+    /// Catalog APIs of `apis` whose prototype differs inside the window (census evidence).
+    prototype_differs: Vec<Differs>,
+    /// Named APIs outside the catalog, judged from the census.
+    census_apis: Vec<census::Advice>,
 }
 
 #[derive(Serialize)]
@@ -204,6 +204,10 @@ struct JsonOut<'a> {
     supported: Option<Vec<FamilyRange>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     apis: Option<&'a [ApiAdvice]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prototype_differs: Option<Vec<Differs>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    census_apis: Option<Vec<census::Advice>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     branches: Option<Vec<JsonSpec<'a>>>,
 }
@@ -227,7 +231,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
         None => None,
     };
     let catalog = load_catalog()?;
-    let apis = select_apis(&catalog, &args.apis)?;
+    let census = census::embedded()?;
+    let (apis, census_names) = select_apis(&catalog, census, &args.apis)?;
     let coverage = Coverage::of(&catalog);
 
     if let Some(s) = &spec {
@@ -238,6 +243,23 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
 
     let single = spec.as_ref().map(|s| (s, advise_all(&apis, s, &coverage)));
+    let census_advice = |s: &SupportSpec| -> Vec<census::Advice> {
+        census_names
+            .iter()
+            .map(|r| census::advise(census, r, s))
+            .collect()
+    };
+    // catalog APIs whose prototype differs inside the window (census), with the prototypes
+    let differs = |s: &SupportSpec| -> Vec<Differs> {
+        apis.iter()
+            .filter_map(|a| census.get(&a.name))
+            .filter(|r| census.window(r, s).prototypes.len() > 1)
+            .map(|r| Differs {
+                name: r.name.clone(),
+                prototypes: census::advise(census, r, s).prototypes,
+            })
+            .collect()
+    };
     let per_branch: Vec<(&Branch, Vec<ApiAdvice>)> = branches
         .iter()
         .flatten()
@@ -249,6 +271,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
             support: single.as_ref().map(|(s, _)| s.text()),
             supported: single.as_ref().map(|(s, _)| coverage.judged(s)),
             apis: single.as_ref().map(|(_, a)| a.as_slice()),
+            prototype_differs: single.as_ref().map(|(s, _)| differs(s)),
+            census_apis: single.as_ref().map(|(s, _)| census_advice(s)),
             branches: branches.as_ref().map(|_| {
                 per_branch
                     .iter()
@@ -257,6 +281,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
                         support: b.spec.text(),
                         supported: coverage.judged(&b.spec),
                         apis: a,
+                        prototype_differs: differs(&b.spec),
+                        census_apis: census_advice(&b.spec),
                     })
                     .collect()
             }),
@@ -269,18 +295,35 @@ pub fn run(args: Args) -> Result<(), Failure> {
 
     let mut text = String::new();
     if let Some((s, advice)) = &single {
-        text.push_str(&render_spec(s, advice, &coverage));
+        text.push_str(&render_spec(s, advice, &coverage, &differs(s)));
+        if !census_names.is_empty() {
+            text.push('\n');
+            text.push_str(&census::advice_text(&census_advice(s), ""));
+        }
     }
     if branches.is_some() {
         if single.is_some() {
             text.push('\n');
         }
-        text.push_str(&render_branches(&per_branch, &coverage));
+        text.push_str(&render_branches(&per_branch, &coverage, &differs));
+        if !census_names.is_empty() {
+            for (b, _) in &per_branch {
+                text.push_str(&format!("\n{} (census):\n", b.name));
+                text.push_str(&census::advice_text(&census_advice(&b.spec), "  "));
+            }
+        }
     }
     text.push_str(
         "\nVerdicts come from the knowledge DB (probes/catalog.toml); on a real build the probes \
          decide (cfg have_<api>).\n",
     );
+    if !census_names.is_empty() {
+        text.push_str(&format!(
+            "[census] verdicts and prototypes come from the headers of the {} releases the \
+             census examined (cli/data/census.txt).\n",
+            census.releases().len()
+        ));
+    }
     print!("{text}");
     Ok(())
 }
@@ -331,14 +374,77 @@ fn details(a: &ApiAdvice, indent: &str) -> String {
     s
 }
 
-fn summary(advice: &[ApiAdvice]) -> String {
-    let count = |v| advice.iter().filter(|a| a.verdict == v).count();
+/// A catalog API whose prototype differs inside a window, per the census.
+#[derive(Serialize)]
+struct Differs {
+    name: String,
+    /// `family releases: form`, one per run of the window's releases.
+    prototypes: Vec<String>,
+}
+
+/// The cell text of an API's verdict: `always` becomes `PROTOTYPE-DIFFERS` when the census
+/// shows more than one prototype inside the window (the call needs the variant cfgs).
+fn shown(a: &ApiAdvice, differs: &[Differs]) -> &'static str {
+    if a.verdict == Verdict::Always && differs.iter().any(|d| d.name == a.name) {
+        "PROTOTYPE-DIFFERS"
+    } else {
+        cell(a.verdict)
+    }
+}
+
+/// The census's prototypes of a `PROTOTYPE-DIFFERS` entry.
+fn prototype_lines(s: &mut String, a: &ApiAdvice, differs: &[Differs], indent: &str) {
+    if shown(a, differs) != "PROTOTYPE-DIFFERS" {
+        return;
+    }
+    for d in differs.iter().filter(|d| d.name == a.name) {
+        for p in &d.prototypes {
+            let _ = writeln!(s, "{indent}prototype:    {p}");
+        }
+        let _ = writeln!(
+            s,
+            "{indent}variants:     {} (the call needs the variant cfgs)",
+            a.cfg
+        );
+    }
+}
+
+/// The count line under the entries. Each count is the number of entries that show that line:
+/// an API can need a guard in some versions and be without effect in others, so "need a guard"
+/// and "no effect somewhere" overlap (said when they do).
+fn summary(advice: &[ApiAdvice], differs: &[Differs]) -> String {
+    let guard = advice
+        .iter()
+        .filter(|a| a.verdict == Verdict::Guard)
+        .count();
+    let no_effect = advice.iter().filter(|a| !a.no_effect_in.is_empty()).count();
+    let both = advice
+        .iter()
+        .filter(|a| a.verdict == Verdict::Guard && !a.no_effect_in.is_empty())
+        .count();
+    let prototype = advice
+        .iter()
+        .filter(|a| shown(a, differs) == "PROTOTYPE-DIFFERS")
+        .count();
+    let always = advice
+        .iter()
+        .filter(|a| a.verdict == Verdict::Always)
+        .count()
+        - prototype;
+    let overlap = if both > 0 {
+        format!(" ({both} of them also need a guard)")
+    } else {
+        String::new()
+    };
+    let prototype = if prototype > 0 {
+        format!(", {prototype} prototype differs")
+    } else {
+        String::new()
+    };
     format!(
-        "{} API(s): {} need a guard, {} no effect somewhere, {} always",
-        advice.len(),
-        count(Verdict::Guard),
-        count(Verdict::NoEffect),
-        count(Verdict::Always)
+        "{} API(s): {guard} need a guard, {no_effect} no effect somewhere{overlap}{prototype}, \
+         {always} always",
+        advice.len()
     )
 }
 
@@ -349,22 +455,32 @@ fn spec_header(s: &mut String, label: &str, spec: &SupportSpec, coverage: &Cover
     let _ = writeln!(s, "{pad}i.e.: {}", join(&coverage.judged(spec)));
 }
 
-fn render_spec(spec: &SupportSpec, advice: &[ApiAdvice], coverage: &Coverage) -> String {
+fn render_spec(
+    spec: &SupportSpec,
+    advice: &[ApiAdvice],
+    coverage: &Coverage,
+    differs: &[Differs],
+) -> String {
     let mut s = String::new();
     spec_header(&mut s, "Support", spec, coverage);
     s.push('\n');
     let width = advice.iter().map(|a| a.name.len()).max().unwrap_or(0);
     for a in advice {
-        let _ = writeln!(s, "{:<width$}  {}", a.name, cell(a.verdict));
+        let _ = writeln!(s, "{:<width$}  {}", a.name, shown(a, differs));
+        prototype_lines(&mut s, a, differs, "    ");
         s.push_str(&details(a, "    "));
     }
     s.push('\n');
-    s.push_str(&summary(advice));
+    s.push_str(&summary(advice, differs));
     s.push('\n');
     s
 }
 
-fn render_branches(per_branch: &[(&Branch, Vec<ApiAdvice>)], coverage: &Coverage) -> String {
+fn render_branches(
+    per_branch: &[(&Branch, Vec<ApiAdvice>)],
+    coverage: &Coverage,
+    differs: &dyn Fn(&SupportSpec) -> Vec<Differs>,
+) -> String {
     let mut s = String::new();
     let name_w = per_branch
         .iter()
@@ -372,9 +488,14 @@ fn render_branches(per_branch: &[(&Branch, Vec<ApiAdvice>)], coverage: &Coverage
         .chain(["API".len()])
         .max()
         .unwrap_or(3);
+    let per_differs: Vec<Vec<Differs>> = per_branch.iter().map(|(b, _)| differs(&b.spec)).collect();
     let widths: Vec<usize> = per_branch
         .iter()
-        .map(|(b, _)| b.name.chars().count().max("no-effect".len()))
+        .zip(&per_differs)
+        .map(|((b, a), d)| {
+            let widest = a.iter().map(|x| shown(x, d).len()).max().unwrap_or(0);
+            b.name.chars().count().max("no-effect".len()).max(widest)
+        })
         .collect();
     let mut header = format!("{:<name_w$}", "API");
     for ((b, _), w) in per_branch.iter().zip(&widths) {
@@ -384,19 +505,21 @@ fn render_branches(per_branch: &[(&Branch, Vec<ApiAdvice>)], coverage: &Coverage
     let rows = per_branch.first().map_or(0, |(_, a)| a.len());
     for i in 0..rows {
         let mut line = format!("{:<name_w$}", per_branch[0].1[i].name);
-        for ((_, a), w) in per_branch.iter().zip(&widths) {
-            let _ = write!(line, "  {:<w$}", cell(a[i].verdict));
+        for (((_, a), w), d) in per_branch.iter().zip(&widths).zip(&per_differs) {
+            let _ = write!(line, "  {:<w$}", shown(&a[i], d));
         }
         let _ = writeln!(s, "{}", line.trim_end());
     }
     for (b, advice) in per_branch {
         s.push('\n');
         spec_header(&mut s, &b.name, &b.spec, coverage);
-        for a in advice.iter().filter(|a| a.verdict != Verdict::Always) {
-            let _ = writeln!(s, "  {}  {}", a.name, cell(a.verdict));
+        let d = differs(&b.spec);
+        for a in advice.iter().filter(|a| shown(a, &d) != "always") {
+            let _ = writeln!(s, "  {}  {}", a.name, shown(a, &d));
+            prototype_lines(&mut s, a, &d, "      ");
             s.push_str(&details(a, "      "));
         }
-        let _ = writeln!(s, "  {}", summary(advice));
+        let _ = writeln!(s, "  {}", summary(advice, &d));
     }
     s
 }

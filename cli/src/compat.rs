@@ -1,17 +1,32 @@
-//! `sslprobe compat API... [--json]`: the knowledge-DB rows for the named APIs — per family the
-//! first version that has it, how it exists there (function, macro, define; per version when that
-//! changes) and whether it has any effect, with the DB's note.
+//! `sslprobe compat API... [--json]`: where each named API exists. Every answer says where it
+//! comes from:
 //!
-//! The DB is the catalog compiled into the `sslprobe` crate (`probes/catalog.toml`). An unknown
-//! API name is an error (exit 2) listing the closest catalog names.
+//! * *catalog* — one of the curated APIs compiled into the `sslprobe` crate
+//!   (`probes/catalog.toml`), probed by the library matrix: per family the first version that
+//!   has it, how it exists there (function, macro, define; per version when that changes),
+//!   whether it has any effect, and the DB's note; plus the census evidence below when the
+//!   census knows the name;
+//! * *census* — any other name declared by the headers of the examined releases
+//!   (`cli/data/census.txt`, see [`crate::census`]): per family where it is present, in what form
+//!   and prototype, when it first appeared / disappeared, and whether built libraries export it.
 //!
-//! JSON (`--json`): `apis[]` with `name`, `doc`, `kinds` (every kind the API can take), and
-//! `families.<openssl|libressl|boringssl|awslc>` each holding `since` (version string, BoringSSL's
-//! API version as a number string; `null` when no version has it), `kind` (as of the newest
-//! version range the DB describes; `null` when never or when the DB does not say), `variants`
-//! (`[{from, variant, kind}]`, the DB's prototype variant per version range; may be empty),
-//! `effective` (`false` for stubs and no-ops; `null` when never) and `note` (or `null`).
+//! Names are matched exactly, then as cfg names (`have_ssl_ctx_set_num_tickets`), then in any
+//! letter case. An unknown name is an error (exit 2) with the closest catalog and census names.
+//!
+//! JSON (`--json`): `apis[]` in the order asked. Catalog answers: `name`, `source: "catalog"`,
+//! `doc`, `kinds` (every kind the API can take), `census` (the census answer or `null`), and
+//! `families.<openssl|libressl|boringssl|awslc>` each holding `since` (version string,
+//! BoringSSL's API version as a number string; `null` when no version has it), `kind` (as of the
+//! newest version range the DB describes; `null` when never or when the DB does not say),
+//! `variants` (`[{from, variant, kind}]`, the DB's prototype variant per version range; may be
+//! empty), `effective` (`false` for stubs and no-ops; `null` when never) and `note` (or `null`).
+//! Census answers: `name`, `source: "census"`, `releases_examined`, `families.<family>` with
+//! `examined`, `examined_range`, `runs[]` (`from`, `to`, `releases`, `shape` or `null` when
+//! absent), `first_seen`, `removed`, `prototype_changes`, `exported_in`,
+//! `declared_not_exported`.
 
+use crate::census::{self, Census};
+use crate::census_data::Record;
 use crate::probe::{embedded_catalog, print_out};
 use crate::Failure;
 use serde_json::json;
@@ -22,7 +37,8 @@ use std::fmt::Write as _;
 /// Arguments of `sslprobe compat`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// API names as in the catalog, e.g. SSL_CTX_set_num_tickets.
+    /// API names, e.g. SSL_CTX_set_num_tickets (any letter case; the cfg name
+    /// have_ssl_ctx_set_num_tickets works too).
     #[arg(required = true, value_name = "API")]
     apis: Vec<String>,
     /// Print one JSON document instead of text.
@@ -51,42 +67,61 @@ fn version_text(family: Family, v: &sslprobe_build::Version) -> String {
     }
 }
 
-/// Looks every name up; unknown names give one error listing the close matches of each.
-fn lookup<'c>(catalog: &'c Catalog, names: &[String]) -> Result<Vec<&'c Api>, Failure> {
+/// Where a name's answer comes from.
+pub enum Resolved<'a> {
+    /// One of the curated catalog APIs (probed by the matrix; notes, stubs, variants).
+    Catalog(&'a Api),
+    /// Any other name the census knows (header and export evidence).
+    Census(&'a Record),
+}
+
+/// Finds a catalog API as typed: exact name, cfg name (`have_ssl_ctx_set_num_tickets`), or a
+/// unique case-insensitive match.
+pub fn catalog_api<'c>(catalog: &'c Catalog, raw: &str) -> Option<&'c Api> {
+    for s in census::spellings(raw) {
+        if let Some(a) = catalog.get(&s) {
+            return Some(a);
+        }
+        let lower = s.to_ascii_lowercase();
+        if let Some(a) = catalog.apis.iter().find(|a| a.cfg() == lower) {
+            return Some(a);
+        }
+        let mut ci = catalog
+            .apis
+            .iter()
+            .filter(|a| a.name.eq_ignore_ascii_case(&s));
+        if let (Some(a), None) = (ci.next(), ci.next()) {
+            return Some(a);
+        }
+    }
+    None
+}
+
+/// Resolves a name against the catalog first, then the census.
+pub fn resolve<'a>(catalog: &'a Catalog, census: &'a Census, raw: &str) -> Option<Resolved<'a>> {
+    catalog_api(catalog, raw)
+        .map(Resolved::Catalog)
+        .or_else(|| census.find(raw).map(Resolved::Census))
+}
+
+/// Looks every name up; unknown names give one error with a suggestion for each.
+fn lookup<'c>(
+    catalog: &'c Catalog,
+    census: &'c Census,
+    names: &[String],
+) -> Result<Vec<Resolved<'c>>, Failure> {
     let mut found = Vec::new();
     let mut errors = Vec::new();
     for n in names {
-        match catalog.get(n) {
-            Some(a) => found.push(a),
-            None => {
-                let close = catalog.close_matches(n);
-                if close.is_empty() {
-                    errors.push(format!(
-                        "unknown API {n:?} (not in the catalog; no close match)"
-                    ));
-                } else {
-                    errors.push(format!(
-                        "unknown API {n:?}; did you mean: {}?",
-                        close.join(", ")
-                    ));
-                }
-            }
+        match resolve(catalog, census, n) {
+            Some(r) => found.push(r),
+            None => errors.push(census::unknown_name(n.trim(), catalog, Some(census))),
         }
     }
     if errors.is_empty() {
         Ok(found)
     } else {
-        Err(Failure::usage(format!(
-            "{}\n  the catalog has {} APIs: {}",
-            errors.join("\n"),
-            catalog.apis.len(),
-            catalog
-                .apis
-                .iter()
-                .map(|a| a.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )))
+        Err(Failure::usage(errors.join("\n")))
     }
 }
 
@@ -101,6 +136,10 @@ fn text(api: &Api) -> String {
         .into_iter()
         .collect();
     let _ = writeln!(o, "{} — {}", api.name, api.doc);
+    let _ = writeln!(
+        o,
+        "  source: catalog (probed by the library matrix, with curated notes, stubs and variants)"
+    );
     let _ = writeln!(o, "  cfg {} ({})", api.cfg(), kinds.join(" / "));
     for (f, e) in api.db_rows() {
         let mut line = format!("  {:<10} ", f.display_name());
@@ -137,55 +176,88 @@ fn text(api: &Api) -> String {
     o
 }
 
-fn to_json(apis: &[&Api]) -> String {
-    let list: Vec<serde_json::Value> = apis
-        .iter()
-        .map(|api| {
-            let mut families = serde_json::Map::new();
-            for (f, e) in api.db_rows() {
-                let variants: Vec<serde_json::Value> = e
-                    .variants
-                    .iter()
-                    .map(|(from, v)| {
-                        json!({
-                            "from": from.to_string(),
-                            "variant": v,
-                            "kind": api.variant(v).map(|v| v.kind.as_str()),
-                        })
-                    })
-                    .collect();
-                families.insert(
-                    f.as_str().to_string(),
-                    json!({
-                        "since": e.since.as_ref().map(|v| v.to_string()),
-                        "kind": family_kind(api, e).map(|k| k.as_str()),
-                        "variants": variants,
-                        "effective": e.since.as_ref().map(|_| e.effective),
-                        "note": e.note,
-                    }),
-                );
-            }
-            let mut kinds: Vec<&str> = Vec::new();
-            for v in &api.variants {
-                if !kinds.contains(&v.kind.as_str()) {
-                    kinds.push(v.kind.as_str());
-                }
-            }
-            json!({ "name": api.name, "doc": api.doc, "kinds": kinds, "families": families })
-        })
-        .collect();
-    serde_json::to_string_pretty(&json!({ "apis": list }))
-        .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))
+/// JSON for one catalog API (with the census's evidence for it, when it has some).
+fn catalog_json(api: &Api, census: &Census) -> serde_json::Value {
+    let mut families = serde_json::Map::new();
+    for (f, e) in api.db_rows() {
+        let variants: Vec<serde_json::Value> = e
+            .variants
+            .iter()
+            .map(|(from, v)| {
+                json!({
+                    "from": from.to_string(),
+                    "variant": v,
+                    "kind": api.variant(v).map(|v| v.kind.as_str()),
+                })
+            })
+            .collect();
+        families.insert(
+            f.as_str().to_string(),
+            json!({
+                "since": e.since.as_ref().map(|v| v.to_string()),
+                "kind": family_kind(api, e).map(|k| k.as_str()),
+                "variants": variants,
+                "effective": e.since.as_ref().map(|_| e.effective),
+                "note": e.note,
+            }),
+        );
+    }
+    let mut kinds: Vec<&str> = Vec::new();
+    for v in &api.variants {
+        if !kinds.contains(&v.kind.as_str()) {
+            kinds.push(v.kind.as_str());
+        }
+    }
+    json!({
+        "name": api.name,
+        "source": "catalog",
+        "doc": api.doc,
+        "kinds": kinds,
+        "families": families,
+        "census": census.get(&api.name).map(|r| census::json(census, r)),
+    })
 }
 
 /// Runs `sslprobe compat`.
 pub fn run(args: Args) -> Result<(), Failure> {
     let catalog = embedded_catalog()?;
-    let apis = lookup(&catalog, &args.apis)?;
+    let census = census::embedded()?;
+    let found = lookup(&catalog, census, &args.apis)?;
     if args.json {
-        print_out(&format!("{}\n", to_json(&apis)))
+        // answers keep the order asked, catalog and census ones alike
+        let values: Vec<serde_json::Value> = found
+            .iter()
+            .map(|r| match r {
+                Resolved::Catalog(a) => catalog_json(a, census),
+                Resolved::Census(rec) => census::json(census, rec),
+            })
+            .collect();
+        let doc = serde_json::to_string_pretty(&json!({ "apis": values }))
+            .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()));
+        print_out(&format!("{doc}\n"))
     } else {
-        let parts: Vec<String> = apis.iter().map(|a| text(a)).collect();
+        let parts: Vec<String> = found
+            .iter()
+            .map(|r| match r {
+                Resolved::Catalog(a) => {
+                    let mut t = text(a);
+                    if let Some(rec) = census.get(&a.name) {
+                        // the census's evidence for the same name, under the catalog answer
+                        let c = census::text(census, rec);
+                        let mut lines = c.lines();
+                        if let Some(head) = lines.next() {
+                            let from = head.split_once(" — ").map_or(head, |(_, r)| r);
+                            t.push_str(&format!("  {from}:\n"));
+                        }
+                        for l in lines {
+                            t.push_str(&format!("  {l}\n"));
+                        }
+                    }
+                    t
+                }
+                Resolved::Census(rec) => census::text(census, rec),
+            })
+            .collect();
         print_out(&parts.join("\n"))
     }
 }
@@ -221,18 +293,32 @@ mod tests {
     #[test]
     fn unknown_names_suggest() {
         let c = embedded_catalog().map_err(|f| f.message).unwrap();
-        let e = lookup(&c, &["SSL_CTX_set_num_ticket".into()]).unwrap_err();
+        let census = census::embedded().map_err(|f| f.message).unwrap();
+        let e = lookup(&c, census, &["SSL_CTX_set_num_ticket".into()])
+            .err()
+            .unwrap();
         assert_eq!(e.code, 2);
         assert!(
-            e.message.contains("did you mean: SSL_CTX_set_num_tickets"),
+            e.message.contains("did you mean SSL_CTX_set_num_tickets"),
             "{}",
             e.message
         );
-        assert_eq!(
-            lookup(&c, &["SSL_CTX_set_num_tickets".into()])
-                .unwrap()
-                .len(),
-            1
-        );
+        for name in [
+            "SSL_CTX_set_num_tickets",
+            "ssl_ctx_SET_num_tickets",
+            "have_ssl_ctx_set_num_tickets",
+        ] {
+            assert!(
+                matches!(
+                    lookup(&c, census, &[name.into()]).ok().as_deref(),
+                    Some([Resolved::Catalog(a)]) if a.name == "SSL_CTX_set_num_tickets"
+                ),
+                "{name}"
+            );
+        }
+        assert!(matches!(
+            lookup(&c, census, &["SSL_CTX_new".into()]).ok().as_deref(),
+            Some([Resolved::Census(r)]) if r.name == "SSL_CTX_new"
+        ));
     }
 }

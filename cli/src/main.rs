@@ -7,9 +7,14 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 mod backpatch;
+mod census;
+// the writing half of the format is used by `cargo xtask census`, which shares this file
+#[allow(dead_code)]
+mod census_data;
 mod compat;
 mod probe;
 mod report;
+mod scan;
 mod serve;
 mod tls;
 
@@ -27,12 +32,14 @@ enum Command {
     Report(report::Args),
     /// A TLS echo server on loopback for outside clients (openssl s_client).
     Serve(serve::Args),
-    /// Run the whole catalog against any library prefix, at run time.
+    /// Check every API sslprobe tests against any installed library, at run time.
     Probe(probe::Args),
-    /// Knowledge-DB rows for the named APIs.
+    /// In which library versions an API exists, and how (function, macro, prototype changes).
     Compat(compat::Args),
     /// Which supported library versions need a guard for each API.
     Backpatch(backpatch::Args),
+    /// Find the libssl APIs a C or Rust codebase uses that some supported version lacks.
+    Scan(scan::Args),
 }
 
 /// A failure with its exit code.
@@ -70,6 +77,7 @@ fn main() -> ExitCode {
         Command::Probe(a) => probe::run(a),
         Command::Compat(a) => compat::run(a),
         Command::Backpatch(a) => backpatch::run(a),
+        Command::Scan(a) => scan::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

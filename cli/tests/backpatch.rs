@@ -482,7 +482,7 @@ fn unknown_apis() {
             "--api",
             "SSL_OP_NO_TICKET,zzzz_nothing_like_it",
         ],
-        &["unknown API \"zzzz_nothing_like_it\" (not in the catalog)"],
+        &["unknown API \"zzzz_nothing_like_it\": not in the catalog"],
     );
 }
 

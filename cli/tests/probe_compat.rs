@@ -419,7 +419,7 @@ fn compat_text_and_unknown_api_suggestions() {
     let err = text(&out.stderr);
     assert!(
         err.contains(
-            "unknown API \"SSL_CTX_set_num_ticket\"; did you mean: SSL_CTX_set_num_tickets"
+            "unknown API \"SSL_CTX_set_num_ticket\"; did you mean SSL_CTX_set_num_tickets"
         ),
         "{err}"
     );

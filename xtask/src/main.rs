@@ -35,6 +35,15 @@ commands:
       Tested-against section from them; --list shows the plan.
   matrix --readme-from FILE
       Rewrite README's Tested-against section from a matrix JSON file.
+  census [--out FILE] [--jobs N]
+      Regenerate cli/data/census.txt: every public function and macro of the
+      openssl/*.h headers of every examined release (OpenSSL from 1.1.0 as the
+      package registry's openssl-src carries it, LibreSSL, BoringSSL, AWS-LC),
+      read with clang, plus the exports of the matrix libraries already built.
+      Needs clang. Sources and results are cached under the library cache.
+  census --check [--libs a,b]
+      Check the data file against every built matrix library (their installed
+      headers and exports); exit 1 when it is stale.
   bench [--runs N] [--json FILE] [--only ROWS] [--no-install]
       Time probing the catalog: sslprobe batched / one at a time, the
       single-probe floor, autoconf and meson (default target/bench.json).
@@ -52,6 +61,7 @@ fn main() -> ExitCode {
         Some("libs") => libs_cmd::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
         Some("matrix") => xtask::matrix::run(&args[1..]),
+        Some("census") => xtask::census::run(&args[1..]),
         Some("test") => test_cmd::run(&args[1..]),
         Some("help" | "-h" | "--help") | None => {
             print!("{USAGE}");
