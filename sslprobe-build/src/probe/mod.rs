@@ -441,9 +441,13 @@ impl Prober {
                 return Ok((library, Probed::default(), bad));
             }
             let probed = match self.mode {
-                Mode::Batched => {
-                    self.batched(&blocks, &ids, &expected_winners(catalog, &library), log)?
-                }
+                Mode::Batched => self.batched(
+                    &blocks,
+                    &ids,
+                    &expected_winners(catalog, &library),
+                    false,
+                    log,
+                )?,
                 Mode::OneAtATime => self.one_at_a_time(&blocks, log)?,
             };
             return Ok((library, probed, bad));
@@ -462,7 +466,7 @@ impl Prober {
                 });
                 (r, l)
             });
-            let probed = self.batched(&blocks, &ids, &expected_winners(catalog, &guess), log);
+            let probed = self.batched(&blocks, &ids, &expected_winners(catalog, &guess), true, log);
             (handle.join(), probed)
         });
         let (library, id_log) = identified.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -575,11 +579,15 @@ impl Prober {
     /// The plan only orders the work: every result still comes from a compiler run, and a wrong
     /// plan costs one more round, never a wrong answer. Later rounds retry what is still needed
     /// in one unit. A unit whose failure cannot be attributed is bisected.
+    ///
+    /// `beside`: identification and the control probes run beside the first round on one of the
+    /// jobs, so a large first unit is split unevenly ([`Prober::chunks`]).
     fn batched(
         &self,
         blocks: &[Block],
         ids: &[(usize, usize)],
         expected: &[Expect],
+        beside: bool,
         log: &mut Log,
     ) -> Result<Probed> {
         let mut probed = Probed::default();
@@ -600,10 +608,10 @@ impl Prober {
                 [likely_pass, likely_fail]
                     .into_iter()
                     .filter(|g| !g.is_empty())
-                    .flat_map(|g| self.chunks(g))
+                    .flat_map(|g| self.chunks(g, beside))
                     .collect()
             } else {
-                self.chunks(need)
+                self.chunks(need, false)
             };
             let work = |set: Vec<usize>, l: &mut Log| -> (Result<Unit>, Vec<Vec<usize>>) {
                 let mut with_sanity = vec![SANITY];
@@ -685,14 +693,26 @@ impl Prober {
 
     /// A large unit split into one per job, so that a request of a thousand names uses every
     /// core (units below [`SPLIT_ABOVE`] blocks stay whole: another compiler process costs more
-    /// than it saves there).
-    fn chunks(&self, set: Vec<usize>) -> Vec<Vec<usize>> {
+    /// than it saves there). With `beside`, one job is busy identifying and running the control
+    /// probes first, so the first chunk — started at once — gets a double share and the others,
+    /// started as jobs free up, a single one: the units then finish together.
+    fn chunks(&self, set: Vec<usize>, beside: bool) -> Vec<Vec<usize>> {
         if set.len() <= SPLIT_ABOVE || self.jobs <= 1 {
             return vec![set];
         }
         let n = self.jobs.min(set.len().div_ceil(SPLIT_ABOVE));
-        let size = set.len().div_ceil(n);
-        set.chunks(size).map(<[usize]>::to_vec).collect()
+        let shares = n + usize::from(beside);
+        let size = set.len().div_ceil(shares);
+        let first = if beside {
+            (2 * size).min(set.len())
+        } else {
+            size
+        };
+        let (head, rest) = set.split_at(first);
+        std::iter::once(head.to_vec())
+            .chain(rest.chunks(size.max(1)).map(<[usize]>::to_vec))
+            .filter(|c| !c.is_empty())
+            .collect()
     }
 
     /// Bisects `set` (sanity not included): a passing subset is done, a failing one is split,
