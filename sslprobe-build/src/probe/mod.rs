@@ -1165,4 +1165,41 @@ mod tests {
             "sslprobe-include _x__.h_"
         );
     }
+
+    #[test]
+    fn large_units_are_split_across_jobs() {
+        let cc = Compiler::for_target("x86_64-unknown-linux-gnu").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let p = Prober::new(cc, crate::locate::Location::none(), dir.path())
+            .unwrap()
+            .jobs(2);
+        let sizes = |n: usize, beside: bool| -> Vec<usize> {
+            p.chunks((0..n).collect(), beside)
+                .iter()
+                .map(Vec::len)
+                .collect()
+        };
+        assert_eq!(sizes(150, true), [150], "small units stay whole");
+        assert_eq!(sizes(1000, false), [500, 500]);
+        // Beside identification: the chunk started at once gets a double share.
+        assert_eq!(sizes(1000, true), [668, 332]);
+        let all: Vec<usize> = p.chunks((0..1000).collect(), true).concat();
+        assert_eq!(
+            all,
+            (0..1000).collect::<Vec<_>>(),
+            "nothing lost or repeated"
+        );
+        let one = Prober::new(
+            Compiler::for_target("x86_64-unknown-linux-gnu").unwrap(),
+            crate::locate::Location::none(),
+            dir.path(),
+        )
+        .unwrap()
+        .jobs(1);
+        assert_eq!(
+            one.chunks((0..1000).collect(), true).len(),
+            1,
+            "one job: one unit"
+        );
+    }
 }
