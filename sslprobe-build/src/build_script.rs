@@ -30,7 +30,7 @@ use crate::locate::{self, Env, ProcessEnv};
 use crate::log::Log;
 use crate::overrides::{self, Overrides};
 use crate::probe::Prober;
-use crate::results::{Results, Source};
+use crate::results::{Rest, Results, Source};
 use crate::{emit, Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -172,47 +172,57 @@ fn pipeline(
     let dep_include = env.var_os("DEP_OPENSSL_INCLUDE");
     locate::check_consistent_with_openssl_sys(&loc, dep_include.as_deref())?;
     log.note(&format!("located: {loc:?}"));
-    if ov.no_probe {
-        let results = ov.assumed(catalog, loc)?;
-        let msg = format!(
-            "sslprobe: SSLPROBE_NO_PROBE=1: nothing was probed; every result is assumed from the knowledge DB for {}{}",
-            results.library.describe(),
-            if ov.apis.is_empty() { String::new() } else { format!(" and {} SSLPROBE_HAVE_* override(s)", ov.apis.len()) }
-        );
-        log.note(&msg);
-        warnings.push(msg);
-        log_results(&results, log);
-        return Ok(results);
-    }
-    let cc = Compiler::from_build_script().map_err(|e| with_hints(e, target, host))?;
-    let to_probe = ov.to_probe(catalog);
-    let prober = Prober::new(cc.clone(), loc.clone(), &out.join("sslprobe-scratch"))?;
-    let probed = match prober.run(&to_probe, log) {
-        Ok(r) => r,
-        Err(e) => return Err(with_context(e, target, host)),
+    // The overrides decide which APIs are forced; the rest is probed (or, with
+    // SSLPROBE_NO_PROBE=1, assumed); `Results::assemble` puts both together, once.
+    let rest = if ov.no_probe {
+        Rest::Assumed(loc)
+    } else {
+        let cc = Compiler::from_build_script().map_err(|e| with_hints(e, target, host))?;
+        let prober = Prober::new(cc, loc, &out.join("sslprobe-scratch"))?;
+        let probed = prober
+            .run(&ov.to_probe(catalog), log)
+            .map_err(|e| with_context(e, target, host))?;
+        Rest::Probed(probed)
     };
-    if let Some(a) = &ov.assume {
-        let msg = format!(
-            "sslprobe: SSLPROBE_ASSUME={} is ignored because SSLPROBE_NO_PROBE is not 1; the headers identify {}",
-            a.text,
-            probed.library.describe()
-        );
-        log.note(&msg);
-        warnings.push(msg);
-    }
-    let results = ov.merge(catalog, probed)?;
-    if !ov.apis.is_empty() {
-        let msg = format!(
-            "sslprobe: {} result(s) forced without probing: {}",
-            ov.apis.len(),
-            ov.records().join(", ")
-        );
+    let results = Results::assemble(catalog, &ov, rest)?;
+    for msg in override_notes(&ov, &results) {
         log.note(&msg);
         warnings.push(msg);
     }
     log_results(&results, log);
-    crate::probe::check_links(&results, log)?;
+    if !ov.no_probe {
+        crate::probe::check_links(&results, log)?;
+    }
     Ok(results)
+}
+
+/// What the overrides did, one warning each: nothing probed (`SSLPROBE_NO_PROBE=1`), an
+/// `SSLPROBE_ASSUME` ignored because the headers were probed, results forced without probing.
+fn override_notes(ov: &Overrides, results: &Results) -> Vec<String> {
+    let mut v = Vec::new();
+    if ov.no_probe {
+        v.push(format!(
+            "sslprobe: SSLPROBE_NO_PROBE=1: nothing was probed; every result is assumed from the knowledge DB for {}{}",
+            results.library.describe(),
+            if ov.apis.is_empty() { String::new() } else { format!(" and {} SSLPROBE_HAVE_* override(s)", ov.apis.len()) }
+        ));
+        return v;
+    }
+    if let Some(a) = &ov.assume {
+        v.push(format!(
+            "sslprobe: SSLPROBE_ASSUME={} is ignored because SSLPROBE_NO_PROBE is not 1; the headers identify {}",
+            a.text,
+            results.library.describe()
+        ));
+    }
+    if !ov.apis.is_empty() {
+        v.push(format!(
+            "sslprobe: {} result(s) forced without probing: {}",
+            ov.apis.len(),
+            ov.records().join(", ")
+        ));
+    }
+    v
 }
 
 fn log_results(results: &Results, log: &mut Log) {

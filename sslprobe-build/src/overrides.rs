@@ -25,10 +25,8 @@
 //! reaches generated C: names are only compared with catalog names.
 //!
 
-use crate::catalog::{Api, Catalog};
+use crate::catalog::Catalog;
 use crate::identify::Library;
-use crate::locate::Location;
-use crate::results::{ApiResult, Results, Source};
 use crate::version::{Family, Version};
 use crate::{Error, Result};
 use std::collections::BTreeMap;
@@ -405,7 +403,7 @@ impl Overrides {
         self.apis.iter().find(|o| o.api == api)
     }
 
-    /// `NAME=value` for every variable set, for the log and [`Results::overrides`]:
+    /// `NAME=value` for every variable set, for the log and [`crate::Results::overrides`]:
     /// `SSLPROBE_NO_PROBE`, `SSLPROBE_ASSUME`, then the API overrides in catalog order.
     pub fn records(&self) -> Vec<String> {
         let mut v = Vec::new();
@@ -419,7 +417,8 @@ impl Overrides {
         v
     }
 
-    /// The catalog without the overridden APIs: what still needs probing.
+    /// The catalog without the overridden APIs: what still needs probing. The overridden ones
+    /// are decided by [`Overrides::apis`] alone; `Results::assemble` puts both together.
     pub fn to_probe(&self, catalog: &Catalog) -> Catalog {
         Catalog {
             apis: catalog
@@ -429,113 +428,6 @@ impl Overrides {
                 .cloned()
                 .collect(),
         }
-    }
-
-    /// The forced result for `api` against `library`, when it is overridden.
-    pub fn result_for(&self, api: &Api, library: &Library) -> Option<ApiResult> {
-        let o = self.get(&api.name)?;
-        let variant = match &o.forced {
-            Forced::Absent => None,
-            Forced::Variant(v) => api.variant(v),
-            Forced::Present => default_variant(api, library),
-        };
-        let found = variant.map(|v| (v.name.as_str(), v.kind));
-        let failure = found
-            .is_none()
-            .then(|| format!("forced absent by {}=0 (not probed)", o.var));
-        Some(Results::classify(
-            api,
-            library,
-            found,
-            Source::Override,
-            failure,
-        ))
-    }
-
-    /// Replaces the entries of overridden APIs in `probed` (which was probed with
-    /// [`Overrides::to_probe`]) and returns the results for the whole `catalog`, in catalog
-    /// order, with [`Results::overrides`] filled in.
-    pub fn merge(&self, catalog: &Catalog, mut probed: Results) -> Result<Results> {
-        let mut apis = Vec::with_capacity(catalog.apis.len());
-        for api in &catalog.apis {
-            let r = match self.result_for(api, &probed.library) {
-                Some(r) => r,
-                None => probed.get(&api.name).cloned().ok_or_else(|| {
-                    Error::Catalog(format!(
-                        "{}: no probe result although it was not overridden",
-                        api.name
-                    ))
-                })?,
-            };
-            apis.push(r);
-        }
-        probed.apis = apis;
-        probed.overrides = self.records();
-        Ok(probed)
-    }
-
-    /// `SSLPROBE_NO_PROBE=1`: every result from the overrides and, for the rest, from the
-    /// knowledge DB for `SSLPROBE_ASSUME`. Runs nothing.
-    pub fn assumed(&self, catalog: &Catalog, location: Location) -> Result<Results> {
-        let assume = self.assume.as_ref().ok_or_else(|| {
-            Error::invalid(
-                ASSUME_VAR,
-                "",
-                format!("not set; SSLPROBE_NO_PROBE=1 needs it, e.g. {ASSUME_EXAMPLES}"),
-            )
-        })?;
-        let library = assume.library();
-        let apis = catalog
-            .apis
-            .iter()
-            .map(|api| {
-                self.result_for(api, &library)
-                    .unwrap_or_else(|| assumed_result(api, &library, &assume.text))
-            })
-            .collect();
-        Ok(Results {
-            library,
-            location,
-            apis,
-            compiler_runs: 0,
-            elapsed_ms: 0,
-            overrides: self.records(),
-            headers: Vec::new(),
-            toolchain_notes: Vec::new(),
-        })
-    }
-}
-
-/// The variant the DB expects for `library`, or the API's first variant (also for a family
-/// the DB does not cover, such as wolfSSL).
-fn default_variant<'a>(api: &'a Api, library: &Library) -> Option<&'a crate::catalog::Variant> {
-    api.db_get(library.family)
-        .and_then(|db| db.variant_at(&library.version))
-        .and_then(|v| api.variant(v))
-        .or_else(|| api.variants.first())
-}
-
-fn assumed_result(api: &Api, library: &Library, assume: &str) -> ApiResult {
-    // SSLPROBE_ASSUME only accepts families the DB covers; a family without rows assumes
-    // nothing present rather than panicking.
-    if api
-        .db_get(library.family)
-        .is_some_and(|db| db.has(&library.version))
-    {
-        let v = default_variant(api, library);
-        Results::classify(
-            api,
-            library,
-            v.map(|v| (v.name.as_str(), v.kind)),
-            Source::Assumed,
-            None,
-        )
-    } else {
-        let failure = format!(
-            "assumed absent: the knowledge DB says {} does not have it (SSLPROBE_NO_PROBE=1, SSLPROBE_ASSUME={assume}; not probed)",
-            library.describe()
-        );
-        Results::classify(api, library, None, Source::Assumed, Some(failure))
     }
 }
 

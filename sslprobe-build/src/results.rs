@@ -1,8 +1,10 @@
 //! What a probing run found: one [`ApiResult`] per API, judged against the knowledge DB.
 
-use crate::catalog::{Api, Kind};
+use crate::catalog::{Api, Catalog, Kind, Variant};
 use crate::identify::Library;
 use crate::locate::Location;
+use crate::overrides::{Forced, Override, Overrides, ASSUME_EXAMPLES, ASSUME_VAR};
+use crate::{Error, Result};
 use std::path::PathBuf;
 
 /// Where a result came from.
@@ -90,7 +92,68 @@ pub struct Results {
     pub headers: Vec<PathBuf>,
 }
 
+/// Where the results of the APIs no override forces come from, for [`Results::assemble`].
+#[derive(Debug)]
+pub(crate) enum Rest {
+    /// A probe run over exactly those APIs (the catalog of [`Overrides::to_probe`]); its
+    /// library, location, counts and headers carry over.
+    Probed(Results),
+    /// `SSLPROBE_NO_PROBE=1`: nothing ran; the knowledge DB for `SSLPROBE_ASSUME` decides, for
+    /// the library at this location.
+    Assumed(Location),
+}
+
 impl Results {
+    /// The final results, built in one place: one entry per `catalog` API, in catalog order,
+    /// from the override that forces it if there is one, else from `rest` (the probe's result,
+    /// or the knowledge DB for the assumed library), with [`Results::overrides`] filled in.
+    ///
+    /// A probed API missing from the probe run is an error, not "absent"; so is
+    /// [`Rest::Assumed`] without `SSLPROBE_ASSUME`.
+    pub(crate) fn assemble(catalog: &Catalog, overrides: &Overrides, rest: Rest) -> Result<Results> {
+        let (mut results, assume) = match rest {
+            Rest::Probed(probed) => (probed, None),
+            Rest::Assumed(location) => {
+                let assume = overrides.assume.as_ref().ok_or_else(|| {
+                    Error::invalid(
+                        ASSUME_VAR,
+                        "",
+                        format!("not set; SSLPROBE_NO_PROBE=1 needs it, e.g. {ASSUME_EXAMPLES}"),
+                    )
+                })?;
+                let results = Results {
+                    library: assume.library(),
+                    location,
+                    apis: Vec::new(),
+                    compiler_runs: 0,
+                    elapsed_ms: 0,
+                    overrides: Vec::new(),
+                    headers: Vec::new(),
+                    toolchain_notes: Vec::new(),
+                };
+                (results, Some(assume.text.as_str()))
+            }
+        };
+        let mut apis = Vec::with_capacity(catalog.apis.len());
+        for api in &catalog.apis {
+            let library = &results.library;
+            let r = match (overrides.get(&api.name), assume) {
+                (Some(o), _) => forced_result(api, library, o),
+                (None, Some(text)) => assumed_result(api, library, text),
+                (None, None) => results.get(&api.name).cloned().ok_or_else(|| {
+                    Error::Catalog(format!(
+                        "{}: no probe result although it was not overridden",
+                        api.name
+                    ))
+                })?,
+            };
+            apis.push(r);
+        }
+        results.apis = apis;
+        results.overrides = overrides.records();
+        Ok(results)
+    }
+
     /// The result for an API.
     pub fn get(&self, name: &str) -> Option<&ApiResult> {
         self.apis.iter().find(|a| a.name == name)
@@ -207,5 +270,53 @@ impl Results {
                 None
             },
         }
+    }
+}
+
+/// The result an override forces for `api` against `library`.
+fn forced_result(api: &Api, library: &Library, o: &Override) -> ApiResult {
+    let variant = match &o.forced {
+        Forced::Absent => None,
+        Forced::Variant(v) => api.variant(v),
+        Forced::Present => default_variant(api, library),
+    };
+    let found = variant.map(|v| (v.name.as_str(), v.kind));
+    let failure = found
+        .is_none()
+        .then(|| format!("forced absent by {}=0 (not probed)", o.var));
+    Results::classify(api, library, found, Source::Override, failure)
+}
+
+/// The variant the DB expects for `library`, or the API's first variant (also for a family
+/// the DB does not cover, such as wolfSSL).
+fn default_variant<'a>(api: &'a Api, library: &Library) -> Option<&'a Variant> {
+    api.db_get(library.family)
+        .and_then(|db| db.variant_at(&library.version))
+        .and_then(|v| api.variant(v))
+        .or_else(|| api.variants.first())
+}
+
+/// `SSLPROBE_NO_PROBE=1`: what the knowledge DB says for `library` (`SSLPROBE_ASSUME=assume`).
+fn assumed_result(api: &Api, library: &Library, assume: &str) -> ApiResult {
+    // SSLPROBE_ASSUME only accepts families the DB covers; a family without rows assumes
+    // nothing present rather than panicking.
+    if api
+        .db_get(library.family)
+        .is_some_and(|db| db.has(&library.version))
+    {
+        let v = default_variant(api, library);
+        Results::classify(
+            api,
+            library,
+            v.map(|v| (v.name.as_str(), v.kind)),
+            Source::Assumed,
+            None,
+        )
+    } else {
+        let failure = format!(
+            "assumed absent: the knowledge DB says {} does not have it (SSLPROBE_NO_PROBE=1, SSLPROBE_ASSUME={assume}; not probed)",
+            library.describe()
+        );
+        Results::classify(api, library, None, Source::Assumed, Some(failure))
     }
 }
