@@ -182,7 +182,7 @@ fn pipeline(
         let probed = prober
             .run(&ov.to_probe(catalog), log)
             .map_err(|e| with_context(e, target, host))?;
-        Rest::Probed(probed)
+        Rest::Probed(Box::new(probed))
     };
     let results = Results::assemble(catalog, &ov, rest)?;
     for msg in override_notes(&ov, &results) {

@@ -35,6 +35,8 @@ pub mod downstream;
 mod emit;
 mod env;
 mod error;
+#[cfg(test)]
+mod fixtures;
 pub mod identify;
 pub mod locate;
 mod log;

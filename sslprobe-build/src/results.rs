@@ -97,7 +97,7 @@ pub struct Results {
 pub(crate) enum Rest {
     /// A probe run over exactly those APIs (the catalog of [`Overrides::to_probe`]); its
     /// library, location, counts and headers carry over.
-    Probed(Results),
+    Probed(Box<Results>),
     /// `SSLPROBE_NO_PROBE=1`: nothing ran; the knowledge DB for `SSLPROBE_ASSUME` decides, for
     /// the library at this location.
     Assumed(Location),
@@ -110,9 +110,13 @@ impl Results {
     ///
     /// A probed API missing from the probe run is an error, not "absent"; so is
     /// [`Rest::Assumed`] without `SSLPROBE_ASSUME`.
-    pub(crate) fn assemble(catalog: &Catalog, overrides: &Overrides, rest: Rest) -> Result<Results> {
+    pub(crate) fn assemble(
+        catalog: &Catalog,
+        overrides: &Overrides,
+        rest: Rest,
+    ) -> Result<Results> {
         let (mut results, assume) = match rest {
-            Rest::Probed(probed) => (probed, None),
+            Rest::Probed(probed) => (*probed, None),
             Rest::Assumed(location) => {
                 let assume = overrides.assume.as_ref().ok_or_else(|| {
                     Error::invalid(
@@ -318,5 +322,189 @@ fn assumed_result(api: &Api, library: &Library, assume: &str) -> ApiResult {
             library.describe()
         );
         Results::classify(api, library, None, Source::Assumed, Some(failure))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::{catalog, lib, location, overrides};
+    use crate::version::Family;
+
+    /// The result `ov` forces for `api` against `library`, when it is overridden.
+    fn result_for(ov: &Overrides, api: &Api, library: &Library) -> Option<ApiResult> {
+        ov.get(&api.name).map(|o| forced_result(api, library, o))
+    }
+
+    #[test]
+    fn assumed_results_follow_the_db() {
+        let c = catalog();
+        let ov = overrides(&[
+            ("SSLPROBE_NO_PROBE", "1"),
+            ("SSLPROBE_ASSUME", "openssl-1.1.0i"),
+        ])
+        .unwrap();
+        let r = Results::assemble(&c, &ov, Rest::Assumed(location())).unwrap();
+        assert_eq!(r.compiler_runs, 0);
+        assert_eq!(
+            r.overrides,
+            ["SSLPROBE_NO_PROBE=1", "SSLPROBE_ASSUME=openssl-1.1.0i"]
+        );
+        assert_eq!(r.apis.len(), c.apis.len());
+        for a in &r.apis {
+            assert_eq!(a.source, Source::Assumed, "{}", a.name);
+            assert!(a.db_agrees, "{}", a.name);
+            let api = c.get(&a.name).unwrap();
+            assert_eq!(
+                a.present,
+                api.db_get(Family::OpenSsl).unwrap().has(&r.library.version),
+                "{}",
+                a.name
+            );
+        }
+        let nt = r.get("SSL_CTX_set_num_tickets").unwrap();
+        assert!(!nt.present);
+        assert!(
+            nt.failure.as_deref().unwrap().contains("assumed absent"),
+            "{nt:?}"
+        );
+        // OpenSSL 1.1.0: unsigned long options.
+        assert_eq!(
+            r.get("SSL_CTX_set_options").unwrap().variant.as_deref(),
+            Some("u64")
+        );
+        assert!(r.disagreements().is_empty());
+
+        let ov = overrides(&[
+            ("SSLPROBE_NO_PROBE", "1"),
+            ("SSLPROBE_ASSUME", "boringssl-44"),
+        ])
+        .unwrap();
+        let r = Results::assemble(&c, &ov, Rest::Assumed(location())).unwrap();
+        assert_eq!(
+            r.get("SSL_CTX_set_options").unwrap().variant.as_deref(),
+            Some("u32")
+        );
+        assert!(r.get("SSL_CTX_set_num_tickets").unwrap().present);
+        assert!(!r.get("SSL_set_num_tickets").unwrap().present);
+
+        let ov = overrides(&[
+            ("SSLPROBE_NO_PROBE", "1"),
+            ("SSLPROBE_ASSUME", "libressl-3.5.0"),
+        ])
+        .unwrap();
+        let r = Results::assemble(&c, &ov, Rest::Assumed(location())).unwrap();
+        let nt = r.get("SSL_CTX_set_num_tickets").unwrap();
+        assert!(nt.present && !nt.effective, "LibreSSL's stub: {nt:?}");
+    }
+
+    #[test]
+    fn overrides_beat_the_db_and_are_marked() {
+        let c = catalog();
+        let ov = overrides(&[
+            ("SSLPROBE_NO_PROBE", "1"),
+            ("SSLPROBE_ASSUME", "openssl-1.1.0i"),
+            ("SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS", "1"),
+            ("SSLPROBE_HAVE_SSL_OP_NO_TICKET", "0"),
+            ("SSLPROBE_HAVE_SSL_CTX_SET_OPTIONS", "c_long_macro"),
+        ])
+        .unwrap();
+        let r = Results::assemble(&c, &ov, Rest::Assumed(location())).unwrap();
+        let nt = r.get("SSL_CTX_set_num_tickets").unwrap();
+        assert!(
+            nt.present && nt.source == Source::Override && !nt.db_agrees,
+            "{nt:?}"
+        );
+        let op = r.get("SSL_OP_NO_TICKET").unwrap();
+        assert!(!op.present && op.source == Source::Override, "{op:?}");
+        assert!(
+            op.failure
+                .as_deref()
+                .unwrap()
+                .contains("SSLPROBE_HAVE_SSL_OP_NO_TICKET=0"),
+            "{op:?}"
+        );
+        let so = r.get("SSL_CTX_set_options").unwrap();
+        assert_eq!(
+            (so.variant.as_deref(), so.kind),
+            (Some("c_long_macro"), Some(Kind::Macro))
+        );
+        assert_eq!(
+            r.get("SSL_CTX_set_keylog_callback").unwrap().source,
+            Source::Assumed
+        );
+        assert_eq!(r.overrides.len(), 5);
+    }
+
+    #[test]
+    fn forced_present_takes_the_db_variant_for_the_library() {
+        let c = catalog();
+        let ov = overrides(&[
+            ("SSLPROBE_HAVE_SSL_CTX_SET_OPTIONS", "1"),
+            ("SSLPROBE_HAVE_SSL_CTX_GET_NUM_TICKETS", "1"),
+        ])
+        .unwrap();
+        let api = c.get("SSL_CTX_set_options").unwrap();
+        let v = |l: &Library| result_for(&ov, api, l).unwrap().variant.unwrap();
+        assert_eq!(v(&lib(Family::OpenSsl, "3.0.19")), "u64");
+        assert_eq!(v(&lib(Family::OpenSsl, "1.0.2u")), "c_long_macro");
+        assert_eq!(v(&lib(Family::BoringSsl, "44")), "u32");
+        assert_eq!(v(&lib(Family::LibreSsl, "3.8.0")), "c_long_macro");
+        // The DB says OpenSSL 1.0.1 has no SSL_CTX_set_options variant: the first one.
+        assert_eq!(v(&lib(Family::OpenSsl, "1.0.1u")), "u64");
+        let g = result_for(
+            &ov,
+            c.get("SSL_CTX_get_num_tickets").unwrap(),
+            &lib(Family::OpenSsl, "1.1.0i"),
+        )
+        .unwrap();
+        assert_eq!(
+            (g.variant.as_deref(), g.db_agrees),
+            (Some("const_ctx"), false)
+        );
+        assert!(result_for(
+            &ov,
+            c.get("SSL_OP_NO_TICKET").unwrap(),
+            &lib(Family::OpenSsl, "3.0.0")
+        )
+        .is_none());
+    }
+
+    #[test]
+    fn assemble_keeps_catalog_order() {
+        let c = catalog();
+        let ov = overrides(&[("SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS", "0")]).unwrap();
+        // Stand-in for a probe run over the remaining APIs (the real one is in tests/hostile.rs).
+        let rest = ov.to_probe(&c);
+        let probed_lib = lib(Family::OpenSsl, "3.0.19");
+        let probed = Results {
+            library: probed_lib.clone(),
+            location: location(),
+            apis: rest
+                .apis
+                .iter()
+                .map(|a| Results::classify(a, &probed_lib, None, Source::Probe, Some("x".into())))
+                .collect(),
+            compiler_runs: 1,
+            elapsed_ms: 1,
+            overrides: vec![],
+            headers: vec![],
+            toolchain_notes: vec![],
+        };
+        let r = Results::assemble(&c, &ov, Rest::Probed(Box::new(probed))).unwrap();
+        let names: Vec<&str> = r.apis.iter().map(|a| a.name.as_str()).collect();
+        let want: Vec<&str> = c.apis.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, want);
+        assert_eq!(
+            r.get("SSL_CTX_set_num_tickets").unwrap().source,
+            Source::Override
+        );
+        assert_eq!(r.overrides, ["SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS=0"]);
+        // A result missing for an API that was not overridden is an error, not "absent".
+        let empty = Results {
+            apis: vec![],
+            ..r.clone()
+        };
+        assert!(Results::assemble(&c, &ov, Rest::Probed(Box::new(empty))).is_err());
     }
 }
