@@ -336,15 +336,19 @@ mod tests {
         ov.get(&api.name).map(|o| forced_result(api, library, o))
     }
 
+    /// `SSLPROBE_NO_PROBE=1 SSLPROBE_ASSUME=<assume>` plus `vars`, assembled over the fixture
+    /// catalog.
+    fn assumed(vars: &[(&str, &str)], assume: &str) -> Results {
+        let mut all = vec![("SSLPROBE_NO_PROBE", "1"), ("SSLPROBE_ASSUME", assume)];
+        all.extend_from_slice(vars);
+        let ov = overrides(&all).unwrap();
+        Results::assemble(&catalog(), &ov, Rest::Assumed(location())).unwrap()
+    }
+
     #[test]
     fn assumed_results_follow_the_db() {
         let c = catalog();
-        let ov = overrides(&[
-            ("SSLPROBE_NO_PROBE", "1"),
-            ("SSLPROBE_ASSUME", "openssl-1.1.0i"),
-        ])
-        .unwrap();
-        let r = Results::assemble(&c, &ov, Rest::Assumed(location())).unwrap();
+        let r = assumed(&[], "openssl-1.1.0i");
         assert_eq!(r.compiler_runs, 0);
         assert_eq!(
             r.overrides,
@@ -375,12 +379,7 @@ mod tests {
         );
         assert!(r.disagreements().is_empty());
 
-        let ov = overrides(&[
-            ("SSLPROBE_NO_PROBE", "1"),
-            ("SSLPROBE_ASSUME", "boringssl-44"),
-        ])
-        .unwrap();
-        let r = Results::assemble(&c, &ov, Rest::Assumed(location())).unwrap();
+        let r = assumed(&[], "boringssl-44");
         assert_eq!(
             r.get("SSL_CTX_set_options").unwrap().variant.as_deref(),
             Some("u32")
@@ -388,28 +387,21 @@ mod tests {
         assert!(r.get("SSL_CTX_set_num_tickets").unwrap().present);
         assert!(!r.get("SSL_set_num_tickets").unwrap().present);
 
-        let ov = overrides(&[
-            ("SSLPROBE_NO_PROBE", "1"),
-            ("SSLPROBE_ASSUME", "libressl-3.5.0"),
-        ])
-        .unwrap();
-        let r = Results::assemble(&c, &ov, Rest::Assumed(location())).unwrap();
+        let r = assumed(&[], "libressl-3.5.0");
         let nt = r.get("SSL_CTX_set_num_tickets").unwrap();
         assert!(nt.present && !nt.effective, "LibreSSL's stub: {nt:?}");
     }
 
     #[test]
     fn overrides_beat_the_db_and_are_marked() {
-        let c = catalog();
-        let ov = overrides(&[
-            ("SSLPROBE_NO_PROBE", "1"),
-            ("SSLPROBE_ASSUME", "openssl-1.1.0i"),
-            ("SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS", "1"),
-            ("SSLPROBE_HAVE_SSL_OP_NO_TICKET", "0"),
-            ("SSLPROBE_HAVE_SSL_CTX_SET_OPTIONS", "c_long_macro"),
-        ])
-        .unwrap();
-        let r = Results::assemble(&c, &ov, Rest::Assumed(location())).unwrap();
+        let r = assumed(
+            &[
+                ("SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS", "1"),
+                ("SSLPROBE_HAVE_SSL_OP_NO_TICKET", "0"),
+                ("SSLPROBE_HAVE_SSL_CTX_SET_OPTIONS", "c_long_macro"),
+            ],
+            "openssl-1.1.0i",
+        );
         let nt = r.get("SSL_CTX_set_num_tickets").unwrap();
         assert!(
             nt.present && nt.source == Source::Override && !nt.db_agrees,
