@@ -369,7 +369,8 @@ impl<'a> Fields<'a> {
 
     fn required_string(&self, key: &str) -> std::result::Result<String, String> {
         self.required(key)?;
-        Ok(self.string(key)?.expect("present"))
+        self.string(key)?
+            .ok_or_else(|| format!("missing field `{key}`"))
     }
 
     fn tables(&self, key: &str) -> std::result::Result<&'a [Value], String> {

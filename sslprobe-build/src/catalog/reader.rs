@@ -80,7 +80,9 @@ pub(crate) fn parse(text: &str) -> Result<Table, String> {
                     });
                 }
                 p.end_of_line()?;
-                let (last, parents) = path.split_last().expect("a dotted key is never empty");
+                let Some((last, parents)) = path.split_last() else {
+                    return Err(at(line, "a table header needs a name"));
+                };
                 let parent = descend(&mut root, parents, line).map_err(|m| at(line, &m))?;
                 let fresh = |inline| Value {
                     line,
@@ -168,10 +170,9 @@ fn descend<'t>(
             ));
         }
         let cur = table;
-        let i = cur
-            .iter()
-            .position(|(k, _)| k == seg)
-            .expect("just ensured");
+        let Some(i) = cur.iter().position(|(k, _)| k == seg) else {
+            return Err(format!("line {line}: `{seg}` could not be created"));
+        };
         let value = &mut cur[i].1;
         let defined = value.line;
         table = match &mut value.kind {
@@ -187,7 +188,11 @@ fn descend<'t>(
                     kind: Kind::Table { entries, .. },
                     ..
                 }) => entries,
-                _ => unreachable!("arrays made by headers hold tables"),
+                _ => {
+                    return Err(format!(
+                        "line {line}: `{seg}` is an array of tables holding something else"
+                    ))
+                }
             },
             _ => {
                 return Err(format!(
@@ -418,7 +423,9 @@ impl Parser {
 
     /// A one-line string: basic (`"..."`, with escapes) or literal (`'...'`, as written).
     fn string(&mut self) -> Result<String, String> {
-        let quote = self.bump().expect("called on a quote");
+        let Some(quote) = self.bump() else {
+            return self.err("expected a string");
+        };
         if self.peek() == Some(quote) && self.chars.get(self.pos + 1) == Some(&quote) {
             return self.err("multi-line strings are not supported");
         }
