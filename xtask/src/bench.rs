@@ -46,7 +46,8 @@ usage: cargo xtask bench [--runs N] [--json FILE] [--only ROWS] [--no-install]
   --runs N      samples per row, after one warm-up (default 10); the table shows medians
   --json FILE   where to write the figures (default target/bench.json)
   --only ROWS   comma-separated subset of: floor, batched, batched-process, one-at-a-time,
-                bisect, builder-1000, autoconf, meson, old-floor, old-batched, build-dep
+                bisect, builder-1000 (with builder-floor), autoconf, meson, old-floor,
+                old-batched, build-dep
   --no-install  do not apt-get install autoconf/meson when missing (their rows are skipped)";
 
 /// Every row, in table order.
@@ -57,6 +58,7 @@ const ROWS: &[&str] = &[
     "one-at-a-time",
     "bisect",
     "builder-1000",
+    "builder-floor",
     "autoconf",
     "meson",
     "old-floor",
@@ -408,16 +410,28 @@ const FLOOR_C: &str = "#include <openssl/ssl.h>\n\
 void sslprobe_floor(void);\nvoid sslprobe_floor(void)\n{\n    SSL_CTX *(*volatile p)(const SSL_METHOD *) = SSL_CTX_new;\n    (void)p;\n}\n\
 int main(void) { return 0; }\n";
 
+/// The floor's source with `headers` included first (the builder row's own floor: one probe of
+/// that request, with the request's headers).
+fn floor_source(headers: &[&str]) -> String {
+    let mut s: String = headers
+        .iter()
+        .map(|h| format!("#include <{h}>\n"))
+        .collect();
+    s.push_str(FLOOR_C);
+    s
+}
+
 fn floor_row(
     key: &'static str,
     label: String,
     cc: &Compiler,
     loc: &Location,
     dir: &Path,
+    source: &str,
 ) -> Result<Row> {
     std::fs::create_dir_all(dir)?;
     let src = dir.join("floor.c");
-    std::fs::write(&src, FLOOR_C)?;
+    std::fs::write(&src, source)?;
     let exe = dir.join("floor");
     let mut cmd = cc.compile_link_command(loc, &src, &exe)?;
     let rendered = sslprobe_build::compiler::render_command(&cmd);
@@ -725,6 +739,7 @@ fn bench(runs: usize, json_path: &Path, only: &[String], install: bool) -> Resul
             &cc,
             &loc,
             &scratch.join("floor"),
+            FLOOR_C,
         )?);
     }
     if want("batched") {
@@ -767,6 +782,18 @@ fn bench(runs: usize, json_path: &Path, only: &[String], install: bool) -> Resul
         ));
     }
     if want("builder-1000") {
+        // The request's own floor: one probe of it, with its headers.
+        rows.push(floor_row(
+            "builder-floor",
+            format!(
+                "floor with the request's headers ({})",
+                BUILDER_HEADERS.join(", ")
+            ),
+            &cc,
+            &loc,
+            &scratch.join("builder-floor"),
+            &floor_source(BUILDER_HEADERS),
+        )?);
         rows.push(builder_row(&cc, &loc, &scratch.join("builder"), 1000)?);
     }
     for (key, make) in [
@@ -827,6 +854,7 @@ fn bench(runs: usize, json_path: &Path, only: &[String], install: bool) -> Resul
                         &cc,
                         &old_loc,
                         &scratch.join("old-floor"),
+                        FLOOR_C,
                     )?);
                 }
                 if want("old-batched") {
@@ -912,11 +940,14 @@ fn bench(runs: usize, json_path: &Path, only: &[String], install: bool) -> Resul
         true,
     );
     summary += &check(
-        "builder, 1000 names / floor",
-        ratio(med("builder-1000"), med("floor")),
+        "builder, 1000 names / its floor (one probe with the request's headers)",
+        ratio(med("builder-1000"), med("builder-floor")),
         3.0,
         true,
     );
+    if let Some(r) = ratio(med("builder-1000"), med("floor")) {
+        summary += &format!("builder, 1000 names / the plain floor: {r:.2}× (no target)\n");
+    }
     summary += &check(
         "autoconf / batched",
         ratio(med("autoconf"), med("batched")),
