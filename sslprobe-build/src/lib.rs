@@ -12,6 +12,52 @@
 //! The [`catalog`] is the one table of truth: every cfg name, check-cfg line, metadata key and
 //! knowledge-DB row is derived from it.
 //!
+//! ## What a build script uses
+//!
+//! Three entry points, one per need:
+//!
+//! - **Probe your own names** ([`Probe`]): any function (with or without its prototype), macro,
+//!   define, type or member, against the library sslprobe located:
+//!
+//!   ```no_run
+//!   let answers = sslprobe_build::Probe::new()
+//!       .function("SSL_CTX_set_block_padding", "int (*)(SSL_CTX *, size_t)")
+//!       .define("SSL_OP_NO_RENEGOTIATION")
+//!       .emit()?; // cargo:rustc-cfg=have_ssl_ctx_set_block_padding, check-cfg for every name
+//!   assert!(answers.get("SSL_OP_NO_RENEGOTIATION").is_some());
+//!   # Ok::<(), sslprobe_build::Error>(())
+//!   ```
+//!
+//! - **The catalog's answers in a dependent crate** ([`downstream::emit_cfgs`]): the very cfgs
+//!   `sslprobe` itself was built with, read from its `DEP_SSLPROBE_*` metadata:
+//!
+//!   ```no_run
+//!   let meta = sslprobe_build::downstream::emit_cfgs()?;
+//!   println!("cargo:warning=building against {} {}", meta.family, meta.version);
+//!   # Ok::<(), sslprobe_build::Error>(())
+//!   ```
+//!
+//! - **A whole catalog of your own** ([`build_script::run`]): `probes/catalog.toml` plus one C
+//!   file per API, as `sslprobe` does it (`build_script::main()` is its whole `build.rs`).
+//!
+//! At run time (the `sslprobe probe` command does this), [`Prober`] probes any catalog against
+//! any [`Location`] with any [`compiler::Compiler`]:
+//!
+//! ```no_run
+//! use sslprobe_build::{compiler::Compiler, locate, probe::{self, Log}, Catalog, Prober};
+//! # fn main() -> sslprobe_build::Result<()> {
+//! let (catalog, _files) = Catalog::load(std::path::Path::new("probes"))?;
+//! let loc = locate::from_prefix(std::path::Path::new("/usr/local/ssl"), None)?;
+//! let cc = Compiler::for_target("x86_64-unknown-linux-gnu")?;
+//! let mut log = Log::in_memory();
+//! let results = Prober::new(cc, loc, &std::env::temp_dir())?.run(&catalog, &mut log)?;
+//! probe::check_links(&results, &mut log)?; // a header/library mismatch is an error
+//! for a in &results.apis {
+//!     println!("{} {}", a.name, if a.present { "present" } else { "absent" });
+//! }
+//! # Ok(()) }
+//! ```
+//!
 //! ## A light build-dependency
 //!
 //! Every crate that probes compiles this one first, so it depends only on what probing needs:
