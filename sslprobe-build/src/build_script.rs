@@ -6,7 +6,7 @@
 //! Besides running the stages in order, this is where a failure is turned into a diagnosis
 //! the user can act on; none of them is ever reported as "API absent":
 //!
-//! - **Overrides** ([`crate::overrides`]) are read and validated first: `SSLPROBE_HAVE_<API>`
+//! - **Overrides** (the `SSLPROBE_*` variables of the README's "Overrides" section) are read and validated first: `SSLPROBE_HAVE_<API>`
 //!   forces one result without probing it, `SSLPROBE_NO_PROBE=1` with
 //!   `SSLPROBE_ASSUME=<family>-<version>` runs no compiler at all (cross builds without a
 //!   target toolchain). Each one is written to the log, to `build_info().overrides` and to each
