@@ -102,32 +102,16 @@ pub(super) fn check_executable(path: &Path, target: &str) -> std::result::Result
     executable_format(&bytes, target)
 }
 
-fn u16_at(b: &[u8], off: usize, le: bool) -> Option<u16> {
-    let s: [u8; 2] = b.get(off..off + 2)?.try_into().ok()?;
-    Some(if le {
-        u16::from_le_bytes(s)
-    } else {
-        u16::from_be_bytes(s)
-    })
+/// Readers of little- or big-endian integers at an offset (`None` past the end), one per width.
+macro_rules! int_reader {
+    ($($name:ident: $t:ty),*) => {$(
+        fn $name(b: &[u8], off: usize, le: bool) -> Option<$t> {
+            let s = b.get(off..off.checked_add(std::mem::size_of::<$t>())?)?.try_into().ok()?;
+            Some(if le { <$t>::from_le_bytes(s) } else { <$t>::from_be_bytes(s) })
+        }
+    )*};
 }
-
-fn u32_at(b: &[u8], off: usize, le: bool) -> Option<u32> {
-    let s: [u8; 4] = b.get(off..off + 4)?.try_into().ok()?;
-    Some(if le {
-        u32::from_le_bytes(s)
-    } else {
-        u32::from_be_bytes(s)
-    })
-}
-
-fn u64_at(b: &[u8], off: usize, le: bool) -> Option<u64> {
-    let s: [u8; 8] = b.get(off..off + 8)?.try_into().ok()?;
-    Some(if le {
-        u64::from_le_bytes(s)
-    } else {
-        u64::from_be_bytes(s)
-    })
-}
+int_reader!(u16_at: u16, u32_at: u32, u64_at: u64);
 
 /// The ELF machine number of a target triple's architecture, where known.
 fn elf_machine(target: &str) -> Option<u16> {
@@ -171,10 +155,10 @@ fn executable_format(bytes: &[u8], target: &str) -> std::result::Result<(), Stri
     }
     if bytes.starts_with(b"MZ") {
         let pe = u32_at(bytes, 0x3c, true).unwrap_or(0) as usize;
-        if bytes.get(pe..pe + 4) != Some(b"PE\0\0") {
+        if bytes.get(pe..pe.saturating_add(4)) != Some(b"PE\0\0") {
             return Err("an MZ file without a PE header".into());
         }
-        let ch = u16_at(bytes, pe + 4 + 18, true).unwrap_or(0);
+        let ch = u16_at(bytes, pe.saturating_add(22), true).unwrap_or(0);
         return if ch & 0x2000 != 0 {
             Err("a DLL, not an executable image".into())
         } else if ch & 0x0002 == 0 {
@@ -247,7 +231,7 @@ fn elf_executable(b: &[u8], target: &str) -> std::result::Result<(), String> {
         )
     };
     for k in 0..phnum {
-        let ph = phoff + k * phentsize;
+        let ph = phoff.saturating_add(k * phentsize);
         let p_type = u32_at(b, ph, le).ok_or_else(bad)?;
         if p_type == 3 {
             return Ok(()); // PT_INTERP
@@ -257,24 +241,24 @@ fn elf_executable(b: &[u8], target: &str) -> std::result::Result<(), String> {
         }
         let (off, size, entsize) = if class64 {
             (
-                u64_at(b, ph + 8, le).ok_or_else(bad)? as usize,
-                u64_at(b, ph + 32, le).ok_or_else(bad)? as usize,
+                u64_at(b, ph.saturating_add(8), le).ok_or_else(bad)? as usize,
+                u64_at(b, ph.saturating_add(32), le).ok_or_else(bad)? as usize,
                 16,
             )
         } else {
             (
-                u32_at(b, ph + 4, le).ok_or_else(bad)? as usize,
-                u32_at(b, ph + 16, le).ok_or_else(bad)? as usize,
+                u32_at(b, ph.saturating_add(4), le).ok_or_else(bad)? as usize,
+                u32_at(b, ph.saturating_add(16), le).ok_or_else(bad)? as usize,
                 8,
             )
         };
-        for e in (off..off + size).step_by(entsize) {
+        for e in (off..off.saturating_add(size).min(b.len())).step_by(entsize) {
             let (tag, val) = if class64 {
-                (u64_at(b, e, le), u64_at(b, e + 8, le))
+                (u64_at(b, e, le), u64_at(b, e.saturating_add(8), le))
             } else {
                 (
                     u32_at(b, e, le).map(u64::from),
-                    u32_at(b, e + 4, le).map(u64::from),
+                    u32_at(b, e.saturating_add(4), le).map(u64::from),
                 )
             };
             let (Some(tag), Some(val)) = (tag, val) else {
@@ -566,5 +550,19 @@ mod tests {
             .unwrap_err()
             .contains("machine 183"));
         assert!(executable_format(b"", "x86_64-unknown-linux-gnu").is_err());
+    }
+
+    proptest::proptest! {
+        /// Whatever a compiler wrote, judging it never panics (ELF/PE headers with wild offsets).
+        #[test]
+        fn judging_any_output_never_panics(mut bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256),
+                                           kind in 0u8..3) {
+            let magic: &[u8] = match kind { 0 => b"\x7fELF\x02\x01", 1 => b"MZ", _ => b"" };
+            if bytes.len() >= magic.len() {
+                bytes[..magic.len()].copy_from_slice(magic);
+            }
+            let _ = executable_format(&bytes, "x86_64-unknown-linux-gnu");
+            let _ = executable_format(&bytes, "x86_64-pc-windows-gnu");
+        }
     }
 }
