@@ -528,18 +528,6 @@ mod tests {
     }
 
     #[test]
-    fn reads_the_real_catalog_as_toml_does() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../probes/catalog.toml");
-        let text = std::fs::read_to_string(path).unwrap();
-        same_as_toml(&text);
-        let root = parse(&text).unwrap();
-        let Kind::Array { items, headers } = &root[0].1.kind else {
-            panic!("api is not an array");
-        };
-        assert!(*headers && items.len() > 20, "{}", items.len());
-    }
-
-    #[test]
     fn reads_every_form_the_subset_has() {
         same_as_toml(
             "# c\n\n[[a]]\nk = \"x # not a comment\" # comment\n'q k' = 'lit \\n'\n\"b\\\"k\" = true\n\
