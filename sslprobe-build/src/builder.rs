@@ -553,10 +553,21 @@ impl Probe {
                     Some(v) => (*v, Source::Override, None, None),
                     None => match results.as_ref().and_then(|res| res.get(&r.name)) {
                         Some(a) => (a.present, Source::Probe, a.value.clone(), a.failure.clone()),
-                        None => (false, Source::Probe, None, None),
+                        // Never "absent" for want of a result: a name neither forced nor
+                        // answered by the engine is an internal error, said as such.
+                        None => {
+                            return Err(Error::Toolchain {
+                                message: format!(
+                                    "the probe engine returned no result for {} (neither probed nor forced); \
+                                     details in {}",
+                                    r.name,
+                                    log_path.display()
+                                ),
+                            })
+                        }
                     },
                 };
-                Answer {
+                Ok(Answer {
                     name: r.name.clone(),
                     cfg: crate::catalog::cfg_name(&r.name),
                     ask: r.ask.clone(),
@@ -564,9 +575,9 @@ impl Probe {
                     value,
                     source,
                     failure,
-                }
+                })
             })
-            .collect::<Vec<_>>();
+            .collect::<Result<Vec<_>>>()?;
         for a in &answers {
             log.note(&format!(
                 "answer: {} {} [{}]",

@@ -26,8 +26,8 @@
 //! limits (`NUM_JOBS` / available parallelism outside Cargo).
 //!
 //! Three control probes (an undeclared call, a wrong function-pointer type, an undefined symbol)
-//! ride along with the probes expected to fail, and every successful unit must have linked an
-//! executable of the target's format: a run proves that the compiler, flags and linker can still
+//! are compiled beside the first round, in two compiler runs, and every successful unit must
+//! have linked an executable of the target's format: a run proves that the compiler, flags and linker can still
 //! say both "yes" and "no", or it stops (see `controls`).
 //!
 //! A sanity probe (`SSL_CTX_new`) is part of every batch. It runs on its own only when it is
