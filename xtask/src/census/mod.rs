@@ -44,6 +44,19 @@ use crate::cli::{parse_jobs, Args};
 use crate::libs;
 use extract::{apply_exports, cache_dir, header_column, NotInCache};
 
+/// The data file's "not examined" entry for a matrix library the cache lacks; `None` for any
+/// other failure (which fails the generation).
+fn not_examined_entry(r: &sources::Release, e: &anyhow::Error) -> Option<format::NotExamined> {
+    match (e.downcast_ref::<NotInCache>(), &r.origin) {
+        (Some(why), sources::Origin::Library(key)) => Some(format::NotExamined {
+            family: r.family.as_str().to_string(),
+            lib: key.to_string(),
+            reason: why.to_string(),
+        }),
+        _ => None,
+    }
+}
+
 /// Regenerates the whole data file.
 fn generate(out: &Path, jobs: usize) -> Result<ExitCode> {
     let cache = cache_dir()?;
@@ -93,16 +106,12 @@ fn generate(out: &Path, jobs: usize) -> Result<ExitCode> {
                 }
                 columns.push((r.family, version, rel, col));
             }
-            Some(Err(e)) => match (e.downcast_ref::<NotInCache>(), r.origin.clone()) {
-                (Some(why), sources::Origin::Library(key)) => {
-                    eprintln!("census: {key}: NOT EXAMINED: {why}");
-                    not_examined.push(format::NotExamined {
-                        family: r.family.as_str().to_string(),
-                        lib: key.to_string(),
-                        reason: why.to_string(),
-                    });
+            Some(Err(e)) => match not_examined_entry(r, &e) {
+                Some(n) => {
+                    eprintln!("census: {}: NOT EXAMINED: {}", n.lib, n.reason);
+                    not_examined.push(n);
                 }
-                _ => failed.push(format!("{}: {e:#}", r.label)),
+                None => failed.push(format!("{}: {e:#}", r.label)),
             },
             None => failed.push(format!("{}: not examined", r.label)),
         }
@@ -162,4 +171,37 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         }
     }
     generate(&path, jobs.unwrap_or(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A matrix library the cache lacks is written as not examined, with the reason and how to
+    /// get it; any other failure is not.
+    #[test]
+    fn a_library_the_cache_lacks_is_not_examined_with_the_reason() {
+        let empty = std::env::temp_dir().join(format!("census-empty-{}", std::process::id()));
+        std::fs::create_dir_all(&empty).unwrap();
+        let r = sources::Release {
+            family: sslprobe_build::Family::WolfSsl,
+            version: None,
+            label: "wolfssl-debian".into(),
+            origin: sources::Origin::Library("wolfssl-debian"),
+        };
+        let e = header_column(&r, &empty.join("census"), &empty).unwrap_err();
+        let _ = std::fs::remove_dir_all(&empty);
+        let n = not_examined_entry(&r, &e).expect("not examined");
+        assert_eq!(
+            (n.family.as_str(), n.lib.as_str()),
+            ("wolfssl", "wolfssl-debian")
+        );
+        assert_eq!(
+            n.reason,
+            "apt libwolfssl-dev was not installed when the census was generated \
+             (`cargo xtask libs --libs wolfssl-debian` installs it)"
+        );
+        let other = anyhow::anyhow!("clang stopped");
+        assert!(not_examined_entry(&r, &other).is_none());
+    }
 }
