@@ -27,12 +27,20 @@ pub struct Release {
     pub version: Version,
     /// Whether its built library's exports were read.
     pub exports: bool,
+    /// The matrix library it is, when its version alone does not identify it (a
+    /// distribution's package, e.g. `boringssl-android-debian`, or a shared build:
+    /// `openssl-1.1.1w-shared`).
+    pub lib: Option<String>,
 }
 
 impl Release {
-    /// `1.1.1w`, `API 44`.
+    /// `1.1.1w`, `API 44`, `API 17 [boringssl-android-debian]`.
     pub fn text(&self) -> String {
-        version_text(self.family, &self.version)
+        let v = version_text(self.family, &self.version);
+        match &self.lib {
+            Some(lib) => format!("{v} [{lib}]"),
+            None => v,
+        }
     }
 }
 
@@ -48,6 +56,16 @@ pub fn version_text(family: Family, v: &Version) -> String {
 pub struct Census {
     data: CensusData,
     releases: Vec<Release>,
+    /// Matrix libraries the census did not examine: (family, library key, why).
+    unexamined_libs: Vec<(Family, String, String)>,
+}
+
+/// A family by its data-file name (every family the census can hold, wolfSSL included).
+fn family_named(name: &str) -> Result<Family, String> {
+    Family::EVERY
+        .into_iter()
+        .find(|f| f.as_str() == name)
+        .ok_or_else(|| format!("unknown family {name:?}"))
 }
 
 /// What one release says about a name.
@@ -57,15 +75,28 @@ pub struct At<'a> {
     pub function: Option<(bool, &'a str)>,
     /// A macro: `Some(params)` function-like, `None` object-like.
     pub macro_def: Option<Option<&'a str>>,
+    /// An object-like macro naming a function: (that function, its type).
+    pub alias: Option<(&'a str, &'a str)>,
     /// A typedef name.
     pub typedef: bool,
     /// Declared deprecated.
     pub deprecated: bool,
-    /// Exported by the built library: `None` when no built library was read.
+    /// Exported by the built library (for an alias: the function it names); `None` when no
+    /// built library was read.
     pub exported: Option<bool>,
 }
 
-impl At<'_> {
+impl<'a> At<'a> {
+    /// The prototype a call compiles against: the function's (not inline), or the function
+    /// an alias names.
+    pub fn prototype(&self) -> Option<&'a str> {
+        match (self.function, self.alias) {
+            (Some((false, ty)), _) => Some(ty),
+            (_, Some((_, ty))) => Some(ty),
+            _ => None,
+        }
+    }
+
     /// A short description: `function int (SSL *)`, `macro (s,m)`, ...
     pub fn shape(&self) -> String {
         let mut parts = Vec::new();
@@ -76,10 +107,13 @@ impl At<'_> {
                 if self.deprecated { " (deprecated)" } else { "" }
             ));
         }
-        match self.macro_def {
-            Some(Some(p)) => parts.push(format!("macro `{p}`")),
-            Some(None) => parts.push("macro (constant or alias)".into()),
-            None => {}
+        match (self.macro_def, self.alias) {
+            (Some(Some(p)), _) => parts.push(format!("macro `{p}`")),
+            (Some(None), Some((target, ty))) => {
+                parts.push(format!("macro naming function `{target}` `{ty}`"))
+            }
+            (Some(None), None) => parts.push("macro (constant or alias)".into()),
+            (None, _) => {}
         }
         if self.typedef {
             parts.push("type (typedef)".into());
@@ -97,6 +131,9 @@ pub struct Run {
     pub to: String,
     /// Releases in the run.
     pub releases: usize,
+    /// The matrix libraries among them that are releases of their own (a distribution's
+    /// package, a shared build).
+    pub libs: Vec<String>,
     /// What the name is there (`None`: absent).
     pub shape: Option<String>,
 }
@@ -119,10 +156,14 @@ pub struct FamilyView {
     pub removed: Option<(String, String)>,
     /// Prototype changes: `(from release, old type, new type, what changed)`.
     pub prototype_changes: Vec<(String, String, String, String)>,
-    /// Releases with a built library where the function is declared and exported.
+    /// Releases with a built library where the function is declared (or a macro names it)
+    /// and exported.
     pub exported_in: Vec<String>,
-    /// Releases with a built library where the function is declared but not exported.
+    /// Releases with a built library where the function is declared (or a macro names it)
+    /// but not exported.
     pub declared_not_exported: Vec<String>,
+    /// Matrix libraries of the family that were not examined: `key: why`.
+    pub not_examined: Vec<String>,
 }
 
 /// What changed between two prototypes, in words.
@@ -237,18 +278,24 @@ impl Census {
         let data = CensusData::parse(text)?;
         let mut releases = Vec::new();
         for r in &data.releases {
-            let family: Family = r
-                .family
-                .parse()
-                .map_err(|_| format!("unknown family {:?}", r.family))?;
+            let family = family_named(&r.family)?;
             let version = Version::parse(&r.version).map_err(|e| e.to_string())?;
             releases.push(Release {
                 family,
                 version,
                 exports: r.exports,
+                lib: r.lib.clone(),
             });
         }
-        Ok(Census { data, releases })
+        let mut unexamined_libs = Vec::new();
+        for n in &data.not_examined {
+            unexamined_libs.push((family_named(&n.family)?, n.lib.clone(), n.reason.clone()));
+        }
+        Ok(Census {
+            data,
+            releases,
+            unexamined_libs,
+        })
     }
 
     /// The examined releases, in file order (family by family, ascending).
@@ -297,14 +344,17 @@ impl Census {
     /// What release `i` says about `rec` (`None`: absent there).
     pub fn at<'a>(&self, rec: &'a Record, i: usize) -> Option<At<'a>> {
         let i16 = u16::try_from(i).ok()?;
+        let exports_read = self.releases.get(i)?.exports;
         let mut at = At {
             function: None,
             macro_def: None,
+            alias: None,
             typedef: false,
             deprecated: false,
-            exported: self.releases.get(i)?.exports.then_some(false),
+            exported: None,
         };
         let mut any = false;
+        let mut not_exported = false;
         for f in rec
             .forms
             .iter()
@@ -315,12 +365,18 @@ impl Census {
                 FormKind::Inline => at.function = Some((true, &f.detail)),
                 FormKind::FnMacro => at.macro_def = Some(Some(&f.detail)),
                 FormKind::ObjMacro => at.macro_def = Some(None),
+                FormKind::Alias => {
+                    at.macro_def = Some(None);
+                    at.alias = f.alias_target();
+                }
                 FormKind::Typedef => at.typedef = true,
                 FormKind::Deprecated => at.deprecated = true,
-                FormKind::Exported => at.exported = Some(true),
+                FormKind::NotExported => not_exported = true,
             }
-            any |= !matches!(f.kind, FormKind::Deprecated | FormKind::Exported);
+            any |= !matches!(f.kind, FormKind::Deprecated | FormKind::NotExported);
         }
+        // where the exports were read, every function and alias without `n` is exported
+        at.exported = exports_read.then(|| at.prototype().is_some() && !not_exported);
         any.then_some(at)
     }
 
@@ -345,15 +401,18 @@ impl Census {
         for (k, &i) in idx.iter().enumerate() {
             let at = self.at(rec, i);
             let shape = at.as_ref().map(At::shape);
+            let lib = self.releases[i].lib.clone();
             match runs.last_mut() {
                 Some(r) if r.shape == shape => {
                     r.to = t(i);
                     r.releases += 1;
+                    r.libs.extend(lib);
                 }
                 _ => runs.push(Run {
                     from: t(i),
                     to: t(i),
                     releases: 1,
+                    libs: lib.into_iter().collect(),
                     shape,
                 }),
             }
@@ -362,7 +421,7 @@ impl Census {
                     first_seen = Some((t(i), (k > 0).then(|| t(idx[k - 1]))));
                 }
                 prev_present = Some(i);
-                if let Some((false, ty)) = at.function {
+                if let Some(ty) = at.prototype() {
                     if let Some((_, old)) = prev_proto.filter(|(_, old)| *old != ty) {
                         changes.push((
                             t(i),
@@ -397,7 +456,17 @@ impl Census {
             prototype_changes: changes,
             exported_in,
             declared_not_exported: not_exported,
+            not_examined: self.unexamined(family),
         })
+    }
+
+    /// The matrix libraries of `family` the census did not examine: `key: why`.
+    pub fn unexamined(&self, family: Family) -> Vec<String> {
+        self.unexamined_libs
+            .iter()
+            .filter(|(f, _, _)| *f == family)
+            .map(|(_, lib, why)| format!("{lib}: {why}"))
+            .collect()
     }
 
     /// The name over a support window: where it is missing, its prototypes there.
@@ -424,7 +493,7 @@ impl Census {
                     None => missing.push(self.releases[i].text()),
                     Some(at) => {
                         w.present += 1;
-                        if let Some((false, ty)) = at.function {
+                        if let Some(ty) = at.prototype() {
                             protos.insert(ty);
                         }
                     }
@@ -481,6 +550,10 @@ pub fn not_examined(census: &Census, spec: &SupportSpec) -> Vec<String> {
             }
             _ => {}
         }
+        // matrix libraries of the family the census could not read (their version unknown)
+        for lib in census.unexamined(family) {
+            out.push(format!("{family} {lib}"));
+        }
     }
     out
 }
@@ -498,7 +571,7 @@ pub fn advise(census: &Census, rec: &Record, spec: &SupportSpec) -> Advice {
     if w.prototypes.len() > 1 {
         for family in Family::ALL.into_iter().filter(|f| spec.supports(*f)) {
             let set = spec.versions(family);
-            let mut runs: Vec<(String, String, String)> = Vec::new();
+            let mut runs: Vec<(Vec<String>, String)> = Vec::new();
             for (i, r) in census.releases().iter().enumerate() {
                 if r.family != family || !set.contains(&r.version) {
                     continue;
@@ -507,17 +580,12 @@ pub fn advise(census: &Census, rec: &Record, spec: &SupportSpec) -> Advice {
                     continue;
                 };
                 match runs.last_mut() {
-                    Some(last) if last.2 == shape => last.1 = r.text(),
-                    _ => runs.push((r.text(), r.text(), shape)),
+                    Some(last) if last.1 == shape => last.0.push(r.text()),
+                    _ => runs.push((vec![r.text()], shape)),
                 }
             }
-            for (from, to, shape) in runs {
-                let span = if from == to {
-                    from
-                } else {
-                    format!("{from} … {to}")
-                };
-                prototypes.push(format!("{family} {span}: {shape}"));
+            for (releases, shape) in runs {
+                prototypes.push(format!("{family} {}: {shape}", range_of(&releases)));
             }
         }
     }
@@ -585,13 +653,46 @@ pub fn embedded() -> Result<&'static Census, Failure> {
         .map_err(|e| Failure::failed(format!("the embedded census does not load: {e}")))
 }
 
-/// Compresses a list of release texts: `1.1.1 … 1.1.1w (23)` for long lists.
+/// A release text without its matrix library (`1.1.1w [openssl-1.1.1w-shared]` → `1.1.1w`),
+/// and that library.
+fn split_lib(t: &str) -> (&str, Option<&str>) {
+    match t.split_once(" [") {
+        Some((v, lib)) => (v, Some(lib.trim_end_matches(']'))),
+        None => (t, None),
+    }
+}
+
+/// `first … last (N releases)` for release texts in order; the matrix libraries among them
+/// are named (`1.1.1 … 1.1.1w (24 examined, incl. openssl-1.1.1w-shared)`), never left as an
+/// end of the range, where they would read as a version.
+fn range_of(v: &[String]) -> String {
+    let (Some(first), Some(last)) = (v.first(), v.last()) else {
+        return String::new();
+    };
+    let libs: Vec<&str> = v.iter().filter_map(|t| split_lib(t).1).collect();
+    span_text(first, last, v.len(), &libs)
+}
+
+/// [`range_of`] from a run's ends, size and matrix libraries.
+fn span_text(first: &str, last: &str, n: usize, libs: &[&str]) -> String {
+    if n == 1 {
+        return first.to_string();
+    }
+    let count = if libs.is_empty() {
+        format!("{n} releases")
+    } else {
+        format!("{n} examined, incl. {}", libs.join(", "))
+    };
+    format!("{} … {} ({count})", split_lib(first).0, split_lib(last).0)
+}
+
+/// Compresses a list of release texts: `1.1.1 … 1.1.1w (23 releases)` for long lists.
 pub fn list_text(v: &[String]) -> String {
     match v {
         [] => String::new(),
         [one] => one.clone(),
         [a, b] => format!("{a}, {b}"),
-        [a, .., z] if v.len() > 3 => format!("{a} … {z} ({} releases)", v.len()),
+        _ if v.len() > 3 => range_of(v),
         _ => v.join(", "),
     }
 }
@@ -608,8 +709,14 @@ pub fn text(census: &Census, rec: &Record) -> String {
             ""
         }
     );
-    for family in Family::ALL {
+    for family in Family::EVERY {
         let Some(v) = census.family_view(rec, family) else {
+            for lib in census.unexamined(family) {
+                o.push_str(&format!(
+                    "  {:<10} not examined: {lib}\n",
+                    family.display_name()
+                ));
+            }
             continue;
         };
         let range = if v.examined == 1 {
@@ -636,11 +743,8 @@ pub fn text(census: &Census, rec: &Record) -> String {
                 }
                 o.push('\n');
                 for r in &v.runs {
-                    let span = if r.releases == 1 {
-                        r.from.clone()
-                    } else {
-                        format!("{} … {} ({} releases)", r.from, r.to, r.releases)
-                    };
+                    let libs: Vec<&str> = r.libs.iter().map(String::as_str).collect();
+                    let span = span_text(&r.from, &r.to, r.releases, &libs);
                     o.push_str(&format!(
                         "      {span}: {}\n",
                         r.shape.as_deref().unwrap_or("absent")
@@ -668,20 +772,28 @@ pub fn text(census: &Census, rec: &Record) -> String {
                 }
             }
         }
+        for lib in &v.not_examined {
+            o.push_str(&format!("      not examined: {lib}\n"));
+        }
     }
     o
 }
 
 /// JSON for a name.
 pub fn json(census: &Census, rec: &Record) -> serde_json::Value {
-    let families: serde_json::Map<String, serde_json::Value> = Family::ALL
+    let families: serde_json::Map<String, serde_json::Value> = Family::EVERY
         .iter()
-        .filter_map(|&f| census.family_view(rec, f))
-        .map(|v| {
-            (
-                v.family.as_str().to_string(),
-                serde_json::to_value(&v).unwrap_or(serde_json::Value::Null),
-            )
+        .filter_map(|&f| {
+            let value = match census.family_view(rec, f) {
+                Some(v) => serde_json::to_value(&v).unwrap_or(serde_json::Value::Null),
+                None if !census.unexamined(f).is_empty() => serde_json::json!({
+                    "family": f.as_str(),
+                    "examined": 0,
+                    "not_examined": census.unexamined(f),
+                }),
+                None => return None,
+            };
+            Some((f.as_str().to_string(), value))
         })
         .collect();
     serde_json::json!({
@@ -698,16 +810,135 @@ mod tests {
     use crate::census_data::HEADER;
 
     fn fixture() -> Census {
+        // exports read for 1.1.0i and 1.1.1w: every function there is exported but where `n`
         let text = format!(
             "{HEADER}\n@\topenssl\t1.1.0i\tx\n@\topenssl\t1.1.1\t-\n@\topenssl\t1.1.1w\tx\n\
              @\topenssl\t3.0.0\t-\n@\tlibressl\t3.5.4\t-\n\
-             SSL_CTX_set_num_tickets\tf 1-3 int (SSL_CTX *, size_t)\tx 2\n\
-             SSL_get_peer_certificate\tf 0-2 X509 *(const SSL *)\tm 3 (s)\tx 0,2\n\
+             SSL_CTX_set_num_tickets\tf 1-3 int (SSL_CTX *, size_t)\n\
+             SSL_get_peer_certificate\tf 0-2 X509 *(const SSL *)\tm 3 (s)\n\
              SSL_peek_ex\tf 1-2 int (SSL *, void *, size_t, size_t *)\tf 3 int (SSL *, void *, \
-             size_t, size_t *)\n\
-             X509_foo\tf 0-1 unsigned long (X509 *)\tf 2-3 uint64_t (const X509 *)\tx 0\n"
+             size_t, size_t *)\tn 2\n\
+             X509_foo\tf 0-1 unsigned long (X509 *)\tf 2-3 uint64_t (const X509 *)\tn 2\n"
         );
         Census::parse(&text).unwrap()
+    }
+
+    /// Aliases, a distribution package's release, wolfSSL, and a library not examined.
+    fn fixture_libs(not_examined: &str) -> Census {
+        let text = format!(
+            "{HEADER}\n@\topenssl\t1.1.1w\tx\n@\topenssl\t3.0.0\tx\n\
+             @\tboringssl\t14\t-\n@\tboringssl\t17\tx\tboringssl-android-debian\n\
+             @\twolfssl\t5.5.4\tx\twolfssl-debian\n{not_examined}\
+             SSL_CTX_new\tf 0-3 SSL_CTX *(const SSL_METHOD *)\tm 4 (method)\n\
+             SSL_get1_peer_certificate\tf 1 X509 *(const SSL *)\n\
+             SSL_get_peer_certificate\tf 0,2-3 X509 *(const SSL *)\t\
+             a 1 SSL_get1_peer_certificate X509 *(const SSL *)\t\
+             a 4 wolfSSL_get_peer_certificate WOLFSSL_X509 *(WOLFSSL *)\tn 3\n\
+             SSL_set_mode\tm 0-1 (ssl,op)\ta 2-3 SSL_set_mode_fn uint32_t (SSL *, uint32_t)\t\
+             a 4 wolfSSL_set_mode long (WOLFSSL *, long)\n"
+        );
+        Census::parse(&text).unwrap()
+    }
+
+    #[test]
+    fn aliases_name_their_function_type_and_export() {
+        let c = fixture_libs("");
+        let rec = c.get("SSL_get_peer_certificate").unwrap();
+        let at = c.at(rec, 1).unwrap();
+        assert_eq!(
+            at.alias,
+            Some(("SSL_get1_peer_certificate", "X509 *(const SSL *)"))
+        );
+        assert_eq!(at.prototype(), Some("X509 *(const SSL *)"));
+        assert_eq!(at.exported, Some(true), "exports read, no `n`");
+        assert_eq!(
+            at.shape(),
+            "macro naming function `SSL_get1_peer_certificate` `X509 *(const SSL *)`"
+        );
+        // the same prototype through an alias is no prototype change
+        let v = c.family_view(rec, Family::OpenSsl).unwrap();
+        assert!(v.prototype_changes.is_empty(), "{:?}", v.prototype_changes);
+        assert_eq!(v.exported_in, ["1.1.1w", "3.0.0"]);
+        let b = c.family_view(rec, Family::BoringSsl).unwrap();
+        assert_eq!(
+            b.declared_not_exported,
+            ["API 17 [boringssl-android-debian]"]
+        );
+        // a macro that turns into an alias: its prototype counts in a window
+        let spec = SupportSpec::parse("openssl>=1.1.1, boringssl>=14").unwrap();
+        let w = c.window(c.get("SSL_set_mode").unwrap(), &spec);
+        assert_eq!(w.prototypes, ["uint32_t (SSL *, uint32_t)"]);
+        let w = c.window(rec, &spec);
+        assert_eq!(w.prototypes, ["X509 *(const SSL *)"]);
+        assert_eq!(advise(&c, rec, &spec).verdict, "always");
+    }
+
+    #[test]
+    fn distribution_packages_and_wolfssl_are_shown_with_their_library() {
+        let c = fixture_libs("");
+        let t = text(&c, c.get("SSL_get_peer_certificate").unwrap());
+        assert!(
+            t.contains("BoringSSL  2 examined (API 14 … API 17 [boringssl-android-debian])"),
+            "{t}"
+        );
+        assert!(
+            t.contains("wolfSSL    1 examined (5.5.4 [wolfssl-debian])"),
+            "{t}"
+        );
+        assert!(
+            t.contains("macro naming function `wolfSSL_get_peer_certificate`"),
+            "{t}"
+        );
+        let j = json(&c, c.get("SSL_CTX_new").unwrap());
+        assert_eq!(
+            j["families"]["wolfssl"]["runs"][0]["shape"],
+            "macro `(method)`"
+        );
+        // wolfSSL is never part of a support window (the spec has no such family)
+        let spec = SupportSpec::parse("openssl>=1.1.1w").unwrap();
+        assert!(not_examined(&c, &spec).is_empty());
+    }
+
+    #[test]
+    fn libraries_not_examined_are_said_with_their_reason() {
+        let c = fixture_libs(
+            "!\tboringssl\tboringssl-old-debian\tandroid-libboringssl-dev is not installed\n\
+             !\tawslc\tawslc\taws-lc-sys 0.47.0 is not built\n",
+        );
+        let rec = c.get("SSL_CTX_new").unwrap();
+        let t = text(&c, rec);
+        assert!(
+            t.contains(
+                "      not examined: boringssl-old-debian: android-libboringssl-dev is not installed"
+            ),
+            "{t}"
+        );
+        assert!(
+            t.contains("  AWS-LC     not examined: awslc: aws-lc-sys 0.47.0 is not built"),
+            "{t}"
+        );
+        let j = json(&c, rec);
+        assert_eq!(j["families"]["awslc"]["examined"], 0);
+        assert_eq!(
+            j["families"]["awslc"]["not_examined"][0],
+            "awslc: aws-lc-sys 0.47.0 is not built"
+        );
+        let spec = SupportSpec::parse("openssl>=1.1.1w, boringssl>=14, awslc").unwrap();
+        let a = advise(&c, rec, &spec);
+        assert_eq!(
+            a.not_examined,
+            [
+                "boringssl boringssl-old-debian: android-libboringssl-dev is not installed",
+                "awslc: no release examined in the window",
+                "awslc awslc: aws-lc-sys 0.47.0 is not built"
+            ]
+        );
+        // the reason is shown even where the verdict is `always`
+        let out = advice_text(&[a], "");
+        assert!(
+            out.contains("not examined: awslc awslc: aws-lc-sys"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -795,7 +1026,7 @@ mod tests {
             a.prototypes,
             [
                 "openssl 1.1.1: function `unsigned long (X509 *)`",
-                "openssl 1.1.1w … 3.0.0: function `uint64_t (const X509 *)`"
+                "openssl 1.1.1w … 3.0.0 (2 releases): function `uint64_t (const X509 *)`"
             ]
         );
         let a = advise(&c, c.get("SSL_CTX_set_num_tickets").unwrap(), &spec);

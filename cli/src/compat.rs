@@ -20,10 +20,15 @@
 //! newest version range the DB describes; `null` when never or when the DB does not say),
 //! `variants` (`[{from, variant, kind}]`, the DB's prototype variant per version range; may be
 //! empty), `effective` (`false` for stubs and no-ops; `null` when never) and `note` (or `null`).
-//! Census answers: `name`, `source: "census"`, `releases_examined`, `families.<family>` with
-//! `examined`, `examined_range`, `runs[]` (`from`, `to`, `releases`, `shape` or `null` when
+//! Census answers: `name`, `source: "census"`, `releases_examined`, `families.<family>`
+//! (`openssl`, `libressl`, `boringssl`, `awslc`, `wolfssl`) with `examined`, `examined_range`,
+//! `runs[]` (`from`, `to`, `releases`, `libs` — the matrix libraries in the run that are
+//! releases of their own, such as `openssl-1.1.1w-shared` — and `shape` or `null` when
 //! absent), `first_seen`, `removed`, `prototype_changes`, `exported_in`,
-//! `declared_not_exported`.
+//! `declared_not_exported` and `not_examined` (matrix libraries of the family the census could
+//! not read, `key: why`; a family with none examined has only `examined: 0` and this).
+//! A release text names its matrix library when its version alone does not identify it:
+//! `API 17 [boringssl-android-debian]`, `1.1.1w [openssl-1.1.1w-shared]`.
 
 use crate::census::{self, Census};
 use crate::census_data::Record;

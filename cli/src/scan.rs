@@ -1948,19 +1948,19 @@ fn g() { ffi::SSL_free(x); }
         assert_eq!(scan_rust(utf8_broken, &names).len(), 1);
     }
 
+    /// Large input is scanned completely (its speed is measured, not asserted: README `## scan`).
     #[test]
-    fn tokenizer_is_linear_on_large_input() {
+    fn large_input_is_scanned_completely() {
         let mut big = Vec::new();
         for i in 0..200_000 {
             big.extend_from_slice(
                 format!("/* c {i} */ x = SSL_CTX_new(\"s\\\"\"); // SSL_free\n").as_bytes(),
             );
         }
-        let t = std::time::Instant::now();
         let got = scan_c(&big, &names);
         assert_eq!(got.len(), 200_000);
+        assert_eq!(got[199_999].line, 200_000);
         let rs = scan_rust(&big, &names);
         assert!(rs.is_empty());
-        assert!(t.elapsed().as_secs() < 20, "{:?}", t.elapsed());
     }
 }

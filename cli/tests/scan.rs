@@ -170,10 +170,9 @@ fn c_version_gates_are_judged_against_the_census() {
     // excludes LibreSSL 3.5+, whose headers declare it
     let u = find("SSL_CTX_set_num_tickets", 9);
     assert!(
-        u["gate_check"]
-            .as_str()
-            .unwrap()
-            .starts_with("stricter: excludes libressl 3.5.4, 3.9.2, 4.3.2"),
+        u["gate_check"].as_str().unwrap().starts_with(
+            "stricter: excludes libressl 3.5.4 … 4.3.2 (4 examined, incl. libressl-4.3.2-shared)"
+        ),
         "{u}"
     );
     // a project's own HAVE_ macro is not the census's to judge
@@ -207,7 +206,9 @@ fn rust_fixture_exact_verdicts() {
     // SSL_CTX_get_options is a function only from OpenSSL 1.1.0 on... and in every release the
     // window examines, so the gate is stricter than the headers
     assert!(
-        text.contains("stricter: excludes openssl 1.1.1 … 1.1.1w (23 releases)"),
+        text.contains(
+            "stricter: excludes openssl 1.1.1 … 1.1.1w (24 examined, incl. openssl-1.1.1w-shared)"
+        ),
         "{text}"
     );
 
@@ -260,6 +261,16 @@ fn odd_files_are_skipped_not_fatal() {
     )
     .unwrap();
     std::fs::write(dir.join("unterminated.c"), b"\"SSL_CTX_new(").unwrap();
+    // over the 64 MiB limit (a sparse file: nothing is written, and it is never read)
+    std::fs::File::create(dir.join("huge.h"))
+        .unwrap()
+        .set_len(65 << 20)
+        .unwrap();
+    // Rust that is not UTF-8, and a NUL past the first 8 KiB (text, not binary)
+    let mut rs = b"// \xff\xfe\n".to_vec();
+    rs.extend(std::iter::repeat_n(b' ', 9000));
+    rs.extend_from_slice(b"\x00\nfn f() { unsafe { ffi::SSL_CTX_new(m) }; }\n");
+    std::fs::write(dir.join("odd.rs"), rs).unwrap();
     let out = sslprobe(&[
         dir.to_str().unwrap(),
         "--support",
@@ -267,15 +278,17 @@ fn odd_files_are_skipped_not_fatal() {
         "--json",
     ]);
     let doc = json_with_code(&out, 0);
-    assert_eq!(doc["files"], 2, "{doc}");
-    assert_eq!(doc["uses"], 1, "{doc}");
-    assert!(
-        doc["skipped"][0]
-            .as_str()
-            .unwrap()
-            .ends_with("bin.c: binary"),
-        "{doc}"
-    );
+    assert_eq!(doc["files"], 3, "{doc}");
+    assert_eq!(doc["uses"], 2, "{doc}");
+    let skipped: Vec<&str> = doc["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(skipped.len(), 2, "{doc}");
+    assert!(skipped[0].ends_with("bin.c: binary"), "{doc}");
+    assert!(skipped[1].ends_with("huge.h: larger than 64 MiB"), "{doc}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -311,8 +324,10 @@ fn bad_arguments_exit_2_with_a_clear_error() {
     assert_eq!(out.status.code(), Some(2), "--support is required");
 }
 
+/// A 100,000-line tree is scanned completely (how fast is measured, not asserted: README
+/// `## scan`).
 #[test]
-fn a_large_tree_scans_in_seconds() {
+fn a_large_tree_is_scanned_completely() {
     let dir = std::env::temp_dir().join(format!("sslprobe-scan-big-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut body = String::new();
@@ -324,19 +339,17 @@ fn a_large_tree_scans_in_seconds() {
     for f in 0..100 {
         std::fs::write(dir.join(format!("f{f}.c")), &body).unwrap();
     }
-    let t = std::time::Instant::now();
     let out = sslprobe(&[
         dir.to_str().unwrap(),
         "--support",
         "openssl>=1.1.1",
         "--json",
     ]);
-    let took = t.elapsed();
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(out.status.code(), Some(0));
     let doc = json(&out);
     assert_eq!(doc["lines"], 100_000);
     // each line uses the SSL_CTX type and calls SSL_CTX_set_num_tickets
     assert_eq!(doc["uses"], 200_000);
-    assert!(took.as_secs() < 10, "100k lines took {took:?}");
+    assert_eq!(doc["files"], 100);
 }

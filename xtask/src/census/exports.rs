@@ -1,5 +1,5 @@
 //! Which functions a release's built libraries export: `nm` of the matrix libraries already
-//! built in the library cache (the census never builds a library itself).
+//! built (or installed) in the library cache (the census never builds a library itself).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -9,25 +9,35 @@ use sslprobe_build::{Family, Version};
 
 use crate::libs::{defined_symbols, load_cached, Lib, Linkage, Prefix, LIBS};
 
-/// The version a matrix library claims, in the census's terms (`API 44` → `44`); `None` for
-/// apt packages, whose version the table does not fix.
-pub fn lib_version(lib: &Lib) -> Option<Version> {
-    if lib.is_apt() {
-        return None;
-    }
-    Version::parse(lib.version.trim_start_matches("API ")).ok()
+/// The version a built matrix library is, in the census's terms: the table's version for
+/// source builds, the installed package's (as `cargo xtask libs` identified it) for
+/// distribution packages; `API 44` → `44`.
+pub fn lib_version(lib: &Lib, prefix: &Prefix) -> Option<Version> {
+    let v = if lib.is_apt() {
+        prefix.version.as_str()
+    } else {
+        lib.version
+    };
+    Version::parse(v.trim_start_matches("API ")).ok()
 }
 
-/// The built matrix libraries (complete builds in `cache`) of `family` `version`, static ones
-/// first.
+/// Whether a matrix library is a census release of its own rather than the exports of an
+/// upstream release: a distribution package (its version does not say what it is: Android's
+/// BoringSSL, wolfSSL's compatibility layer) or a shared build (configured otherwise than the
+/// static build, e.g. OpenSSL 1.1.1's engine macros, and exporting less than a static library
+/// defines: LibreSSL's `ERR_load_CT_strings`).
+pub fn own_release(lib: &Lib) -> bool {
+    lib.is_apt() || lib.linkage == Linkage::Shared
+}
+
+/// The built static matrix libraries (complete builds in `cache`) of `family` `version`: the
+/// exports of the upstream release.
 pub fn built(cache: &Path, family: Family, version: &Version) -> Vec<(&'static Lib, Prefix)> {
-    let mut out: Vec<(&'static Lib, Prefix)> = LIBS
-        .iter()
-        .filter(|l| l.family == family && lib_version(l).as_ref() == Some(version))
+    LIBS.iter()
+        .filter(|l| l.family == family && !own_release(l))
         .filter_map(|l| Some((l, load_cached(l, &cache.join(l.cache_dir_name()))?)))
-        .collect();
-    out.sort_by_key(|(l, _)| l.linkage != Linkage::Static);
-    out
+        .filter(|(l, p)| lib_version(l, p).as_ref() == Some(version))
+        .collect()
 }
 
 /// Symbols defined by a built library's TLS and crypto libraries.

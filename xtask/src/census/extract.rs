@@ -13,7 +13,7 @@ use super::{headers, sources};
 use crate::libs;
 
 /// Bump when extraction changes (invalidates the cached per-release entries).
-pub const EXTRACT_REVISION: u32 = 3;
+pub const EXTRACT_REVISION: u32 = 4;
 
 /// The census cache: `census/` below the library cache.
 pub fn cache_dir() -> Result<PathBuf> {
@@ -60,15 +60,87 @@ pub fn identify(family: Family, values: &BTreeMap<String, String>) -> Result<Ver
         Family::AwsLc => Version::parse(
             &get("AWSLC_VERSION_NUMBER_STRING").context("no AWSLC_VERSION_NUMBER_STRING")?,
         )?,
-        Family::WolfSsl => bail!("wolfSSL is not examined"),
+        Family::WolfSsl => Version::parse(
+            &get("LIBWOLFSSL_VERSION_STRING").context("no LIBWOLFSSL_VERSION_STRING")?,
+        )?,
     })
 }
 
-/// One release's entries, without exports: from the cache when current, else extracted.
+/// A matrix library the census cannot read here (one `cargo xtask libs` has not built or
+/// installed): recorded in the data file as not examined, with this reason.
+#[derive(Debug)]
+pub struct NotInCache(pub String);
+
+impl std::fmt::Display for NotInCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NotInCache {}
+
+/// The built (or installed) matrix library `key`, or why there is none.
+pub fn built_lib(key: &str, lib_cache: &Path) -> Result<(&'static libs::Lib, libs::Prefix)> {
+    let lib = libs::find(key).with_context(|| format!("{key} is not in the library table"))?;
+    let prefix =
+        libs::load_cached(lib, &lib_cache.join(lib.cache_dir_name())).ok_or_else(|| {
+            let (what, how) = if lib.is_apt() {
+                ("installed", "installs")
+            } else {
+                ("built", "builds")
+            };
+            NotInCache(format!(
+                "{} was not {what} when the census was generated (`cargo xtask libs --libs {key}` \
+             {how} it)",
+                lib.source_label()
+            ))
+        })?;
+    Ok((lib, prefix))
+}
+
+/// A matrix library's own release: its installed headers and its exports (not cached: a
+/// distribution package may change under the cache).
+fn library_column(
+    r: &sources::Release,
+    key: &str,
+    cache: &Path,
+    lib_cache: &Path,
+) -> Result<(format::Release, BTreeMap<String, NameAt>)> {
+    let (lib, prefix) = built_lib(key, lib_cache)?;
+    let ex = headers::extract(
+        &prefix.include_dir,
+        &prefix.pre_includes,
+        &sources::release_dir(cache, r),
+    )?;
+    let version = identify(lib.family, &ex.values)
+        .with_context(|| format!("{key}: identifying the headers"))?;
+    if super::exports::lib_version(lib, &prefix).as_ref() != Some(&version) {
+        bail!(
+            "{key}: the headers say version {version}, the library cache {}",
+            prefix.version
+        );
+    }
+    let mut col = ex.names;
+    apply_exports(&mut col, &super::exports::exported(&prefix)?);
+    let rel = format::Release {
+        family: lib.family.as_str().to_string(),
+        version: version.to_string(),
+        exports: true,
+        lib: Some(key.to_string()),
+    };
+    Ok((rel, col))
+}
+
+/// One release's entries: from the cache when current, else extracted; without exports, but
+/// for a matrix library that is a release of its own, read with its exports.
 pub fn header_column(
     r: &sources::Release,
     cache: &Path,
+    lib_cache: &Path,
 ) -> Result<(format::Release, BTreeMap<String, NameAt>)> {
+    if let sources::Origin::Library(key) = r.origin {
+        return library_column(r, key, cache, lib_cache);
+    }
     let dir = sources::release_dir(cache, r);
     let cached = dir.join("entries.txt");
     let stamp = dir.join("entries.stamp");
@@ -80,7 +152,7 @@ pub fn header_column(
         }
     }
     let include = sources::ensure_headers(r, cache)?;
-    let ex = headers::extract(&include, &dir)?;
+    let ex = headers::extract(&include, &[], &dir)?;
     let version = identify(r.family, &ex.values)
         .with_context(|| format!("{}: identifying the headers", r.label))?;
     if let Some(want) = &r.version {
@@ -99,6 +171,7 @@ pub fn header_column(
         family: r.family.as_str().to_string(),
         version: version.to_string(),
         exports: false,
+        lib: None,
     };
     let one = CensusData::from_columns(vec![rel.clone()], std::slice::from_ref(&ex.names));
     std::fs::write(&cached, one.to_text())?;
@@ -106,11 +179,13 @@ pub fn header_column(
     Ok((rel, ex.names))
 }
 
-/// Marks every declared function `exports` holds as exported.
+/// Marks every declared function `exports` holds as exported, and every alias whose
+/// function it holds.
 pub fn apply_exports(col: &mut BTreeMap<String, NameAt>, exports: &BTreeSet<String>) {
     for (name, at) in col.iter_mut() {
-        at.exported =
-            at.function.as_ref().is_some_and(|(inline, _)| !inline) && exports.contains(name);
+        at.exported = (at.function.as_ref().is_some_and(|(inline, _)| !inline)
+            && exports.contains(name))
+            || at.alias.as_ref().is_some_and(|(t, _)| exports.contains(t));
     }
 }
 
@@ -154,6 +229,14 @@ mod tests {
             &vals(&[("AWSLC_VERSION_NUMBER_STRING", "\"5.12.0\"")]),
         );
         assert_eq!(v.unwrap().to_string(), "5.12.0");
+        let v = identify(
+            Family::WolfSsl,
+            &vals(&[
+                ("LIBWOLFSSL_VERSION_STRING", "\"5.5.4\""),
+                ("OPENSSL_VERSION_NUMBER", "0x10100003L"),
+            ]),
+        );
+        assert_eq!(v.unwrap().to_string(), "5.5.4");
         assert!(identify(Family::LibreSsl, &vals(&[])).is_err());
     }
 
@@ -175,6 +258,22 @@ mod tests {
             },
         );
         col.insert(
+            "SSL_old".to_string(),
+            NameAt {
+                macro_def: Some(None),
+                alias: Some(("SSL_new".into(), "SSL *(SSL_CTX *)".into())),
+                ..NameAt::default()
+            },
+        );
+        col.insert(
+            "SSL_gone".to_string(),
+            NameAt {
+                macro_def: Some(None),
+                alias: Some(("SSL_missing".into(), "int (void)".into())),
+                ..NameAt::default()
+            },
+        );
+        col.insert(
             "SSL_set_mtu".to_string(),
             NameAt {
                 macro_def: Some(Some("(ssl,mtu)".into())),
@@ -187,6 +286,8 @@ mod tests {
             .collect();
         apply_exports(&mut col, &ex);
         assert!(col["SSL_new"].exported);
+        assert!(col["SSL_old"].exported, "an alias of an exported function");
+        assert!(!col["SSL_gone"].exported);
         assert!(!col["sk_X509_num"].exported);
         assert!(!col["SSL_set_mtu"].exported);
     }

@@ -9,7 +9,7 @@
 //! named in the result.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -100,25 +100,32 @@ fn fatal_line(stderr: &str, umbrella: &str) -> Option<usize> {
     None
 }
 
-/// Writes the umbrella source including `headers` (line N includes `headers[N-1]`).
-fn write_umbrella(path: &Path, headers: &[String]) -> Result<()> {
-    let text: String = headers
-        .iter()
-        .map(|h| format!("#include <openssl/{h}>\n"))
-        .collect();
+/// Writes the umbrella source: the `pre` headers on its first line (wolfSSL's
+/// `wolfssl/options.h`, which its compatibility headers need first), then line N+1 includes
+/// `headers[N-1]`.
+fn write_umbrella(path: &Path, pre: &[String], headers: &[String]) -> Result<()> {
+    let mut text: String = pre.iter().map(|h| format!("#include <{h}> ")).collect();
+    text.push('\n');
+    for h in headers {
+        text.push_str(&format!("#include <openssl/{h}>\n"));
+    }
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }
 
 /// Preprocesses the umbrella with `-E -dD`, dropping headers that stop the compiler; returns
 /// the output and the headers left out.
-fn preprocess(include: &Path, work: &Path) -> Result<(String, Vec<String>, Vec<String>)> {
+fn preprocess(
+    include: &Path,
+    pre: &[String],
+    work: &Path,
+) -> Result<(String, Vec<String>, Vec<String>)> {
     let mut headers = header_names(include)?;
     let mut skipped = Vec::new();
     std::fs::create_dir_all(work)?;
     let umbrella = work.join("census-umbrella.c");
     let umbrella_name = umbrella.to_string_lossy().into_owned();
     loop {
-        write_umbrella(&umbrella, &headers)?;
+        write_umbrella(&umbrella, pre, &headers)?;
         let out = Command::new(clang())
             .args(["-E", "-dD", "-w", "-ferror-limit=0", "-I"])
             .arg(include)
@@ -128,8 +135,8 @@ fn preprocess(include: &Path, work: &Path) -> Result<(String, Vec<String>, Vec<S
             .context("running clang -E (install clang: apt-get install clang)")?;
         let stderr = String::from_utf8_lossy(&out.stderr);
         match fatal_line(&stderr, &umbrella_name) {
-            Some(n) if n >= 1 && n <= headers.len() => {
-                skipped.push(headers.remove(n - 1));
+            Some(n) if n >= 2 && n <= headers.len() + 1 => {
+                skipped.push(headers.remove(n - 2));
             }
             Some(_) | None if stderr.contains("fatal error:") => {
                 bail!("clang stopped on {}:\n{stderr}", include.display())
@@ -358,9 +365,9 @@ impl<'de> Visitor<'de> for Walk<'_> {
 /// Function declarations and typedef names (with their files).
 type Decls = (Vec<FnDecl>, Vec<(String, String)>);
 
-fn functions(include: &Path, work: &Path, headers: &[String]) -> Result<Decls> {
+fn functions(include: &Path, pre: &[String], work: &Path, headers: &[String]) -> Result<Decls> {
     let umbrella = work.join("census-umbrella.c");
-    write_umbrella(&umbrella, headers)?;
+    write_umbrella(&umbrella, pre, headers)?;
     let mut child = Command::new(clang())
         .args([
             "-fsyntax-only",
@@ -399,22 +406,51 @@ fn functions(include: &Path, work: &Path, headers: &[String]) -> Result<Decls> {
     Ok((st.funcs, st.typedefs))
 }
 
-/// Reads the headers in `include/openssl` (scratch files go to `work`).
-pub fn extract(include: &Path, work: &Path) -> Result<Extracted> {
+/// The function an object-like macro's value names: the value is one identifier that is a
+/// function declared (not inline) below `root`, or a macro whose value leads there (at most 8
+/// steps).
+fn alias_target<'a>(
+    value: &str,
+    values: &BTreeMap<String, String>,
+    funcs: &HashMap<&str, &'a FnDecl>,
+    root: &str,
+) -> Option<&'a FnDecl> {
+    let mut cur = value.trim();
+    for _ in 0..8 {
+        let ident = !cur.is_empty()
+            && !cur.starts_with(|c: char| c.is_ascii_digit())
+            && cur.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !ident {
+            return None;
+        }
+        if let Some(f) = funcs.get(cur) {
+            return (!f.inline && f.file.starts_with(root)).then_some(*f);
+        }
+        cur = values.get(cur)?.trim();
+    }
+    None
+}
+
+/// Reads the headers in `include/openssl`, after the `pre` headers (scratch files go to
+/// `work`).
+pub fn extract(include: &Path, pre: &[String], work: &Path) -> Result<Extracted> {
     let include: PathBuf = include
         .canonicalize()
         .with_context(|| format!("{} does not exist", include.display()))?;
     let prefix = format!("{}/openssl/", include.display());
-    let (pp, headers, skipped) = preprocess(&include, work)?;
+    let root = format!("{}/", include.display());
+    let (pp, headers, skipped) = preprocess(&include, pre, work)?;
     let (macros, values) = parse_defines(&pp, &prefix);
-    let (funcs, typedefs) = functions(&include, work, &headers)?;
+    let (funcs, typedefs) = functions(&include, pre, work, &headers)?;
     let _ = std::fs::remove_file(work.join("census-umbrella.c"));
     let mut names: BTreeMap<String, NameAt> = BTreeMap::new();
-    for f in funcs {
+    let mut by_name: HashMap<&str, &FnDecl> = HashMap::new();
+    for f in &funcs {
+        by_name.entry(f.name.as_str()).or_insert(f);
         if !is_public(&f.file, &prefix) || f.name.starts_with('_') {
             continue;
         }
-        let at = names.entry(f.name).or_default();
+        let at = names.entry(f.name.clone()).or_default();
         if at.function.is_none() {
             at.function = Some((f.inline, normalise::prototype(&f.ty)));
         }
@@ -426,7 +462,14 @@ pub fn extract(include: &Path, work: &Path) -> Result<Extracted> {
         }
     }
     for (name, params) in macros {
-        names.entry(name).or_default().macro_def = Some(params);
+        let alias = match (&params, values.get(&name)) {
+            (None, Some(v)) => alias_target(v, &values, &by_name, &root)
+                .map(|f| (f.name.clone(), normalise::prototype(&f.ty))),
+            _ => None,
+        };
+        let at = names.entry(name).or_default();
+        at.macro_def = Some(params);
+        at.alias = alias;
     }
     if names.is_empty() {
         bail!("{}: the headers declare nothing", include.display());
@@ -517,5 +560,43 @@ mod tests {
             st.typedefs,
             [("BN_ULONG".to_string(), "/i/openssl/x509.h".to_string())]
         );
+    }
+
+    #[test]
+    fn aliases_follow_macros_to_a_declared_function() {
+        let decl = |name: &str, file: &str, inline: bool| FnDecl {
+            name: name.into(),
+            ty: "int (WOLFSSL *)".into(),
+            file: file.into(),
+            inline,
+            deprecated: false,
+        };
+        let decls = [
+            decl("wolfSSL_f", "/i/wolfssl/ssl.h", false),
+            decl("inline_f", "/i/openssl/x.h", true),
+            decl("printf", "/usr/include/stdio.h", false),
+        ];
+        let funcs: HashMap<&str, &FnDecl> = decls.iter().map(|f| (f.name.as_str(), f)).collect();
+        let values: BTreeMap<String, String> = [
+            ("SSL_f", "wolfSSL_f"),
+            ("SSL_g", "SSL_f"),
+            ("LOOP", "LOOP"),
+            ("SSL_h", "inline_f"),
+            ("SSL_p", "printf"),
+            ("SSL_N", "0x10L"),
+            ("SSL_E", "(wolfSSL_f)"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let t = |v: &str| alias_target(v, &values, &funcs, "/i/").map(|f| f.name.as_str());
+        assert_eq!(t("wolfSSL_f"), Some("wolfSSL_f"));
+        assert_eq!(t("SSL_g"), Some("wolfSSL_f"), "through another macro");
+        assert_eq!(t("LOOP"), None, "a macro naming itself ends");
+        assert_eq!(t("inline_f"), None, "static inline: nothing to export");
+        assert_eq!(t("printf"), None, "outside the library's headers");
+        assert_eq!(t("SSL_N"), None);
+        assert_eq!(t("SSL_E"), None);
+        assert_eq!(t("undefined_thing"), None);
     }
 }

@@ -7,6 +7,12 @@
 //! * LibreSSL: the release tarballs in the shared sources folder (checked against its
 //!   `SHA256SUMS`) and the tarball inside the `libtls-sys` crate the matrix table uses.
 //! * BoringSSL / AWS-LC: the `boring-sys` / `aws-lc-sys` crate versions of the matrix table.
+//! * Matrix libraries that are releases of their own (see [`exports::own_release`]): the
+//!   distribution packages (Debian's `libwolfssl-dev`, whose OpenSSL compatibility headers live
+//!   in `wolfssl/openssl/`, and `android-libboringssl-dev`) and the shared builds (a shared
+//!   configuration installs other headers than the static one, and a shared library exports
+//!   less than a static one defines): their installed headers and exports, where
+//!   `cargo xtask libs` put them (nothing is built or installed here).
 //!
 //! Cache layout (below the library cache, `$SSLPROBE_MATRIX_CACHE` or `~/.cache/sslprobe/libs`):
 //! `census/<family>-<version>/include/openssl/*.h` plus `headers.stamp`.
@@ -17,6 +23,7 @@ use std::process::{Command, Stdio};
 use anyhow::{bail, Context, Result};
 use sslprobe_build::{Family, Version};
 
+use super::exports;
 use crate::libs::{self, Recipe, Source, LIBS};
 
 /// Bump when the way headers are prepared changes (invalidates cached header trees).
@@ -100,6 +107,9 @@ pub enum Origin {
         /// File name of the tarball at the crate root.
         tarball: &'static str,
     },
+    /// A matrix library that is a release of its own (its key), read where `cargo xtask libs`
+    /// built or installed it.
+    Library(&'static str),
     /// Headers copied from a crate's include directory.
     CrateInclude {
         /// Crate name.
@@ -203,6 +213,14 @@ pub fn releases() -> Result<Vec<Release>> {
             version: expected,
             label: format!("{}-{name}-{version}", lib.family.as_str()),
             origin,
+        });
+    }
+    for lib in LIBS.iter().filter(|l| exports::own_release(l)) {
+        out.push(Release {
+            family: lib.family,
+            version: None,
+            label: lib.key.to_string(),
+            origin: Origin::Library(lib.key),
         });
     }
     Ok(out)
@@ -399,10 +417,14 @@ pub fn ensure_headers(r: &Release, cache: &Path) -> Result<PathBuf> {
     {
         return Ok(include);
     }
-    let _ = std::fs::remove_dir_all(&dir);
     let scratch = dir.join("scratch");
     let headers = include.join("openssl");
+    if let Origin::Library(key) = r.origin {
+        bail!("{key}: a built library's headers are read where it is installed");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
     match &r.origin {
+        Origin::Library(_) => {}
         Origin::OpenSslSrc(v) => {
             let src = crate_source("openssl-src", v, &scratch.join("fetch"))?.join("openssl");
             let build = scratch.join("build");
@@ -462,6 +484,29 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The library table decides which matrix libraries are releases of their own: every
+    /// distribution package and shared build is one, named by its key, and no other row.
+    #[test]
+    fn distribution_packages_and_shared_builds_are_releases_of_their_own() {
+        let list = releases().unwrap();
+        let own: Vec<&str> = list
+            .iter()
+            .filter_map(|r| match r.origin {
+                Origin::Library(key) => Some(key),
+                _ => None,
+            })
+            .collect();
+        let want: Vec<&str> = LIBS
+            .iter()
+            .filter(|l| exports::own_release(l))
+            .map(|l| l.key)
+            .collect();
+        assert_eq!(own, want);
+        assert!(own.contains(&"wolfssl-debian") && own.contains(&"boringssl-android-debian"));
+        assert!(own.contains(&"openssl-1.1.1w-shared"));
+        assert!(!own.contains(&"openssl-1.1.1w"));
     }
 
     #[test]
