@@ -65,7 +65,8 @@ pub struct Args {
     /// Print one JSON document instead of the table.
     #[arg(long)]
     json: bool,
-    /// Exit with status 1 when a probe disagrees with the knowledge DB.
+    /// Exit with status 1 when a probe disagrees with what the catalog records for this library
+    /// (its knowledge DB: since which version each API exists, and in which form).
     #[arg(long)]
     strict: bool,
     /// Write the probe log (every C source, command, exit status and compiler output) to FILE.

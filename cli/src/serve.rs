@@ -55,8 +55,8 @@ pub struct Args {
     /// Address to listen on, IP:PORT or HOST:PORT (port 0: any free port, printed on stdout).
     #[arg(long, value_name = "ADDR")]
     listen: String,
-    /// Only set SSL_OP_NO_TICKET (the seed's bug: OpenSSL >= 1.1.1 then sends 2 stateful TLS 1.3
-    /// tickets) instead of calling sslprobe::disable_session_tickets.
+    /// Only set SSL_OP_NO_TICKET, the common incomplete fix (OpenSSL >= 1.1.1 then still sends 2
+    /// stateful TLS 1.3 tickets), instead of calling sslprobe::disable_session_tickets.
     #[arg(long)]
     baseline: bool,
     /// TLS 1.2 only.
