@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Flags that turn the diagnostics probes rely on into errors.
-pub const PROBE_ERROR_FLAGS: &[&str] = &[
+pub(crate) const PROBE_ERROR_FLAGS: &[&str] = &[
     "-Werror=implicit-function-declaration",
     "-Werror=incompatible-pointer-types",
     "-Werror=int-conversion",
@@ -40,7 +40,6 @@ pub struct Compiler {
     /// the engine's.
     user_args: usize,
     env: Vec<(OsString, OsString)>,
-    is_clang: bool,
     target: String,
 }
 
@@ -52,7 +51,7 @@ pub(crate) fn is_dropped_flag(arg: &&std::ffi::OsStr) -> bool {
 impl Compiler {
     /// The compiler a build script's `cc::Build` would use (reads `TARGET`, `HOST`, `CC`,
     /// `CFLAGS`, ... and prints `cargo:rerun-if-env-changed` for each, as `cc` does).
-    pub fn from_build_script() -> Result<Compiler> {
+    pub(crate) fn from_build_script() -> Result<Compiler> {
         let mut b = cc::Build::new();
         b.cargo_metadata(false)
             .cargo_warnings(false)
@@ -132,19 +131,13 @@ impl Compiler {
             args,
             user_args,
             env,
-            is_clang: tool.is_like_clang(),
             target,
         })
     }
 
     /// The target triple.
-    pub fn target(&self) -> &str {
+    pub(crate) fn target(&self) -> &str {
         &self.target
-    }
-
-    /// Whether the compiler is clang.
-    pub fn is_clang(&self) -> bool {
-        self.is_clang
     }
 
     /// The compiler program.
@@ -154,12 +147,12 @@ impl Compiler {
 
     /// The flags from the `cc` crate and the user (`CFLAGS`, target flags), in order, without
     /// the engine's own.
-    pub fn user_args(&self) -> &[OsString] {
+    pub(crate) fn user_args(&self) -> &[OsString] {
         &self.args[..self.user_args]
     }
 
     /// The flags the engine adds after the user's.
-    pub fn engine_args(&self) -> &[OsString] {
+    pub(crate) fn engine_args(&self) -> &[OsString] {
         &self.args[self.user_args..]
     }
 
@@ -217,7 +210,7 @@ impl Compiler {
 /// Linker arguments for a location: `-L` dirs, the libraries (full paths of the `.a` files when
 /// static, so that a missing static library is an error rather than a silent shared link), then
 /// system libraries.
-pub fn link_args(loc: &Location) -> Result<Vec<OsString>> {
+pub(crate) fn link_args(loc: &Location) -> Result<Vec<OsString>> {
     let mut out = Vec::new();
     for dir in &loc.lib_dirs {
         let mut a = OsString::from("-L");

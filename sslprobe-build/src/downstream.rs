@@ -117,7 +117,7 @@ fn check_names(key: &str, names: &[String]) -> Result<()> {
 
 impl Metadata {
     /// `(KEY, value)` pairs, as printed by sslprobe's build script (`cargo:KEY=value`).
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>> {
+    pub(crate) fn to_pairs(&self) -> Result<Vec<(&'static str, String)>> {
         let variants: Vec<String> = self
             .variants
             .iter()
@@ -260,7 +260,7 @@ impl Metadata {
 
     /// Reads `DEP_SSLPROBE_*` through an environment reader; a value that is not UTF-8 is an
     /// error, not "unset".
-    pub fn from(env: &dyn crate::env::Env) -> Result<Metadata> {
+    pub(crate) fn from(env: &dyn crate::env::Env) -> Result<Metadata> {
         let bad = std::cell::RefCell::new(None);
         let m = Self::parse(|k| {
             let name = format!("DEP_SSLPROBE_{k}");
@@ -279,7 +279,7 @@ impl Metadata {
     }
 
     /// Whether sslprobe's metadata is visible to this build script (`DEP_SSLPROBE_FAMILY` set).
-    pub fn present(env: &dyn crate::env::Env) -> bool {
+    pub(crate) fn present(env: &dyn crate::env::Env) -> bool {
         env.var_os("DEP_SSLPROBE_FAMILY").is_some()
     }
 
@@ -316,7 +316,7 @@ impl Metadata {
 
 impl Metadata {
     /// Where the library sslprobe's build script located is: its directories and libraries.
-    pub fn location(&self) -> crate::locate::Location {
+    pub(crate) fn location(&self) -> crate::locate::Location {
         crate::locate::Location {
             include_dirs: self.include.clone(),
             lib_dirs: self.lib_dir.clone(),

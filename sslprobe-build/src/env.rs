@@ -47,7 +47,7 @@ pub struct ProcessEnv {
 
 /// A fixed set of variables, for tests and the CLI. Variables not in the map are unset.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct MapEnv(pub BTreeMap<String, OsString>);
+pub struct MapEnv(BTreeMap<String, OsString>);
 
 /// Read `NAME` the way `openssl-sys` does: first `<TARGET>_NAME` (target upper-cased, `-` →
 /// `_`), then `NAME`. Records both reads.
@@ -55,7 +55,7 @@ pub struct MapEnv(pub BTreeMap<String, OsString>);
 /// Mirrors `openssl-sys` `build/main.rs: env()`. Both names are always read (`openssl-sys`
 /// reads the plain one only when the prefixed one is unset), so that both end up in
 /// [`ProcessEnv::read_vars`].
-pub fn target_var(env: &dyn Env, target: &str, name: &str) -> Option<OsString> {
+pub(crate) fn target_var(env: &dyn Env, target: &str, name: &str) -> Option<OsString> {
     target_var_named(env, target, name).map(|(_, value)| value)
 }
 

@@ -54,7 +54,7 @@ const MARK: &str = "\"sslprobe:";
 
 /// The C source that [`identify`] preprocesses. `defines` are macro names (valid C
 /// identifiers, checked) whose expansions are captured.
-pub fn identify_source(prelude: &[String], defines: &[&str]) -> Result<String> {
+pub(crate) fn identify_source(prelude: &[String], defines: &[&str]) -> Result<String> {
     let mut s = String::new();
     for p in prelude {
         s.push_str(p);
@@ -95,7 +95,7 @@ pub fn identify_source(prelude: &[String], defines: &[&str]) -> Result<String> {
 ///
 /// `scratch` is a directory private to this run. The command and its output are appended to
 /// `log` whatever happens.
-pub fn identify(
+pub(crate) fn identify(
     cc: &Compiler,
     loc: &Location,
     prelude: &[String],
@@ -166,7 +166,7 @@ fn parse_string_literal(v: &str) -> Option<String> {
 }
 
 /// Parses the preprocessor output of [`identify_source`]. Never panics, whatever the input.
-pub fn parse_expansion(out: &str) -> Result<Library> {
+pub(crate) fn parse_expansion(out: &str) -> Result<Library> {
     let mut m: BTreeMap<String, String> = BTreeMap::new();
     let mut defines = BTreeMap::new();
     let lines: Vec<&str> = out.lines().collect();
@@ -347,6 +347,7 @@ mod tests {
     fn rejects_bad_define_names() {
         assert!(identify_source(&[], &["SSL_OP_NO_TICKET"]).is_ok());
         assert!(identify_source(&[], &["X\n#include </etc/passwd>"]).is_err());
+        assert!(identify_source(&[], &["X Y"]).is_err());
     }
 
     /// Property tests: `parse_expansion` never panics, and versions survive a round trip

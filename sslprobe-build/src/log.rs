@@ -41,12 +41,12 @@ impl Log {
     }
 
     /// Appends free text.
-    pub fn note(&mut self, text: &str) {
+    pub(crate) fn note(&mut self, text: &str) {
         self.append(&format!("## {text}\n"));
     }
 
     /// Appends one compiler run.
-    pub fn entry(
+    pub(crate) fn entry(
         &mut self,
         what: &str,
         source: &str,

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+#[non_exhaustive]
 pub enum Source {
     /// A probe compiled and linked (or failed to).
     Probe,
@@ -199,7 +200,7 @@ impl Results {
     }
 
     /// Builds an [`ApiResult`] for `api` against the DB for `library`.
-    pub fn classify(
+    pub(crate) fn classify(
         api: &Api,
         library: &Library,
         found: Option<(&str, Kind)>,

@@ -61,6 +61,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+#[non_exhaustive]
 pub enum Kind {
     /// An exported function (possibly also `#define X X`, or an object-like macro alias of one).
     Function,
@@ -105,6 +106,7 @@ impl fmt::Display for Kind {
 /// One way an API can exist, with the C code that proves it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Variant {
     /// Short identifier, unique within the API (`fn`, `u64`, `macro`, ...). Becomes a cfg value.
     pub name: String,
@@ -121,6 +123,7 @@ pub struct Variant {
 /// What the knowledge DB says about one API in one family.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct DbEntry {
     /// First version that has the API (`None`: no version has it).
     pub since: Option<Version>,
@@ -139,7 +142,7 @@ impl DbEntry {
     }
 
     /// The variant the DB expects at `version` (`None` when absent or unspecified).
-    pub fn variant_at(&self, version: &Version) -> Option<&str> {
+    pub(crate) fn variant_at(&self, version: &Version) -> Option<&str> {
         if !self.has(version) {
             return None;
         }
@@ -154,6 +157,7 @@ impl DbEntry {
 /// One API of the catalog.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Api {
     /// The C name, e.g. `SSL_CTX_set_num_tickets`. A valid C identifier.
     pub name: String,
@@ -183,7 +187,7 @@ impl Api {
     }
 
     /// The `cargo:rustc-check-cfg` argument for this API's cfg.
-    pub fn check_cfg(&self) -> String {
+    pub(crate) fn check_cfg(&self) -> String {
         if self.variants.len() > 1 {
             let values: Vec<String> = self
                 .variants
@@ -243,7 +247,7 @@ pub fn override_var_name(api: &str) -> String {
 }
 
 /// The prefix of the per-API override variables.
-pub const OVERRIDE_PREFIX: &str = "SSLPROBE_HAVE_";
+pub(crate) const OVERRIDE_PREFIX: &str = "SSLPROBE_HAVE_";
 
 /// Whether `s` is a valid C identifier (and so may reach generated C source).
 ///
@@ -263,6 +267,7 @@ pub fn is_c_identifier(s: &str) -> bool {
 /// The whole catalog.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Catalog {
     /// APIs in catalog order.
     pub apis: Vec<Api>,
@@ -494,10 +499,10 @@ fn read_raw(text: &str) -> std::result::Result<RawCatalog, String> {
 }
 
 /// The marker that opens a variant block in a probe file.
-pub const VARIANT_MARKER: &str = "SSLPROBE_VARIANT(";
+pub(crate) const VARIANT_MARKER: &str = "SSLPROBE_VARIANT(";
 
 /// The probe file name for an API: lower-case name + `.c`.
-pub fn probe_file_name(api: &str) -> String {
+pub(crate) fn probe_file_name(api: &str) -> String {
     format!("{}.c", api.to_ascii_lowercase())
 }
 
@@ -662,7 +667,7 @@ impl Catalog {
     }
 
     /// Catalog names closest to `name` (for "did you mean" errors), best first.
-    pub fn close_matches(&self, name: &str) -> Vec<&str> {
+    pub(crate) fn close_matches(&self, name: &str) -> Vec<&str> {
         let lower = name.to_ascii_lowercase();
         let mut scored: Vec<(usize, &str)> = self
             .apis
@@ -683,7 +688,7 @@ impl Catalog {
     }
 
     /// Every `cargo:rustc-check-cfg` argument the catalog can produce (APIs and families).
-    pub fn check_cfgs(&self) -> Vec<String> {
+    pub(crate) fn check_cfgs(&self) -> Vec<String> {
         let mut v: Vec<String> = Family::EVERY
             .iter()
             .map(|f| format!("cfg({})", f.cfg()))
@@ -761,7 +766,7 @@ fn split_probe_file(src: &str) -> std::result::Result<(Vec<String>, Blocks), Str
 }
 
 /// Validates an extra include line (`#include <x/y.h>` or `#include "x.h"`).
-pub fn validate_include(line: &str) -> Result<()> {
+pub(crate) fn validate_include(line: &str) -> Result<()> {
     let inner = line
         .strip_prefix("#include <")
         .and_then(|r| r.strip_suffix('>'))

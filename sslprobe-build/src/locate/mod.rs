@@ -23,7 +23,7 @@
 //!    fallback**: when pkg-config fails, `openssl-sys` aborts the build, and so does [`locate`]
 //!    (with [`Error::NotFound`] carrying the pkg-config error) rather than guess at `/usr`.
 //!
-//! Every variable is read as `openssl-sys`'s `env()` does ([`target_var`]): first
+//! Every variable is read as `openssl-sys`'s `env()` does: first
 //! `<TARGET>_NAME` (target upper-cased, `-` → `_`), then `NAME`.
 //!
 //! ## Subtleties of `openssl-sys` that are mirrored on purpose
@@ -66,7 +66,7 @@
 //!   silently ignores it and links the defaults).
 //! * The default libraries on `windows-msvc` are `libssl`/`libcrypto` (what `openssl-sys` uses
 //!   for OpenSSL ≥ 1.1); `openssl-sys` picks `ssl`/`crypto` for LibreSSL there, which only the
-//!   header version (known after [`crate::identify`]) can tell.
+//!   header version (known only once the library is identified) can tell.
 //! * vcpkg (Windows) is not mirrored, nor is `openssl-sys` setting `PKG_CONFIG_ALLOW_CROSS=1`
 //!   in its process environment for `windows-gnu` targets on Windows hosts (the cross check is
 //!   relaxed here instead, but the `pkg-config` crate still consults the real environment).
@@ -91,7 +91,7 @@
 //! `PKG_CONFIG_PATH` etc.
 //!
 //! A crate must depend on `openssl-sys` *directly* to see its `DEP_OPENSSL_*` variables; without
-//! them a vendored build cannot be located and [`check_consistent_with_openssl_sys`] has
+//! them a vendored build cannot be located and the check against `DEP_OPENSSL_INCLUDE` has
 //! nothing to compare.
 
 use std::collections::HashSet;
@@ -106,8 +106,9 @@ mod libs;
 mod pkg_config;
 mod vendored;
 
+pub(crate) use crate::env::target_var;
 use crate::env::target_var_named;
-pub use crate::env::{target_var, Env, MapEnv, ProcessEnv};
+pub use crate::env::{Env, MapEnv, ProcessEnv};
 use libs::*;
 use pkg_config::*;
 use vendored::vendored;
@@ -132,6 +133,7 @@ impl Location {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+#[non_exhaustive]
 pub enum FoundBy {
     /// `OPENSSL_LIB_DIR` and `OPENSSL_INCLUDE_DIR` were both set.
     LibAndIncludeDir,
@@ -384,7 +386,7 @@ pub fn from_dirs_with_libs(
 ///   Since sslprobe runs pkg-config exactly as `openssl-sys` does (system cflags allowed), on
 ///   Debian both sides say `/usr/include`; an empty list meeting `/usr/include` is the same
 ///   headers reached through the compiler default, anything else is a different library.
-pub fn check_consistent_with_openssl_sys(
+pub(crate) fn check_consistent_with_openssl_sys(
     loc: &Location,
     dep_openssl_include: Option<&OsStr>,
 ) -> Result<()> {

@@ -44,7 +44,6 @@ mod jobs;
 mod plan;
 mod source;
 
-pub use crate::catalog::validate_include;
 pub use crate::log::Log;
 pub use crate::results::{ApiResult, Results, Source};
 pub use diagnostics::check_links;
@@ -52,7 +51,7 @@ use jobs::{default_jobs, TokenState};
 use plan::{expected_winners, guess_library, needed, plan, Expect};
 use source::Block;
 
-use crate::catalog::{is_c_identifier, Catalog, Kind};
+use crate::catalog::{is_c_identifier, validate_include, Catalog, Kind};
 use crate::compiler::{render_command, Compiler};
 use crate::identify::{self, Library};
 use crate::locate::Location;
@@ -72,11 +71,28 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+#[non_exhaustive]
 pub enum Mode {
     /// One translation unit for everything; failures attributed and retried.
     Batched,
     /// One compile + link per variant, run in parallel.
     OneAtATime,
+}
+
+impl Mode {
+    /// The mode's name, as the `sslprobe probe --json` output and the `serde` feature write it.
+    ///
+    /// ```
+    /// use sslprobe_build::probe::Mode;
+    /// assert_eq!(Mode::Batched.as_str(), "batched");
+    /// assert_eq!(Mode::OneAtATime.as_str(), "one-at-a-time");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Batched => "batched",
+            Mode::OneAtATime => "one-at-a-time",
+        }
+    }
 }
 
 /// Index of the sanity probe in the block list.
@@ -277,7 +293,8 @@ impl Prober {
 
     /// Maximum parallel compiler runs (one at a time, bisection, identification beside the
     /// first batch). Inside a build script Cargo's jobserver limits them further.
-    pub fn jobs(mut self, jobs: usize) -> Prober {
+    #[cfg(test)]
+    pub(crate) fn jobs(mut self, jobs: usize) -> Prober {
         self.jobs = jobs.max(1);
         self
     }
@@ -290,13 +307,8 @@ impl Prober {
         self
     }
 
-    /// The location probed.
-    pub fn location(&self) -> &Location {
-        &self.loc
-    }
-
     /// Identifies the library (preprocessor only).
-    pub fn identify(&self, catalog: &Catalog, log: &mut Log) -> Result<Library> {
+    pub(crate) fn identify(&self, catalog: &Catalog, log: &mut Log) -> Result<Library> {
         let defines: Vec<&str> = catalog
             .apis
             .iter()

@@ -54,6 +54,7 @@ use crate::{Error, Result};
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum Family {
     /// OpenSSL (<https://www.openssl.org>).
     #[cfg_attr(feature = "serde", serde(rename = "openssl"))]
@@ -75,7 +76,7 @@ pub enum Family {
 
 impl Family {
     /// Every family that emits a cfg (`sslprobe_<name>`): [`Family::ALL`] plus wolfSSL.
-    pub const EVERY: [Family; 5] = [
+    pub(crate) const EVERY: [Family; 5] = [
         Family::OpenSsl,
         Family::LibreSsl,
         Family::BoringSsl,
@@ -304,7 +305,7 @@ impl Version {
     }
 
     /// Whether this is an OpenSSL letter release (`1.1.0i`), i.e. the letter is not empty.
-    pub fn is_letter_release(&self) -> bool {
+    pub(crate) fn is_letter_release(&self) -> bool {
         !self.letter.is_empty()
     }
 
@@ -594,12 +595,6 @@ impl VersionReq {
         self.req.matches(&v.to_semver())
     }
 
-    /// The requirement text as written (trimmed; `"*"` for [`VersionReq::any`] and for an
-    /// empty input). Same as `Display`.
-    pub fn ranges_text(&self) -> &str {
-        &self.text
-    }
-
     /// Whether this requirement matches every version (it was written `*` or empty).
     pub fn is_any(&self) -> bool {
         self.req.comparators.is_empty()
@@ -674,7 +669,8 @@ impl FromStr for VersionReq {
 }
 
 impl fmt::Display for VersionReq {
-    /// The text as written ([`VersionReq::ranges_text`]).
+    /// The requirement text as written (trimmed; `"*"` for [`VersionReq::any`] and for an
+    /// empty input).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(&self.text)
     }

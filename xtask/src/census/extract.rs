@@ -61,6 +61,7 @@ pub fn identify(family: Family, values: &BTreeMap<String, String>) -> Result<Ver
             &get("AWSLC_VERSION_NUMBER_STRING").context("no AWSLC_VERSION_NUMBER_STRING")?,
         )?,
         Family::WolfSsl => bail!("wolfSSL is not examined"),
+        other => bail!("{other} is not examined"),
     })
 }
 
