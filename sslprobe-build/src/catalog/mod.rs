@@ -58,6 +58,12 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// How an API is present in a library, as probed.
+///
+/// ```
+/// use sslprobe_build::Kind;
+/// let kinds: Vec<String> = Kind::ALL.iter().map(|k| k.to_string()).collect();
+/// assert_eq!(kinds, ["function", "macro", "define", "type", "member"]);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
@@ -77,6 +83,10 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in declaration order.
+    ///
+    /// ```
+    /// assert_eq!(sslprobe_build::Kind::ALL[0], sslprobe_build::Kind::Function);
+    /// ```
     pub const ALL: [Kind; 5] = [
         Kind::Function,
         Kind::Macro,
@@ -86,6 +96,10 @@ impl Kind {
     ];
 
     /// The lower-case name used in JSON and the catalog.
+    ///
+    /// ```
+    /// assert_eq!(sslprobe_build::Kind::Macro.as_str(), "macro");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Function => "function",
@@ -104,6 +118,28 @@ impl fmt::Display for Kind {
 }
 
 /// One way an API can exist, with the C code that proves it.
+///
+/// ```
+/// use sslprobe_build::{Catalog, Kind};
+/// let toml = r#"
+/// [[api]]
+/// name = "SSL_get0_group_name"
+/// doc = "The name of the group a connection negotiated."
+/// variants = [ { name = "fn", kind = "function", rust = "(s: *const SSL) -> *const c_char" } ]
+/// [api.db]
+/// openssl = { since = "3.2.0" }
+/// libressl = { since = "never" }
+/// boringssl = { since = "never" }
+/// awslc = { since = "never" }
+/// "#;
+/// let c = "#include <openssl/ssl.h>\nSSLPROBE_VARIANT(fn)\n{\n    (void)SSL_get0_group_name;\n}\n";
+/// let catalog = Catalog::from_sources(toml, &[("ssl_get0_group_name.c", c)])?;
+/// let v = &catalog.apis[0].variants[0];
+/// assert_eq!((v.name.as_str(), v.kind), ("fn", Kind::Function));
+/// assert_eq!(v.rust.as_deref(), Some("(s: *const SSL) -> *const c_char"));
+/// assert_eq!((v.line, v.body.as_str()), (3, "{\n    (void)SSL_get0_group_name;\n}\n"));
+/// # Ok::<(), sslprobe_build::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
@@ -121,6 +157,18 @@ pub struct Variant {
 }
 
 /// What the knowledge DB says about one API in one family.
+///
+/// ```
+/// use sslprobe_build::{Family, Version};
+/// # let toml = "[[api]]\nname = \"SSL_CTX_set_options\"\ndoc = \"d\"\nvariants = [{ name = \"u64\", kind = \"function\", rust = \"() -> u64\" }, { name = \"long_macro\", kind = \"macro\" }]\n[api.db]\nopenssl = { since = \"1.0.2\", variant = { \"1.0.2\" = \"long_macro\", \"1.1.0\" = \"u64\" } }\nlibressl = { since = \"2.0.0\", variant = \"long_macro\" }\nboringssl = { since = \"1\", variant = \"u64\" }\nawslc = { since = \"never\" }\n";
+/// # let c = "SSLPROBE_VARIANT(u64)\n{ }\nSSLPROBE_VARIANT(long_macro)\n{ }\n";
+/// # let catalog = sslprobe_build::Catalog::from_sources(toml, &[("ssl_ctx_set_options.c", c)])?;
+/// let openssl = catalog.apis[0].db_get(Family::OpenSsl).unwrap();
+/// assert_eq!(openssl.since, Some(Version::new(1, 0, 2)));
+/// assert_eq!(openssl.variants[1], (Version::new(1, 1, 0), "u64".to_string()));
+/// assert!(openssl.effective && openssl.note.is_none());
+/// # Ok::<(), sslprobe_build::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
@@ -137,6 +185,17 @@ pub struct DbEntry {
 
 impl DbEntry {
     /// Whether `version` of this family has the API according to the DB.
+    ///
+    /// ```
+    /// use sslprobe_build::{Family, Version};
+    /// # let toml = "[[api]]\nname = \"SSL_CTX_set_options\"\ndoc = \"d\"\nvariants = [{ name = \"u64\", kind = \"function\", rust = \"() -> u64\" }, { name = \"long_macro\", kind = \"macro\" }]\n[api.db]\nopenssl = { since = \"1.0.2\", variant = { \"1.0.2\" = \"long_macro\", \"1.1.0\" = \"u64\" } }\nlibressl = { since = \"2.0.0\", variant = \"long_macro\" }\nboringssl = { since = \"1\", variant = \"u64\" }\nawslc = { since = \"never\" }\n";
+    /// # let c = "SSLPROBE_VARIANT(u64)\n{ }\nSSLPROBE_VARIANT(long_macro)\n{ }\n";
+    /// # let catalog = sslprobe_build::Catalog::from_sources(toml, &[("ssl_ctx_set_options.c", c)])?;
+    /// let api = &catalog.apis[0];
+    /// assert!(api.db_get(Family::LibreSsl).unwrap().has(&Version::new(3, 9, 2)));
+    /// assert!(!api.db_get(Family::AwsLc).unwrap().has(&Version::new(1, 0, 0))); // "never"
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn has(&self, version: &Version) -> bool {
         self.since.as_ref().is_some_and(|s| version >= s)
     }
@@ -155,6 +214,32 @@ impl DbEntry {
 }
 
 /// One API of the catalog.
+///
+/// ```
+/// use sslprobe_build::{Catalog, Family};
+/// let toml = r#"
+/// [[api]]
+/// name = "SSL_CTX_set_options"
+/// doc = "Sets option bits on a context."
+/// variants = [
+///   { name = "u64", kind = "function", rust = "(ctx: *mut SSL_CTX, op: u64) -> u64" },
+///   { name = "long_macro", kind = "macro" },
+/// ]
+/// [api.db]
+/// openssl = { since = "1.0.2", variant = { "1.0.2" = "long_macro", "1.1.0" = "u64" } }
+/// libressl = { since = "2.0.0", variant = "long_macro" }
+/// boringssl = { since = "1", variant = "u64" }
+/// awslc = { since = "never" }
+/// "#;
+/// let c = "#include <openssl/ssl.h>\n\nSSLPROBE_VARIANT(u64)\n{ }\nSSLPROBE_VARIANT(long_macro)\n{ }\n";
+/// let catalog = Catalog::from_sources(toml, &[("ssl_ctx_set_options.c", c)])?;
+/// let api = catalog.get("SSL_CTX_set_options").unwrap();
+/// assert_eq!(api.includes, ["#include <openssl/ssl.h>"]);
+/// assert_eq!((api.file.as_str(), api.variants.len()), ("ssl_ctx_set_options.c", 2));
+/// assert_eq!(api.db.len(), 4);
+/// assert!(api.fallback.is_none() && api.doc.starts_with("Sets"));
+/// # Ok::<(), sslprobe_build::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
@@ -201,12 +286,34 @@ impl Api {
     }
 
     /// The variant with that name.
+    ///
+    /// ```
+    /// use sslprobe_build::Kind;
+    /// # let toml = "[[api]]\nname = \"SSL_CTX_set_options\"\ndoc = \"d\"\nvariants = [{ name = \"u64\", kind = \"function\", rust = \"() -> u64\" }, { name = \"long_macro\", kind = \"macro\" }]\n[api.db]\nopenssl = { since = \"1.0.2\", variant = { \"1.0.2\" = \"long_macro\", \"1.1.0\" = \"u64\" } }\nlibressl = { since = \"2.0.0\", variant = \"long_macro\" }\nboringssl = { since = \"1\", variant = \"u64\" }\nawslc = { since = \"never\" }\n";
+    /// # let c = "SSLPROBE_VARIANT(u64)\n{ }\nSSLPROBE_VARIANT(long_macro)\n{ }\n";
+    /// # let catalog = sslprobe_build::Catalog::from_sources(toml, &[("ssl_ctx_set_options.c", c)])?;
+    /// assert_eq!(catalog.apis[0].variant("long_macro").map(|v| v.kind), Some(Kind::Macro));
+    /// assert!(catalog.apis[0].variant("u32").is_none());
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn variant(&self, name: &str) -> Option<&Variant> {
         self.variants.iter().find(|v| v.name == name)
     }
 
     /// The DB rows of every family the DB covers ([`Family::ALL`]), in that order. The
     /// catalog loader guarantees a row for each.
+    ///
+    /// ```
+    /// # let toml = "[[api]]\nname = \"SSL_CTX_set_options\"\ndoc = \"d\"\nvariants = [{ name = \"u64\", kind = \"function\", rust = \"() -> u64\" }, { name = \"long_macro\", kind = \"macro\" }]\n[api.db]\nopenssl = { since = \"1.0.2\", variant = { \"1.0.2\" = \"long_macro\", \"1.1.0\" = \"u64\" } }\nlibressl = { since = \"2.0.0\", variant = \"long_macro\" }\nboringssl = { since = \"1\", variant = \"u64\" }\nawslc = { since = \"never\" }\n";
+    /// # let c = "SSLPROBE_VARIANT(u64)\n{ }\nSSLPROBE_VARIANT(long_macro)\n{ }\n";
+    /// # let catalog = sslprobe_build::Catalog::from_sources(toml, &[("ssl_ctx_set_options.c", c)])?;
+    /// let since: Vec<String> = catalog.apis[0]
+    ///     .db_rows()
+    ///     .map(|(family, e)| format!("{family} {}", e.since.as_ref().map_or("never".into(), |v| v.to_string())))
+    ///     .collect();
+    /// assert_eq!(since, ["openssl 1.0.2", "libressl 2.0.0", "boringssl 1", "awslc never"]);
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn db_rows(&self) -> impl Iterator<Item = (Family, &DbEntry)> + '_ {
         Family::ALL
             .into_iter()
@@ -214,11 +321,33 @@ impl Api {
     }
 
     /// The DB entry for a family, `None` for families the DB does not cover (wolfSSL).
+    ///
+    /// ```
+    /// use sslprobe_build::Family;
+    /// # let toml = "[[api]]\nname = \"SSL_CTX_set_options\"\ndoc = \"d\"\nvariants = [{ name = \"u64\", kind = \"function\", rust = \"() -> u64\" }, { name = \"long_macro\", kind = \"macro\" }]\n[api.db]\nopenssl = { since = \"1.0.2\", variant = { \"1.0.2\" = \"long_macro\", \"1.1.0\" = \"u64\" } }\nlibressl = { since = \"2.0.0\", variant = \"long_macro\" }\nboringssl = { since = \"1\", variant = \"u64\" }\nawslc = { since = \"never\" }\n";
+    /// # let c = "SSLPROBE_VARIANT(u64)\n{ }\nSSLPROBE_VARIANT(long_macro)\n{ }\n";
+    /// # let catalog = sslprobe_build::Catalog::from_sources(toml, &[("ssl_ctx_set_options.c", c)])?;
+    /// assert!(catalog.apis[0].db_get(Family::BoringSsl).is_some());
+    /// assert!(catalog.apis[0].db_get(Family::WolfSsl).is_none());
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn db_get(&self, family: Family) -> Option<&DbEntry> {
         self.db.get(&family)
     }
 
     /// The kind of the DB-expected variant at a version, if the DB knows it.
+    ///
+    /// ```
+    /// use sslprobe_build::{Family, Kind, Version};
+    /// # let toml = "[[api]]\nname = \"SSL_CTX_set_options\"\ndoc = \"d\"\nvariants = [{ name = \"u64\", kind = \"function\", rust = \"() -> u64\" }, { name = \"long_macro\", kind = \"macro\" }]\n[api.db]\nopenssl = { since = \"1.0.2\", variant = { \"1.0.2\" = \"long_macro\", \"1.1.0\" = \"u64\" } }\nlibressl = { since = \"2.0.0\", variant = \"long_macro\" }\nboringssl = { since = \"1\", variant = \"u64\" }\nawslc = { since = \"never\" }\n";
+    /// # let c = "SSLPROBE_VARIANT(u64)\n{ }\nSSLPROBE_VARIANT(long_macro)\n{ }\n";
+    /// # let catalog = sslprobe_build::Catalog::from_sources(toml, &[("ssl_ctx_set_options.c", c)])?;
+    /// let api = &catalog.apis[0];
+    /// assert_eq!(api.db_kind_at(Family::OpenSsl, &Version::parse("1.0.2u")?), Some(Kind::Macro));
+    /// assert_eq!(api.db_kind_at(Family::OpenSsl, &Version::new(3, 0, 0)), Some(Kind::Function));
+    /// assert_eq!(api.db_kind_at(Family::OpenSsl, &Version::new(1, 0, 1)), None); // before "since"
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn db_kind_at(&self, family: Family, version: &Version) -> Option<Kind> {
         let entry = self.db_get(family)?;
         if !entry.has(version) {
@@ -233,6 +362,11 @@ impl Api {
 }
 
 /// The cfg name for an API name: `have_` + lower case.
+///
+/// ```
+/// // What a dependent's code tests: #[cfg(have_ssl_ctx_set_num_tickets)]
+/// assert_eq!(sslprobe_build::catalog::cfg_name("SSL_CTX_set_num_tickets"), "have_ssl_ctx_set_num_tickets");
+/// ```
 pub fn cfg_name(api: &str) -> String {
     format!("have_{}", api.to_ascii_lowercase())
 }
@@ -265,6 +399,26 @@ pub fn is_c_identifier(s: &str) -> bool {
 }
 
 /// The whole catalog.
+///
+/// ```
+/// use sslprobe_build::Catalog;
+/// let toml = r#"
+/// [[api]]
+/// name = "SSL_OP_NO_TICKET"
+/// doc = "Disables session tickets."
+/// variants = [ { name = "define", kind = "define" } ]
+/// [api.db]
+/// openssl = { since = "0.9.8" }
+/// libressl = { since = "2.0.0" }
+/// boringssl = { since = "1" }
+/// awslc = { since = "1.0.0" }
+/// "#;
+/// let probe = "#include <openssl/ssl.h>\nSSLPROBE_VARIANT(define)\n{\n    long x = SSL_OP_NO_TICKET;\n    (void)x;\n}\n";
+/// let catalog = Catalog::from_sources(toml, &[("ssl_op_no_ticket.c", probe)])?;
+/// assert_eq!(catalog.apis.len(), 1);
+/// assert_eq!(catalog.apis[0].cfg(), "have_ssl_op_no_ticket");
+/// # Ok::<(), sslprobe_build::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
@@ -510,6 +664,30 @@ impl Catalog {
     /// Loads `dir/catalog.toml` and the probe files beside it.
     ///
     /// Returns the catalog and every file read (for `cargo:rerun-if-changed`).
+    ///
+    /// ```
+    /// use sslprobe_build::Catalog;
+    /// let dir = std::env::temp_dir().join(format!("catalog-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// let toml = r#"
+    /// [[api]]
+    /// name = "SSL_new"
+    /// doc = "Creates a connection."
+    /// variants = [ { name = "fn", kind = "function", rust = "(ctx: *mut SSL_CTX) -> *mut SSL" } ]
+    /// [api.db]
+    /// openssl = { since = "0.9.8" }
+    /// libressl = { since = "2.0.0" }
+    /// boringssl = { since = "1" }
+    /// awslc = { since = "1.0.0" }
+    /// "#;
+    /// std::fs::write(dir.join("catalog.toml"), toml).unwrap();
+    /// std::fs::write(dir.join("ssl_new.c"), "#include <openssl/ssl.h>\nSSLPROBE_VARIANT(fn)\n{ }\n").unwrap();
+    /// let (catalog, files) = Catalog::load(&dir)?;
+    /// assert_eq!(catalog.apis[0].name, "SSL_new");
+    /// assert_eq!(files, [dir.join("catalog.toml"), dir.join("ssl_new.c")]); // for rerun-if-changed
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn load(dir: &Path) -> Result<(Catalog, Vec<PathBuf>)> {
         let toml_path = dir.join("catalog.toml");
         let text = std::fs::read_to_string(&toml_path).map_err(|e| Error::io(&toml_path, e))?;
@@ -530,6 +708,14 @@ impl Catalog {
 
     /// Builds a catalog from in-memory sources (`catalog.toml` text and a probe-file lookup),
     /// as embedded in the runtime crate for `sslprobe probe`.
+    ///
+    /// ```
+    /// use sslprobe_build::Catalog;
+    /// let toml = "[[api]]\nname = \"SSL_new\"\ndoc = \"d\"\nvariants = [{ name = \"fn\", kind = \"function\" }]\n";
+    /// // Every error names what is wrong: here the missing knowledge-DB rows.
+    /// let err = Catalog::from_sources(toml, &[("ssl_new.c", "SSLPROBE_VARIANT(fn)\n{ }\n")]).unwrap_err();
+    /// assert!(err.to_string().contains("SSL_new"), "{err}");
+    /// ```
     pub fn from_sources(catalog_toml: &str, files: &[(&str, &str)]) -> Result<Catalog> {
         let raw =
             read_raw(catalog_toml).map_err(|e| Error::Catalog(format!("catalog.toml: {e}")))?;
@@ -662,6 +848,15 @@ impl Catalog {
     }
 
     /// The API with that exact name.
+    ///
+    /// ```
+    /// # let toml = "[[api]]\nname = \"SSL_CTX_set_options\"\ndoc = \"d\"\nvariants = [{ name = \"u64\", kind = \"function\", rust = \"() -> u64\" }, { name = \"long_macro\", kind = \"macro\" }]\n[api.db]\nopenssl = { since = \"1.0.2\", variant = { \"1.0.2\" = \"long_macro\", \"1.1.0\" = \"u64\" } }\nlibressl = { since = \"2.0.0\", variant = \"long_macro\" }\nboringssl = { since = \"1\", variant = \"u64\" }\nawslc = { since = \"never\" }\n";
+    /// # let c = "SSLPROBE_VARIANT(u64)\n{ }\nSSLPROBE_VARIANT(long_macro)\n{ }\n";
+    /// # let catalog = sslprobe_build::Catalog::from_sources(toml, &[("ssl_ctx_set_options.c", c)])?;
+    /// assert!(catalog.get("SSL_CTX_set_options").is_some());
+    /// assert!(catalog.get("ssl_ctx_set_options").is_none()); // exact names only
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn get(&self, name: &str) -> Option<&Api> {
         self.apis.iter().find(|a| a.name == name)
     }

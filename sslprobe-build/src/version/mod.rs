@@ -85,6 +85,13 @@ impl Family {
     ];
 
     /// The four OpenSSL-family libraries the knowledge DB covers, in declaration order.
+    ///
+    /// ```
+    /// use sslprobe_build::Family;
+    /// let names: Vec<&str> = Family::ALL.iter().map(|f| f.as_str()).collect();
+    /// assert_eq!(names, ["openssl", "libressl", "boringssl", "awslc"]);
+    /// assert!(!Family::ALL.contains(&Family::WolfSsl));
+    /// ```
     pub const ALL: [Family; 4] = [
         Family::OpenSsl,
         Family::LibreSsl,
@@ -95,6 +102,12 @@ impl Family {
     /// The lowercase name: `"openssl"`, `"libressl"`, `"boringssl"` or `"awslc"`.
     ///
     /// This is the spelling used in cfgs, JSON, TOML and on the command line.
+    ///
+    /// ```
+    /// use sslprobe_build::Family;
+    /// assert_eq!(Family::LibreSsl.as_str(), "libressl");
+    /// assert_eq!("LibreSSL".parse::<Family>().unwrap(), Family::LibreSsl);
+    /// ```
     pub fn as_str(&self) -> &'static str {
         match self {
             Family::OpenSsl => "openssl",
@@ -106,6 +119,11 @@ impl Family {
     }
 
     /// The human-readable name: `"OpenSSL"`, `"LibreSSL"`, `"BoringSSL"` or `"AWS-LC"`.
+    ///
+    /// ```
+    /// use sslprobe_build::Family;
+    /// assert_eq!(Family::BoringSsl.display_name(), "BoringSSL");
+    /// ```
     pub fn display_name(&self) -> &'static str {
         match self {
             Family::OpenSsl => "OpenSSL",
@@ -117,6 +135,11 @@ impl Family {
     }
 
     /// The cfg name emitted for this family: `"sslprobe_"` + [`Family::as_str`].
+    ///
+    /// ```
+    /// // In a dependent's code: #[cfg(sslprobe_libressl)]
+    /// assert_eq!(sslprobe_build::Family::LibreSsl.cfg(), "sslprobe_libressl");
+    /// ```
     pub fn cfg(&self) -> String {
         format!("sslprobe_{}", self.as_str())
     }
@@ -205,6 +228,13 @@ pub struct Version {
 
 impl Version {
     /// A three-component version `major.minor.patch` without letter.
+    ///
+    /// ```
+    /// use sslprobe_build::Version;
+    /// let v = Version::new(3, 0, 13);
+    /// assert_eq!(v.to_string(), "3.0.13");
+    /// assert_eq!(v, "3.0.13".parse().unwrap());
+    /// ```
     pub fn new(major: u64, minor: u64, patch: u64) -> Version {
         Version {
             major,
@@ -217,6 +247,14 @@ impl Version {
 
     /// A one-component version, as used for BoringSSL (and AWS-LC) API versions: `api(44)`
     /// equals `44.0.0` and displays as `44`.
+    ///
+    /// ```
+    /// use sslprobe_build::Version;
+    /// let boring = Version::api(19); // BORINGSSL_API_VERSION 19
+    /// assert_eq!(boring.to_string(), "19");
+    /// assert_eq!(boring, Version::new(19, 0, 0));
+    /// assert!(boring > Version::api(18));
+    /// ```
     pub fn api(n: u64) -> Version {
         Version {
             major: n,
@@ -232,6 +270,14 @@ impl Version {
     /// Accepts exactly what [`Version::parse`] accepts after the patch number: empty, one
     /// lowercase letter `a`..=`z`, or two letters `za`..=`zz`. A version with a letter is
     /// always displayed with three components.
+    ///
+    /// ```
+    /// use sslprobe_build::Version;
+    /// let v = Version::new(1, 0, 2).with_letter("zb")?;
+    /// assert_eq!(v.to_string(), "1.0.2zb");
+    /// assert!(Version::new(1, 0, 2).with_letter("Z").is_err());
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn with_letter(mut self, letter: &str) -> Result<Version> {
         if let Err(reason) = check_letter(letter) {
             return Err(Error::invalid("version letter", letter, reason));
@@ -249,6 +295,16 @@ impl Version {
     /// empty or extra components (`1..2`, `1.2.3.4`), uppercase letters (`1.1.0I`), letters on
     /// fewer than three components (`1.1a`), letters other than `a`..=`z`/`za`..=`zz`, and
     /// numbers that overflow `u64`. The error quotes the input and describes the accepted form.
+    ///
+    /// ```
+    /// use sslprobe_build::Version;
+    /// assert_eq!(Version::parse(" 1.1.1w ")?.letter(), "w");
+    /// assert_eq!(Version::parse("44")?, Version::api(44));
+    /// for bad in ["", "v3", "1.01", "1.1a", "1.2.3.4"] {
+    ///     assert!(Version::parse(bad).is_err(), "{bad}");
+    /// }
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn parse(s: &str) -> Result<Version> {
         parse_version(s.trim()).map_err(|reason| Error::invalid("version", s, reason))
     }
@@ -264,6 +320,12 @@ impl Version {
     /// Bits above 31 are treated as part of the major number. Note that LibreSSL always
     /// claims `0x20000000` and BoringSSL / AWS-LC claim `0x1010107f`: use
     /// [`Version::from_libressl_number`] or the API versions for those.
+    ///
+    /// ```
+    /// use sslprobe_build::Version;
+    /// assert_eq!(Version::from_openssl_number(0x1010117f).to_string(), "1.1.1w");
+    /// assert_eq!(Version::from_openssl_number(0x300000d0).to_string(), "3.0.13");
+    /// ```
     pub fn from_openssl_number(n: u64) -> Version {
         let major = n >> 28;
         let minor = (n >> 20) & 0xff;
@@ -284,17 +346,36 @@ impl Version {
 
     /// Decodes a `LIBRESSL_VERSION_NUMBER` (LibreSSL >= 2.4.0):
     /// `M << 28 | m << 20 | p << 12 | 0xf`, so `0x3050000f` is 3.5.0.
+    ///
+    /// ```
+    /// use sslprobe_build::Version;
+    /// assert_eq!(Version::from_libressl_number(0x3090200f), Version::new(3, 9, 2));
+    /// ```
     pub fn from_libressl_number(n: u64) -> Version {
         Version::new(n >> 28, (n >> 20) & 0xff, (n >> 12) & 0xff)
     }
 
     /// The letter suffix: `""`, `"a"`..=`"z"` or `"za"`..=`"zz"`.
+    ///
+    /// ```
+    /// use sslprobe_build::Version;
+    /// assert_eq!(Version::parse("1.0.2za")?.letter(), "za");
+    /// assert_eq!(Version::parse("3.0.13")?.letter(), "");
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn letter(&self) -> &str {
         &self.letter
     }
 
     /// The position of the letter in the order: 0 for none, 1..=26 for `a`..=`z`,
     /// 27..=52 for `za`..=`zz` (OpenSSL's PP byte in `OPENSSL_VERSION_NUMBER`).
+    ///
+    /// ```
+    /// use sslprobe_build::Version;
+    /// assert_eq!(Version::parse("1.1.1w")?.letter_index(), 23);
+    /// assert_eq!(Version::parse("1.0.2zb")?.letter_index(), 28);
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn letter_index(&self) -> u64 {
         let b = self.letter.as_bytes();
         match b.len() {
@@ -549,6 +630,14 @@ pub struct VersionReq {
 
 impl VersionReq {
     /// The requirement that matches every version (`*`).
+    ///
+    /// ```
+    /// use sslprobe_build::{Version, VersionReq};
+    /// let any = VersionReq::any();
+    /// assert!(any.is_any() && any.matches(&Version::api(1)));
+    /// assert_eq!(any, VersionReq::parse("*")?);
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn any() -> VersionReq {
         VersionReq {
             text: "*".to_string(),
@@ -559,6 +648,16 @@ impl VersionReq {
     /// Parses a requirement (see the type documentation for the syntax).
     ///
     /// The error quotes the whole requirement and the offending comparator.
+    ///
+    /// ```
+    /// use sslprobe_build::{Version, VersionReq};
+    /// let req = VersionReq::parse("~1.1.0")?; // later letters of 1.1.0 only
+    /// assert!(req.matches(&Version::parse("1.1.0l")?));
+    /// assert!(!req.matches(&Version::parse("1.1.1")?));
+    /// let err = VersionReq::parse(">=1.1.0h, <<3").unwrap_err().to_string();
+    /// assert!(err.contains("<<3"), "{err}");
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn parse(s: &str) -> Result<VersionReq> {
         let text = s.trim();
         if text.is_empty() || text == "*" {
@@ -591,17 +690,39 @@ impl VersionReq {
     }
 
     /// Whether `v` satisfies every comparator.
+    ///
+    /// ```
+    /// use sslprobe_build::{Version, VersionReq};
+    /// let lts = VersionReq::parse("=3.0")?;
+    /// assert!(lts.matches(&Version::new(3, 0, 16)));
+    /// assert!(!lts.matches(&Version::new(3, 1, 0)));
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn matches(&self, v: &Version) -> bool {
         self.req.matches(&v.to_semver())
     }
 
     /// Whether this requirement matches every version (it was written `*` or empty).
+    ///
+    /// ```
+    /// use sslprobe_build::VersionReq;
+    /// assert!(VersionReq::parse("")?.is_any());
+    /// assert!(!VersionReq::parse(">=0")?.is_any());
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn is_any(&self) -> bool {
         self.req.comparators.is_empty()
     }
 
     /// The equivalent requirement over [`Version::to_semver`] images (letters folded into
     /// the patch number, e.g. `>=1.1.0h` is `>=1.1.8`).
+    ///
+    /// ```
+    /// use sslprobe_build::VersionReq;
+    /// let req = VersionReq::parse(">=1.1.0h")?;
+    /// assert_eq!(req.as_semver().to_string(), ">=1.1.8");
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn as_semver(&self) -> &semver::VersionReq {
         &self.req
     }
