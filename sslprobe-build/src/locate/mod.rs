@@ -130,6 +130,18 @@ impl Location {
 }
 
 /// How the location was found.
+///
+/// ```
+/// use sslprobe_build::locate::{self, FoundBy};
+/// # let prefix = std::env::temp_dir().join(format!("sslprobe-doc-{}", std::process::id()));
+/// # for d in ["include/openssl", "lib"] { std::fs::create_dir_all(prefix.join(d)).unwrap(); }
+/// # for f in ["include/openssl/ssl.h", "lib/libssl.so", "lib/libcrypto.so"] { std::fs::write(prefix.join(f), "").unwrap(); }
+/// let loc = locate::from_prefix(&prefix, None)?;
+/// assert_eq!(loc.found_by, FoundBy::Explicit);
+/// assert_eq!(FoundBy::OpensslDir.to_string(), "OPENSSL_DIR");
+/// # std::fs::remove_dir_all(&prefix).unwrap();
+/// # Ok::<(), sslprobe_build::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
@@ -169,6 +181,23 @@ impl fmt::Display for FoundBy {
 }
 
 /// Where the library is and how to link it.
+///
+/// ```
+/// use sslprobe_build::locate::{self, MapEnv};
+/// # let prefix = std::env::temp_dir().join(format!("sslprobe-doc-{}", std::process::id()));
+/// # for d in ["include/openssl", "lib"] { std::fs::create_dir_all(prefix.join(d)).unwrap(); }
+/// # for f in ["include/openssl/ssl.h", "lib/libssl.so", "lib/libcrypto.so"] { std::fs::write(prefix.join(f), "").unwrap(); }
+/// // OPENSSL_DIR=<prefix>, as a build script would see it:
+/// let env = MapEnv::new().set("OPENSSL_DIR", prefix.as_os_str());
+/// let loc = locate::locate(&env, "x86_64-unknown-linux-gnu")?;
+/// assert_eq!(loc.include_dirs, [prefix.join("include")]);
+/// assert_eq!(loc.lib_dirs, [prefix.join("lib")]);
+/// assert_eq!(loc.libs, ["ssl", "crypto"]);
+/// assert!(!loc.link_static && loc.system_libs.is_empty()); // only shared libraries there
+/// assert_eq!(loc.prefix.as_deref(), Some(prefix.as_path()));
+/// # std::fs::remove_dir_all(&prefix).unwrap();
+/// # Ok::<(), sslprobe_build::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
@@ -201,6 +230,27 @@ pub struct Location {
 /// [`Error::InvalidInput`] for unusable variable values (relative paths, bad `OPENSSL_LIBS`,
 /// non-UTF-8 `HOST`), [`Error::NotFound`] naming the variable and path for anything missing,
 /// and when `openssl-sys` itself would find nothing.
+///
+/// ```
+/// use sslprobe_build::{locate::{self, FoundBy, MapEnv}, Error};
+/// # let prefix = std::env::temp_dir().join(format!("sslprobe-doc-{}", std::process::id()));
+/// # for d in ["include/openssl", "lib"] { std::fs::create_dir_all(prefix.join(d)).unwrap(); }
+/// # for f in ["include/openssl/ssl.h", "lib/libssl.so", "lib/libcrypto.so"] { std::fs::write(prefix.join(f), "").unwrap(); }
+/// let env = MapEnv::new()
+///     .set("OPENSSL_INCLUDE_DIR", prefix.join("include"))
+///     .set("OPENSSL_LIB_DIR", prefix.join("lib"));
+/// let loc = locate::locate(&env, "x86_64-unknown-linux-gnu")?;
+/// assert_eq!(loc.found_by, FoundBy::LibAndIncludeDir);
+/// // OPENSSL_STATIC decides, as in openssl-sys; static links need the system libraries too.
+/// let loc = locate::locate(&env.set("OPENSSL_STATIC", "1"), "x86_64-unknown-linux-gnu")?;
+/// assert!(loc.link_static);
+/// assert_eq!(loc.system_libs, ["dl", "pthread"]);
+/// // Unset variables and no pkg-config hit: an error, never a guess.
+/// let none = MapEnv::new().set("OPENSSL_NO_PKG_CONFIG", "1");
+/// assert!(matches!(locate::locate(&none, "x86_64-unknown-linux-gnu"), Err(Error::NotFound { .. })));
+/// # std::fs::remove_dir_all(&prefix).unwrap();
+/// # Ok::<(), sslprobe_build::Error>(())
+/// ```
 pub fn locate(env: &dyn Env, target: &str) -> Result<Location> {
     // `find_normal.rs: find_openssl_dir` uses `env::var("HOST").unwrap()`.
     let host = match env.var_os("HOST") {
@@ -296,6 +346,23 @@ pub fn locate(env: &dyn Env, target: &str) -> Result<Location> {
 /// `Some(false)` requires `libssl.so` and `libcrypto.so` (or `.dylib`/`.dll`), `None`
 /// auto-detects like `openssl-sys` (shared when both kinds exist). A relative `dir` is made
 /// absolute against the current directory.
+///
+/// ```
+/// use sslprobe_build::locate;
+/// // An installation prefix: include/openssl/ssl.h, and the libraries in lib64/ and/or lib/.
+/// let prefix = std::env::temp_dir().join(format!("sslprobe-doc-{}", std::process::id()));
+/// for d in ["include/openssl", "lib"] {
+///     std::fs::create_dir_all(prefix.join(d)).unwrap();
+/// }
+/// for f in ["include/openssl/ssl.h", "lib/libssl.a", "lib/libcrypto.a"] {
+///     std::fs::write(prefix.join(f), "").unwrap();
+/// }
+/// let loc = locate::from_prefix(&prefix, None)?; // only .a files: static
+/// assert!(loc.link_static);
+/// assert!(locate::from_prefix(&prefix, Some(false)).is_err()); // no shared libraries there
+/// # std::fs::remove_dir_all(&prefix).unwrap();
+/// # Ok::<(), sslprobe_build::Error>(())
+/// ```
 pub fn from_prefix(dir: &Path, link_static: Option<bool>) -> Result<Location> {
     let dir = absolute(dir)?;
     if !dir.is_dir() {
@@ -324,6 +391,19 @@ pub fn from_prefix(dir: &Path, link_static: Option<bool>) -> Result<Location> {
 ///
 /// Validation as in [`from_prefix`]: `include/openssl/ssl.h` must exist, and the libraries of
 /// the requested (or detected) kind must be in `lib`. Relative paths are made absolute.
+///
+/// ```
+/// use sslprobe_build::locate;
+/// # let prefix = std::env::temp_dir().join(format!("sslprobe-doc-{}", std::process::id()));
+/// # for d in ["include/openssl", "lib"] { std::fs::create_dir_all(prefix.join(d)).unwrap(); }
+/// # for f in ["include/openssl/ssl.h", "lib/libssl.so", "lib/libcrypto.so"] { std::fs::write(prefix.join(f), "").unwrap(); }
+/// let loc = locate::from_dirs(&prefix.join("include"), &prefix.join("lib"), Some(false))?;
+/// assert_eq!((loc.libs.len(), loc.link_static), (2, false));
+/// // The headers must be there:
+/// assert!(locate::from_dirs(&prefix.join("lib"), &prefix.join("lib"), None).is_err());
+/// # std::fs::remove_dir_all(&prefix).unwrap();
+/// # Ok::<(), sslprobe_build::Error>(())
+/// ```
 pub fn from_dirs(include: &Path, lib: &Path, link_static: Option<bool>) -> Result<Location> {
     let include = absolute(include)?;
     let lib = absolute(lib)?;
@@ -339,6 +419,22 @@ pub fn from_dirs(include: &Path, lib: &Path, link_static: Option<bool>) -> Resul
 
 /// Like [`from_dirs`], linking the libraries named in `libs` (colon-separated, as
 /// `OPENSSL_LIBS`: e.g. `wolfssl` for wolfSSL's compatibility layer) instead of ssl and crypto.
+///
+/// ```
+/// use sslprobe_build::locate;
+/// use std::ffi::OsStr;
+/// # let prefix = std::env::temp_dir().join(format!("sslprobe-doc-{}", std::process::id()));
+/// # for d in ["include/openssl", "lib"] { std::fs::create_dir_all(prefix.join(d)).unwrap(); }
+/// # for f in ["include/openssl/ssl.h", "lib/libssl.so", "lib/libcrypto.so"] { std::fs::write(prefix.join(f), "").unwrap(); }
+/// # std::fs::write(prefix.join("lib/libwolfssl.so"), "").unwrap();
+/// // wolfSSL's OpenSSL compatibility layer: one library instead of ssl and crypto.
+/// let (inc, lib) = (prefix.join("include"), prefix.join("lib"));
+/// let loc = locate::from_dirs_with_libs(&inc, &lib, None, OsStr::new("wolfssl"))?;
+/// assert_eq!(loc.libs, ["wolfssl"]);
+/// assert!(locate::from_dirs_with_libs(&inc, &lib, None, OsStr::new("ssl;rm -rf")).is_err());
+/// # std::fs::remove_dir_all(&prefix).unwrap();
+/// # Ok::<(), sslprobe_build::Error>(())
+/// ```
 pub fn from_dirs_with_libs(
     include: &Path,
     lib: &Path,
