@@ -17,6 +17,17 @@
 //! The engine's flags come after the user's, so they win where order decides. Where it does not
 //! (`-w` silences every warning, whatever follows), the control probes notice and the flag is
 //! left out of the probe commands (see `probe::controls`).
+//!
+//! ```
+//! use sslprobe_build::compiler::{render_command, Compiler};
+//! # if cfg!(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu")) {
+//! let cc = Compiler::for_target("x86_64-unknown-linux-gnu")?;
+//! let mut check = std::process::Command::new(cc.path());
+//! check.arg("--version");
+//! println!("probing with: {}", render_command(&check));
+//! # }
+//! # Ok::<(), sslprobe_build::Error>(())
+//! ```
 
 use crate::locate::Location;
 use crate::{Error, Result};
@@ -32,6 +43,15 @@ pub(crate) const PROBE_ERROR_FLAGS: &[&str] = &[
 ];
 
 /// A configured C compiler plus the library location to compile and link against.
+///
+/// ```
+/// use sslprobe_build::compiler::{render_command, Compiler};
+/// # if cfg!(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu")) {
+/// let cc = Compiler::for_target("x86_64-unknown-linux-gnu")?;
+/// println!("probes compile with {}", cc.path().display());
+/// # }
+/// # Ok::<(), sslprobe_build::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Compiler {
     path: PathBuf,
@@ -68,6 +88,16 @@ impl Compiler {
     }
 
     /// A compiler for `target` outside a build script (the CLI): host = target, no cargo output.
+    ///
+    /// ```
+    /// use sslprobe_build::compiler::Compiler;
+    /// # if cfg!(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu")) {
+    /// // Outside a build script (a CLI, a test): the compiler the cc crate picks for the target,
+    /// // honouring CC, CFLAGS, CC_<target>, ...
+    /// let cc = Compiler::for_target("x86_64-unknown-linux-gnu")?;
+    /// # }
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn for_target(target: &str) -> Result<Compiler> {
         let mut b = cc::Build::new();
         b.cargo_metadata(false)
@@ -141,6 +171,14 @@ impl Compiler {
     }
 
     /// The compiler program.
+    ///
+    /// ```
+    /// # if cfg!(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu")) {
+    /// let cc = sslprobe_build::compiler::Compiler::for_target("x86_64-unknown-linux-gnu")?;
+    /// assert!(!cc.path().as_os_str().is_empty());
+    /// # }
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -192,6 +230,24 @@ impl Compiler {
     }
 
     /// `cc -E -P src` (no line markers) with the location's include directories.
+    ///
+    /// ```
+    /// use sslprobe_build::{compiler::Compiler, locate};
+    /// # let prefix = std::env::temp_dir().join(format!("sslprobe-doc-{}", std::process::id()));
+    /// # for d in ["include/openssl", "lib"] { std::fs::create_dir_all(prefix.join(d)).unwrap(); }
+    /// # for f in ["include/openssl/ssl.h", "lib/libssl.so", "lib/libcrypto.so"] { std::fs::write(prefix.join(f), "").unwrap(); }
+    /// # if cfg!(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu")) {
+    /// let cc = Compiler::for_target("x86_64-unknown-linux-gnu")?;
+    /// let loc = locate::from_prefix(&prefix, None)?;
+    /// let src = prefix.join("v.c");
+    /// std::fs::write(&src, "#include <openssl/ssl.h>\nint v = 42;\n").unwrap();
+    /// let out = cc.preprocess_command(&loc, &src).output().unwrap();
+    /// assert!(out.status.success());
+    /// assert!(String::from_utf8_lossy(&out.stdout).contains("int v = 42;"));
+    /// # }
+    /// # std::fs::remove_dir_all(&prefix).unwrap();
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn preprocess_command(&self, loc: &Location, src: &Path) -> Command {
         let mut cmd = self.base(loc);
         cmd.arg("-E").arg("-P").arg(src);
@@ -199,6 +255,22 @@ impl Compiler {
     }
 
     /// `cc src -o out` linking the location's libraries: one compile + link.
+    ///
+    /// ```
+    /// use sslprobe_build::{compiler::{render_command, Compiler}, locate};
+    /// # let prefix = std::env::temp_dir().join(format!("sslprobe-doc-{}", std::process::id()));
+    /// # for d in ["include/openssl", "lib"] { std::fs::create_dir_all(prefix.join(d)).unwrap(); }
+    /// # for f in ["include/openssl/ssl.h", "lib/libssl.so", "lib/libcrypto.so"] { std::fs::write(prefix.join(f), "").unwrap(); }
+    /// # if cfg!(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu")) {
+    /// let cc = Compiler::for_target("x86_64-unknown-linux-gnu")?;
+    /// let loc = locate::from_prefix(&prefix, None)?;
+    /// let cmd = cc.compile_link_command(&loc, &prefix.join("p.c"), &prefix.join("p"))?;
+    /// let text = render_command(&cmd);
+    /// assert!(text.contains("-O0") && text.ends_with("-lssl -lcrypto"), "{text}");
+    /// # }
+    /// # std::fs::remove_dir_all(&prefix).unwrap();
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn compile_link_command(&self, loc: &Location, src: &Path, out: &Path) -> Result<Command> {
         let mut cmd = self.base(loc);
         cmd.arg(src).arg("-o").arg(out);
@@ -248,6 +320,13 @@ pub(crate) fn link_args(loc: &Location) -> Result<Vec<OsString>> {
 }
 
 /// Renders a command for logs and error messages, shell-quoted where needed.
+///
+/// ```
+/// use sslprobe_build::compiler::render_command;
+/// let mut cmd = std::process::Command::new("cc");
+/// cmd.args(["-I/opt/my ssl/include", "-DX=1", "p.c"]);
+/// assert_eq!(render_command(&cmd), "cc '-I/opt/my ssl/include' -DX=1 p.c");
+/// ```
 pub fn render_command(cmd: &Command) -> String {
     let mut parts = vec![quote(cmd.get_program())];
     parts.extend(cmd.get_args().map(quote));

@@ -18,6 +18,20 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The identified library.
+///
+/// ```no_run
+/// # fn main() -> sslprobe_build::Result<()> {
+/// # let (catalog, _) = sslprobe_build::Catalog::load(std::path::Path::new("probes"))?;
+/// # let cc = sslprobe_build::compiler::Compiler::for_target("x86_64-unknown-linux-gnu")?;
+/// # let loc = sslprobe_build::locate::from_prefix(std::path::Path::new("/usr/local/ssl"), None)?;
+/// # let results = sslprobe_build::Prober::new(cc, loc, &std::env::temp_dir())?.run(&catalog, &mut sslprobe_build::probe::Log::in_memory())?;
+/// let lib = &results.library;
+/// match lib.family {
+///     sslprobe_build::Family::BoringSsl => println!("BoringSSL API version {}", lib.version),
+///     _ => println!("{} ({})", lib.version, lib.version_text.as_deref().unwrap_or("no version text")),
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
@@ -38,6 +52,16 @@ pub struct Library {
 
 impl Library {
     /// `openssl 3.0.19`, `boringssl 44`, ...
+    ///
+    /// ```no_run
+    /// # fn main() -> sslprobe_build::Result<()> {
+    /// # let (catalog, _) = sslprobe_build::Catalog::load(std::path::Path::new("probes"))?;
+    /// # let cc = sslprobe_build::compiler::Compiler::for_target("x86_64-unknown-linux-gnu")?;
+    /// # let loc = sslprobe_build::locate::from_prefix(std::path::Path::new("/usr/local/ssl"), None)?;
+    /// # let results = sslprobe_build::Prober::new(cc, loc, &std::env::temp_dir())?.run(&catalog, &mut sslprobe_build::probe::Log::in_memory())?;
+    /// println!("cargo:warning=probed {}", results.library.describe()); // e.g. "OpenSSL 3.0.13"
+    /// # Ok(()) }
+    /// ```
     pub fn describe(&self) -> String {
         match self.family {
             Family::BoringSsl => format!(

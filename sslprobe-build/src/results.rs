@@ -8,6 +8,21 @@ use crate::{Error, Result};
 use std::path::PathBuf;
 
 /// Where a result came from.
+///
+/// ```no_run
+/// # fn main() -> sslprobe_build::Result<()> {
+/// # let (catalog, _) = sslprobe_build::Catalog::load(std::path::Path::new("probes"))?;
+/// # let cc = sslprobe_build::compiler::Compiler::for_target("x86_64-unknown-linux-gnu")?;
+/// # let loc = sslprobe_build::locate::from_prefix(std::path::Path::new("/usr/local/ssl"), None)?;
+/// # let results = sslprobe_build::Prober::new(cc, loc, &std::env::temp_dir())?.run(&catalog, &mut sslprobe_build::probe::Log::in_memory())?;
+/// use sslprobe_build::probe::Source;
+/// for a in &results.apis {
+///     if a.source == Source::Override {
+///         println!("{}: forced by SSLPROBE_HAVE_*, not probed", a.name);
+///     }
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
@@ -22,6 +37,24 @@ pub enum Source {
 }
 
 /// The result for one API.
+///
+/// ```no_run
+/// # fn main() -> sslprobe_build::Result<()> {
+/// # let (catalog, _) = sslprobe_build::Catalog::load(std::path::Path::new("probes"))?;
+/// # let cc = sslprobe_build::compiler::Compiler::for_target("x86_64-unknown-linux-gnu")?;
+/// # let loc = sslprobe_build::locate::from_prefix(std::path::Path::new("/usr/local/ssl"), None)?;
+/// # let results = sslprobe_build::Prober::new(cc, loc, &std::env::temp_dir())?.run(&catalog, &mut sslprobe_build::probe::Log::in_memory())?;
+/// let a = results.get("SSL_CTX_set_num_tickets").unwrap();
+/// match (a.present, a.effective) {
+///     (true, true) => println!("{} ({:?}, variant {:?})", a.cfg, a.kind, a.variant),
+///     (true, false) => println!("present but a no-op here: {}", a.note.as_deref().unwrap_or("")),
+///     (false, _) => println!("absent: {}", a.failure.as_deref().unwrap_or("")),
+/// }
+/// if !a.db_agrees {
+///     println!("the knowledge DB expected present={}", a.db_expected);
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
@@ -59,6 +92,21 @@ pub struct ApiResult {
 }
 
 /// Everything one probing run found.
+///
+/// ```no_run
+/// # fn main() -> sslprobe_build::Result<()> {
+/// # let (catalog, _) = sslprobe_build::Catalog::load(std::path::Path::new("probes"))?;
+/// # let cc = sslprobe_build::compiler::Compiler::for_target("x86_64-unknown-linux-gnu")?;
+/// # let loc = sslprobe_build::locate::from_prefix(std::path::Path::new("/usr/local/ssl"), None)?;
+/// # let results = sslprobe_build::Prober::new(cc, loc, &std::env::temp_dir())?.run(&catalog, &mut sslprobe_build::probe::Log::in_memory())?;
+/// println!("{} at {:?}", results.library.describe(), results.location.include_dirs);
+/// let present = results.apis.iter().filter(|a| a.present).count();
+/// println!("{present} of {} APIs present, {} compiler runs", results.apis.len(), results.compiler_runs);
+/// for note in &results.toolchain_notes {
+///     println!("cargo:warning={note}");
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
@@ -160,11 +208,35 @@ impl Results {
     }
 
     /// The result for an API.
+    ///
+    /// ```no_run
+    /// # fn main() -> sslprobe_build::Result<()> {
+    /// # let (catalog, _) = sslprobe_build::Catalog::load(std::path::Path::new("probes"))?;
+    /// # let cc = sslprobe_build::compiler::Compiler::for_target("x86_64-unknown-linux-gnu")?;
+    /// # let loc = sslprobe_build::locate::from_prefix(std::path::Path::new("/usr/local/ssl"), None)?;
+    /// # let results = sslprobe_build::Prober::new(cc, loc, &std::env::temp_dir())?.run(&catalog, &mut sslprobe_build::probe::Log::in_memory())?;
+    /// let have = results.get("SSL_CTX_set_num_tickets").is_some_and(|a| a.present);
+    /// assert!(results.get("not_in_the_catalog").is_none());
+    /// # Ok(()) }
+    /// ```
     pub fn get(&self, name: &str) -> Option<&ApiResult> {
         self.apis.iter().find(|a| a.name == name)
     }
 
     /// One human sentence per probe/DB disagreement.
+    ///
+    /// ```no_run
+    /// # fn main() -> sslprobe_build::Result<()> {
+    /// # let (catalog, _) = sslprobe_build::Catalog::load(std::path::Path::new("probes"))?;
+    /// # let cc = sslprobe_build::compiler::Compiler::for_target("x86_64-unknown-linux-gnu")?;
+    /// # let loc = sslprobe_build::locate::from_prefix(std::path::Path::new("/usr/local/ssl"), None)?;
+    /// # let results = sslprobe_build::Prober::new(cc, loc, &std::env::temp_dir())?.run(&catalog, &mut sslprobe_build::probe::Log::in_memory())?;
+    /// // A distro backport, a header/library mismatch or a DB error: say it loudly.
+    /// for d in results.disagreements() {
+    ///     eprintln!("DISAGREE: {d}");
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn disagreements(&self) -> Vec<String> {
         self.apis
             .iter()

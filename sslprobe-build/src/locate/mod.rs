@@ -93,6 +93,20 @@
 //! A crate must depend on `openssl-sys` *directly* to see its `DEP_OPENSSL_*` variables; without
 //! them a vendored build cannot be located and the check against `DEP_OPENSSL_INCLUDE` has
 //! nothing to compare.
+//!
+//! Locating through the process environment, as a build script does:
+//!
+//! ```
+//! use sslprobe_build::locate::{self, ProcessEnv};
+//! let env = ProcessEnv::new();
+//! match locate::locate(&env, "x86_64-unknown-linux-gnu") {
+//!     Ok(loc) => println!("found by {}: {:?} {:?}", loc.found_by, loc.include_dirs, loc.libs),
+//!     Err(e) => println!("openssl-sys would not find a library either: {e}"),
+//! }
+//! // What a build script must re-run for:
+//! let reads = env.read_vars();
+//! assert!(reads.iter().any(|v| v == "OPENSSL_DIR"));
+//! ```
 
 use std::collections::HashSet;
 use std::ffi::{OsStr, OsString};

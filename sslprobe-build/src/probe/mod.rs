@@ -37,6 +37,21 @@
 //! The successful compile also writes a dependency file (`-MD`), so [`Results::headers`] lists
 //! every header the probes really included: a build script prints `cargo:rerun-if-changed` for
 //! each and re-probes exactly when one of them changes.
+//!
+//! ```no_run
+//! use sslprobe_build::{compiler::Compiler, locate, probe::{self, Log, Mode, Prober}, Catalog};
+//! use std::path::Path;
+//! let (catalog, _files) = Catalog::load(Path::new("probes"))?;
+//! let cc = Compiler::for_target("x86_64-unknown-linux-gnu")?;
+//! let loc = locate::from_prefix(Path::new("/opt/openssl-3.0"), None)?;
+//! let mut log = Log::in_memory();
+//! let results = Prober::new(cc, loc, &std::env::temp_dir())?
+//!     .mode(Mode::Batched)
+//!     .run(&catalog, &mut log)?;
+//! probe::check_links(&results, &mut log)?;
+//! println!("{}: {} compiler runs", results.library.describe(), results.compiler_runs);
+//! # Ok::<(), sslprobe_build::Error>(())
+//! ```
 
 mod controls;
 mod diagnostics;
@@ -68,6 +83,14 @@ use std::sync::{Condvar, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 /// How probes are grouped into compiler runs.
+///
+/// ```
+/// use sslprobe_build::probe::Mode;
+/// // Both modes give identical results; batched needs far fewer compiler runs.
+/// for mode in [Mode::Batched, Mode::OneAtATime] {
+///     println!("{}", mode.as_str());
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
@@ -164,6 +187,20 @@ static RUN_COUNTER: AtomicUsize = AtomicUsize::new(0);
 impl Prober {
     /// A prober compiling with `cc` against `loc`, writing scratch files under `scratch`
     /// (a private per-run subdirectory is created there, so concurrent runs never collide).
+    ///
+    /// ```
+    /// use sslprobe_build::{compiler::Compiler, locate, Prober};
+    /// # let prefix = std::env::temp_dir().join(format!("sslprobe-doc-{}", std::process::id()));
+    /// # for d in ["include/openssl", "lib"] { std::fs::create_dir_all(prefix.join(d)).unwrap(); }
+    /// # for f in ["include/openssl/ssl.h", "lib/libssl.so", "lib/libcrypto.so"] { std::fs::write(prefix.join(f), "").unwrap(); }
+    /// # if cfg!(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu")) {
+    /// let cc = Compiler::for_target("x86_64-unknown-linux-gnu")?;
+    /// let loc = locate::from_prefix(&prefix, None)?;
+    /// let prober = Prober::new(cc, loc, &prefix.join("scratch"))?; // nothing compiled yet
+    /// # }
+    /// # std::fs::remove_dir_all(&prefix).unwrap();
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn new(cc: Compiler, loc: Location, scratch: &Path) -> Result<Prober> {
         let n = RUN_COUNTER.fetch_add(1, Ordering::Relaxed);
         let nanos = std::time::SystemTime::now()
@@ -277,6 +314,24 @@ impl Prober {
     }
 
     /// Extra `#include` lines placed before every probe (e.g. `#include <wolfssl/options.h>`).
+    ///
+    /// ```
+    /// use sslprobe_build::{compiler::Compiler, locate, Prober};
+    /// # let prefix = std::env::temp_dir().join(format!("sslprobe-doc-{}", std::process::id()));
+    /// # for d in ["include/openssl", "lib"] { std::fs::create_dir_all(prefix.join(d)).unwrap(); }
+    /// # for f in ["include/openssl/ssl.h", "lib/libssl.so", "lib/libcrypto.so"] { std::fs::write(prefix.join(f), "").unwrap(); }
+    /// # if cfg!(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu")) {
+    /// let new = || -> sslprobe_build::Result<Prober> {
+    ///     Prober::new(Compiler::for_target("x86_64-unknown-linux-gnu")?, locate::from_prefix(&prefix, None)?, &prefix)
+    /// };
+    /// // wolfSSL's headers need their options first:
+    /// let prober = new()?.prelude(&["#include <wolfssl/options.h>".to_string()])?;
+    /// // Only include lines are accepted:
+    /// assert!(new()?.prelude(&["#define OPENSSL_API_COMPAT 0x10100000L".to_string()]).is_err());
+    /// # }
+    /// # std::fs::remove_dir_all(&prefix).unwrap();
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn prelude(mut self, lines: &[String]) -> Result<Prober> {
         for l in lines {
             validate_include(l)?;
@@ -286,6 +341,18 @@ impl Prober {
     }
 
     /// Batched (default) or one at a time.
+    ///
+    /// ```no_run
+    /// use sslprobe_build::{compiler::Compiler, locate, probe::{Log, Mode}, Catalog, Prober};
+    /// use std::path::Path;
+    /// let (catalog, _) = Catalog::load(Path::new("probes"))?;
+    /// let cc = Compiler::for_target("x86_64-unknown-linux-gnu")?;
+    /// let loc = locate::from_prefix(Path::new("/usr/local/ssl"), None)?;
+    /// let prober = Prober::new(cc, loc, &std::env::temp_dir())?.mode(Mode::OneAtATime);
+    /// let results = prober.run(&catalog, &mut Log::in_memory())?;
+    /// println!("{} compiler runs, one per variant tried", results.compiler_runs);
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn mode(mut self, mode: Mode) -> Prober {
         self.mode = mode;
         self
@@ -302,6 +369,19 @@ impl Prober {
     /// Treat every failed batch as unreadable, as if the compiler and linker printed nothing
     /// this engine understands: exercises the bisection path. Results are identical, only
     /// slower. For tests and benchmarks.
+    ///
+    /// ```no_run
+    /// use sslprobe_build::{compiler::Compiler, locate, probe::Log, Catalog, Prober};
+    /// use std::path::Path;
+    /// let (catalog, _) = Catalog::load(Path::new("probes"))?;
+    /// let cc = Compiler::for_target("x86_64-unknown-linux-gnu")?;
+    /// let loc = locate::from_prefix(Path::new("/usr/local/ssl"), None)?;
+    /// let scratch = std::env::temp_dir();
+    /// let read = Prober::new(cc.clone(), loc.clone(), &scratch)?.run(&catalog, &mut Log::in_memory())?;
+    /// let bisected = Prober::new(cc, loc, &scratch)?.force_bisect(true).run(&catalog, &mut Log::in_memory())?;
+    /// assert_eq!(read.apis, bisected.apis); // same answers, more compiler runs
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn force_bisect(mut self, yes: bool) -> Prober {
         self.force_bisect = yes;
         self
@@ -330,6 +410,22 @@ impl Prober {
     /// Identify, then probe every API of the catalog.
     ///
     /// The scratch directory is removed afterwards, whatever happened.
+    ///
+    /// ```no_run
+    /// use sslprobe_build::{compiler::Compiler, locate, probe::{self, Log}, Catalog, Error, Prober};
+    /// use std::path::Path;
+    /// let (catalog, _) = Catalog::load(Path::new("probes"))?;
+    /// let cc = Compiler::for_target("x86_64-unknown-linux-gnu")?;
+    /// let loc = locate::from_dirs(Path::new("/opt/ssl/include"), Path::new("/opt/ssl/lib"), None)?;
+    /// let mut log = Log::in_memory();
+    /// let results = match Prober::new(cc, loc, &std::env::temp_dir())?.run(&catalog, &mut log) {
+    ///     // Even SSL_CTX_new does not compile and link: the environment, never "absent".
+    ///     Err(Error::Sanity { diagnosis, .. }) => panic!("broken environment: {diagnosis}"),
+    ///     other => other?,
+    /// };
+    /// probe::check_links(&results, &mut log)?; // headers and libraries of one build
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn run(&self, catalog: &Catalog, log: &mut Log) -> Result<Results> {
         let start = Instant::now();
         std::fs::create_dir_all(&self.scratch).map_err(|e| Error::io(&self.scratch, e))?;
