@@ -27,13 +27,11 @@
 //! A crate with its own catalog in `probes/` needs nothing else:
 //!
 //! ```no_run
-//! // build.rs
-//! fn main() {
-//!     // Reads probes/catalog.toml and one C file per API beside it, prints the cargo: lines,
-//!     // writes $OUT_DIR/build_info.rs, sslprobe_externs.rs and sslprobe.log; on error it
-//!     // explains and exits 1.
-//!     sslprobe_build::build_script::main();
-//! }
+//! // The `main` of build.rs:
+//! // Reads probes/catalog.toml and one C file per API beside it, prints the cargo: lines,
+//! // writes $OUT_DIR/build_info.rs, sslprobe_externs.rs and sslprobe.log; on error it
+//! // explains and exits 1.
+//! sslprobe_build::build_script::main();
 //! ```
 
 use crate::catalog::Catalog;
@@ -86,13 +84,11 @@ fn out_dir() -> Result<PathBuf> {
 /// crates are fine.
 ///
 /// ```no_run
-/// // build.rs of a crate with its own catalog in `my-probes/` (catalog.toml + one C file per API):
-/// fn main() {
-///     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("my-probes");
-///     if let Err(e) = sslprobe_build::build_script::run(&dir) {
-///         eprintln!("error: {e}"); // a full diagnosis: toolchain, mismatch, overrides, ...
-///         std::process::exit(1);
-///     }
+/// // The `main` of build.rs, for a crate with its own catalog in `my-probes/` (catalog.toml + one C file per API):
+/// let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("my-probes");
+/// if let Err(e) = sslprobe_build::build_script::run(&dir) {
+///     eprintln!("error: {e}"); // a full diagnosis: toolchain, mismatch, overrides, ...
+///     std::process::exit(1);
 /// }
 /// ```
 pub fn run(probes_dir: &Path) -> Result<Outcome> {
@@ -369,10 +365,8 @@ fn with_context(e: Error, target: &str, host: &str) -> Error {
 /// [`run`] and, on error, prints the full explanation and exits with status 1.
 ///
 /// ```no_run
-/// // build.rs, beside probes/catalog.toml:
-/// fn main() {
-///     sslprobe_build::build_script::main();
-/// }
+/// // The `main` of build.rs, beside probes/catalog.toml:
+/// sslprobe_build::build_script::main();
 /// ```
 pub fn main() {
     let dir = crate::env::cargo_var("CARGO_MANIFEST_DIR")

@@ -492,13 +492,11 @@ impl Probe {
     /// answers.
     ///
     /// ```no_run
-    /// // build.rs
-    /// fn main() {
-    ///     if let Err(e) = sslprobe_build::Probe::new().define("SSL_OP_NO_RENEGOTIATION").emit() {
-    ///         // Bad input or a broken environment; an absent name is never an error.
-    ///         eprintln!("error: {e}");
-    ///         std::process::exit(1);
-    ///     }
+    /// // The `main` of build.rs:
+    /// if let Err(e) = sslprobe_build::Probe::new().define("SSL_OP_NO_RENEGOTIATION").emit() {
+    ///     // Bad input or a broken environment; an absent name is never an error.
+    ///     eprintln!("error: {e}");
+    ///     std::process::exit(1);
     /// }
     /// ```
     pub fn emit(self) -> Result<Answers> {

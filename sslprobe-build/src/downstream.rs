@@ -404,13 +404,11 @@ impl Metadata {
 /// metadata.
 ///
 /// ```no_run
-/// // build.rs of a crate with `sslprobe` as a dependency and `sslprobe-build` as a
+/// // The `main` of build.rs, in a crate with `sslprobe` as a dependency and `sslprobe-build` as a
 /// // build-dependency:
-/// fn main() {
-///     let meta = sslprobe_build::downstream::emit_cfgs().expect("sslprobe's DEP_SSLPROBE_* metadata");
-///     println!("cargo:rerun-if-changed=build.rs");
-///     println!("cargo:warning=built against {} {}", meta.family.display_name(), meta.version);
-/// }
+/// let meta = sslprobe_build::downstream::emit_cfgs().expect("sslprobe's DEP_SSLPROBE_* metadata");
+/// println!("cargo:rerun-if-changed=build.rs");
+/// println!("cargo:warning=built against {} {}", meta.family.display_name(), meta.version);
 /// ```
 pub fn emit_cfgs() -> Result<Metadata> {
     let m = Metadata::from_env()?;
