@@ -43,6 +43,9 @@
 //! compiler decides that, in a check compiled beside the probes). An absent API is never an
 //! error. `SSLPROBE_HAVE_<NAME>=0|1` forces one answer without probing it, and with
 //! `SSLPROBE_NO_PROBE=1` every name needs such an override (the error lists the missing ones).
+//! The overrides are read and validated by the same reader, with the same rules, as in
+//! sslprobe's own build (a misspelt or lower-case `SSLPROBE_HAVE_` name, a bad value or a bad
+//! `SSLPROBE_ASSUME` is an error; a name this request does not ask for is left to its owner).
 
 use crate::catalog::validate_include;
 use crate::catalog::{is_c_identifier, override_var_name, Api, Catalog, Kind, Variant};
@@ -52,6 +55,7 @@ use crate::env::{cargo_var, Env, ProcessEnv};
 use crate::identify::Library;
 use crate::locate::{self, Location};
 use crate::log::Log;
+use crate::overrides::{Forced, Overrides};
 use crate::probe::Prober;
 use crate::results::Source;
 use crate::{Error, Result};
@@ -558,51 +562,25 @@ impl Probe {
         let log_path = out.join("sslprobe.log");
         let mut log = Log::to_file(&log_path)?;
 
-        // Overrides first: they decide what needs probing.
-        let no_probe = match env.var_os("SSLPROBE_NO_PROBE").as_deref() {
-            None => false,
-            Some(v) if v == "0" => false,
-            Some(v) if v == "1" => true,
-            Some(v) => {
-                return Err(Error::invalid(
-                    "SSLPROBE_NO_PROBE",
-                    v.to_string_lossy(),
-                    "expected 1 (probe nothing) or 0",
-                ))
-            }
+        // Overrides first: they decide what needs probing. Read as sslprobe's own build reads
+        // them (one reader, one set of rules), over the names asked here.
+        let all: Vec<&Request> = self.requests.iter().collect();
+        let names = Catalog {
+            apis: request_catalog(&all, &self.includes)
+                .apis
+                .into_iter()
+                .filter(|a| self.requests.iter().any(|r| r.name == a.name))
+                .collect(),
         };
-        let mut forced: BTreeMap<String, bool> = BTreeMap::new();
-        for r in &self.requests {
-            let var = override_var_name(&r.name);
-            match env.var_os(&var) {
-                None => {}
-                Some(v) if v == "0" => {
-                    forced.insert(r.name.clone(), false);
-                }
-                Some(v) if v == "1" => {
-                    forced.insert(r.name.clone(), true);
-                }
-                Some(v) => {
-                    return Err(Error::invalid(
-                        var,
-                        v.to_string_lossy(),
-                        "expected 0 (force absent) or 1 (force present)",
-                    ))
-                }
-            }
+        let ov = Overrides::for_request(&names, env)?;
+        for r in ov.records() {
+            log.note(&format!("override: {r}"));
         }
-        for (n, v) in &forced {
-            log.note(&format!(
-                "override: {}={}",
-                override_var_name(n),
-                u8::from(*v)
-            ));
-        }
-        if no_probe {
+        if ov.no_probe {
             let missing: Vec<String> = self
                 .requests
                 .iter()
-                .filter(|r| !forced.contains_key(&r.name))
+                .filter(|r| ov.get(&r.name).is_none())
                 .map(|r| format!("{}=0|1", override_var_name(&r.name)))
                 .collect();
             if !missing.is_empty() {
@@ -637,9 +615,9 @@ impl Probe {
         let to_probe: Vec<&Request> = self
             .requests
             .iter()
-            .filter(|r| !forced.contains_key(&r.name))
+            .filter(|r| ov.get(&r.name).is_none())
             .collect();
-        let (library, results, runs, headers) = if no_probe || to_probe.is_empty() {
+        let (library, results, runs, headers) = if ov.no_probe || to_probe.is_empty() {
             (None, None, 0, Vec::new())
         } else {
             let catalog = request_catalog(&to_probe, &self.includes);
@@ -685,8 +663,8 @@ impl Probe {
             .requests
             .iter()
             .map(|r| {
-                let (present, source, value, failure) = match forced.get(&r.name) {
-                    Some(v) => (*v, Source::Override, None, None),
+                let (present, source, value, failure) = match ov.get(&r.name) {
+                    Some(o) => (o.forced != Forced::Absent, Source::Override, None, None),
                     None => match results.as_ref().and_then(|res| res.get(&r.name)) {
                         Some(a) => (a.present, Source::Probe, a.value.clone(), a.failure.clone()),
                         // Never "absent" for want of a result: a name neither forced nor

@@ -281,64 +281,63 @@ impl Results {
     ) -> ApiResult {
         let present = found.is_some();
         let kind = found.map(|(_, k)| k);
-        let Some(db) = api.db_get(library.family) else {
-            // A family the DB does not cover (wolfSSL): nothing to agree or disagree with.
-            return ApiResult {
-                name: api.name.clone(),
-                cfg: api.cfg(),
-                present,
-                kind,
-                variant: found.map(|(v, _)| v.to_string()),
-                effective: present,
-                db_expected: present,
-                db_kind: None,
-                db_variant: None,
-                db_agrees: true,
-                // An API asked for by a build script ([`crate::Probe`]) has no DB rows at all:
-                // nothing to say. A catalog API lacks rows only for a family the DB does not
-                // cover.
-                note: (!api.db.is_empty()).then(|| {
-                    format!(
-                        "the knowledge DB has no rows for {}",
-                        library.family.display_name()
-                    )
-                }),
-                source,
-                failure: if present { None } else { failure },
-                value: if kind == Some(Kind::Define) {
-                    library.defines.get(&api.name).cloned()
-                } else {
-                    None
-                },
-            };
-        };
-        let db_expected = db.has(&library.version);
-        let db_kind = api.db_kind_at(library.family, &library.version);
-        let db_variant = db.variant_at(&library.version).map(str::to_string);
         let variant = found.map(|(v, _)| v);
-        let kind_agrees = match (kind, db_kind) {
-            (Some(k), Some(dk)) => k == dk,
-            _ => true,
-        };
-        // A different prototype is as much a disagreement as a different presence: the FFI
-        // declaration follows the probe, and a DB that expects another type is wrong or the
-        // header is not what the version says.
-        let variant_agrees = match (variant, db_variant.as_deref()) {
-            (Some(v), Some(dv)) => v == dv,
-            _ => true,
-        };
+        // The knowledge DB's judgement of what was found.
+        let (effective, db_expected, db_kind, db_variant, db_agrees, note) =
+            match api.db_get(library.family) {
+                // A family the DB does not cover (wolfSSL): nothing to agree or disagree with. An
+                // API asked for by a build script ([`crate::Probe`]) has no DB rows at all: nothing
+                // to say. A catalog API lacks rows only for a family the DB does not cover.
+                None => (
+                    present,
+                    present,
+                    None,
+                    None,
+                    true,
+                    (!api.db.is_empty()).then(|| {
+                        format!(
+                            "the knowledge DB has no rows for {}",
+                            library.family.display_name()
+                        )
+                    }),
+                ),
+                Some(db) => {
+                    let db_expected = db.has(&library.version);
+                    let db_kind = api.db_kind_at(library.family, &library.version);
+                    let db_variant = db.variant_at(&library.version).map(str::to_string);
+                    let kind_agrees = match (kind, db_kind) {
+                        (Some(k), Some(dk)) => k == dk,
+                        _ => true,
+                    };
+                    // A different prototype is as much a disagreement as a different presence: the
+                    // FFI declaration follows the probe, and a DB that expects another type is wrong
+                    // or the header is not what the version says.
+                    let variant_agrees = match (variant, db_variant.as_deref()) {
+                        (Some(v), Some(dv)) => v == dv,
+                        _ => true,
+                    };
+                    (
+                        present && (db.effective || !db_expected),
+                        db_expected,
+                        db_kind,
+                        db_variant,
+                        present == db_expected && kind_agrees && variant_agrees,
+                        db.note.clone(),
+                    )
+                }
+            };
         ApiResult {
             name: api.name.clone(),
             cfg: api.cfg(),
             present,
             kind,
-            variant: found.map(|(v, _)| v.to_string()),
-            effective: present && (db.effective || !db_expected),
+            variant: variant.map(str::to_string),
+            effective,
             db_expected,
             db_kind,
             db_variant,
-            db_agrees: present == db_expected && kind_agrees && variant_agrees,
-            note: db.note.clone(),
+            db_agrees,
+            note,
             source,
             failure: if present { None } else { failure },
             value: if kind == Some(Kind::Define) {

@@ -299,13 +299,19 @@ fn assert_verify_depth_right(r: &Results) {
     );
 }
 
+/// `apis` in a catalog the DB knows, probed against the system library in every mode (all
+/// agree); batched, it takes identify + one round of two units (+ the controls): the failures
+/// beside the expected winners are all attributed at once.
+fn in_one_round(name: &str, apis: &[SynApi]) -> (Results, String) {
+    let catalog = synthetic(name, apis, true);
+    let (r, log) = assert_all_modes_agree(&catalog, &system_location(), name);
+    assert_eq!(r.compiler_runs, 3 + CONTROL_RUNS, "{log}");
+    (r, log)
+}
+
 #[test]
 fn compile_failures_are_attributed_in_one_round() {
-    let catalog = synthetic("compile", &compile_failures(), true);
-    let (r, log) = assert_all_modes_agree(&catalog, &system_location(), "compile");
-    // identify + one round: the expected winners pass, the three compile failures beside them
-    // are all attributed.
-    assert_eq!(r.compiler_runs, 3 + CONTROL_RUNS, "{log}");
+    let (r, log) = in_one_round("compile", &compile_failures());
     assert_verify_depth_right(&r);
     // The diagnostic points into the probe file (line 5, column 36: the name), via `#line`.
     let missing = failure_of(&r, "SSL_CTX_definitely_missing");
@@ -323,9 +329,7 @@ fn compile_failures_are_attributed_in_one_round() {
 
 #[test]
 fn link_failures_are_attributed_in_one_round() {
-    let catalog = synthetic("link", &link_failures(), true);
-    let (r, log) = assert_all_modes_agree(&catalog, &system_location(), "link");
-    assert_eq!(r.compiler_runs, 3 + CONTROL_RUNS, "{log}");
+    let (r, _) = in_one_round("link", &link_failures());
     assert!(r.get("SSL_CTX_new").is_some_and(|a| a.present));
     assert!(failure_of(&r, "SSL_CTX_declared_missing")
         .contains("undefined reference to `SSL_CTX_declared_missing'"));
@@ -338,9 +342,7 @@ fn link_failures_are_attributed_in_one_round() {
 
 #[test]
 fn missing_header_is_attributed_in_one_round() {
-    let catalog = synthetic("header", &header_failure(), true);
-    let (r, log) = assert_all_modes_agree(&catalog, &system_location(), "header");
-    assert_eq!(r.compiler_runs, 3 + CONTROL_RUNS, "{log}");
+    let (r, _) = in_one_round("header", &header_failure());
     assert!(r.get("SSL_CTX_new").is_some_and(|a| a.present));
     assert!(failure_of(&r, "SSL_from_a_missing_header").contains("sslprobe_definitely_missing.h"));
 }

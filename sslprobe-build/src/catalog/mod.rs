@@ -355,8 +355,10 @@ impl Api {
         }
         match entry.variant_at(version) {
             Some(v) => self.variant(v).map(|v| v.kind),
-            None if self.variants.len() == 1 => Some(self.variants[0].kind),
-            None => None,
+            None => match self.variants.as_slice() {
+                [only] => Some(only.kind),
+                _ => None,
+            },
         }
     }
 }

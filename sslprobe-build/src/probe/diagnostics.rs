@@ -243,7 +243,7 @@ pub fn check_links(results: &Results, log: &mut Log) -> Result<()> {
             .iter()
             .any(|s| is_own(s) || is_library_symbol(&c_name(s)))
         {
-            if syms.len() == 1 && is_own(&syms[0]) {
+            if matches!(syms.as_slice(), [only] if is_own(only)) {
                 mismatched.push(a.name.clone());
             } else {
                 mismatched.push(format!("{} (undefined: {})", a.name, syms.join(", ")));

@@ -847,10 +847,10 @@ impl Prober {
                 p.headers.extend(a.deps);
                 return (Ok(p), Vec::new());
             }
-            if set.len() == 1 {
+            if let [only] = set[..] {
                 p.outcomes.insert(
-                    set[0],
-                    Err(failure_text(blocks, &with_sanity, set[0], &a.output)),
+                    only,
+                    Err(failure_text(blocks, &with_sanity, only, &a.output)),
                 );
                 return (Ok(p), Vec::new());
             }

@@ -377,11 +377,11 @@ impl Version {
     /// # Ok::<(), sslprobe_build::Error>(())
     /// ```
     pub fn letter_index(&self) -> u64 {
-        let b = self.letter.as_bytes();
-        match b.len() {
-            0 => 0,
-            1 => u64::from(b[0] - b'a') + 1,
-            _ => u64::from(b[1] - b'a') + 27,
+        // The letter is always valid (`a`..=`z` or `za`..=`zz`), so nothing here underflows.
+        match *self.letter.as_bytes() {
+            [] => 0,
+            [l] => u64::from(l - b'a') + 1,
+            [_, l, ..] => u64::from(l - b'a') + 27,
         }
     }
 
@@ -445,7 +445,7 @@ fn check_letter(letter: &str) -> std::result::Result<(), String> {
     }
     match b.len() {
         0 | 1 => Ok(()),
-        2 if b[0] == b'z' => Ok(()),
+        2 if b.first() == Some(&b'z') => Ok(()),
         2 => Err("a two-letter suffix must start with 'z' (za..zz)".into()),
         _ => Err("a letter suffix has at most two letters (a..z, za..zz)".into()),
     }
