@@ -69,13 +69,15 @@ pub(crate) fn is_dropped_flag(arg: &&std::ffi::OsStr) -> bool {
 }
 
 impl Compiler {
-    /// The compiler a build script's `cc::Build` would use (reads `TARGET`, `HOST`, `CC`,
-    /// `CFLAGS`, ... and prints `cargo:rerun-if-env-changed` for each, as `cc` does).
+    /// The compiler a build script's `cc::Build` would use (the `cc` crate reads `TARGET`,
+    /// `HOST`, `CC`, `CFLAGS`, ... itself). It prints nothing: the caller records those names
+    /// through its [`Env`](crate::env::Env) ([`toolchain_var_names`]), so that the `Env` alone
+    /// produces the `cargo:rerun-if-env-changed` lines.
     pub(crate) fn from_build_script() -> Result<Compiler> {
         let mut b = cc::Build::new();
         b.cargo_metadata(false)
             .cargo_warnings(false)
-            .emit_rerun_if_env_changed(true);
+            .emit_rerun_if_env_changed(false);
         b.opt_level(0).debug(false);
         let target = crate::env::cargo_var("TARGET")
             .and_then(|t| t.into_string().ok())
@@ -349,7 +351,8 @@ pub(crate) fn quote(s: &std::ffi::OsStr) -> String {
 /// base name also with the target suffix in both spellings, and `TARGET_`/`HOST_` prefixes).
 ///
 /// `Compiler::from_build_script` runs `cc` with its cargo output off, so `cc` prints no
-/// `cargo:rerun-if-env-changed` lines itself; [`run`] prints them for these names.
+/// `cargo:rerun-if-env-changed` lines itself; the build script and [`crate::Probe`] record these
+/// names through their `Env` ([`Env::note_read`](crate::env::Env::note_read)).
 pub(crate) fn toolchain_var_names(target: &str) -> Vec<String> {
     let t_us = target.replace('-', "_");
     let mut names = Vec::new();

@@ -66,18 +66,21 @@ enum How {
 
 fn probe(catalog: &Catalog, loc: &Location, how: How, name: &str) -> (Results, String) {
     let cc = Compiler::for_target(host_triple()).expect("a C compiler");
-    probe_with(cc, catalog, loc, how, name)
+    probe_with(cc, catalog, loc, &[], how, name)
 }
 
 fn probe_with(
     cc: Compiler,
     catalog: &Catalog,
     loc: &Location,
+    prelude: &[String],
     how: How,
     name: &str,
 ) -> (Results, String) {
     let dir = scratch(&format!("{name}-{how:?}"));
-    let prober = Prober::new(cc, loc.clone(), &dir).expect("prober");
+    let prober = Prober::new(cc, loc.clone(), &dir)
+        .and_then(|p| p.prelude(prelude))
+        .expect("prober");
     let prober = match how {
         How::Batched => prober.mode(Mode::Batched),
         How::OneAtATime => prober.mode(Mode::OneAtATime),
@@ -486,27 +489,10 @@ fn wolfssl_compat_layer_attributed_without_bisection() {
     let loc = locate::from_dirs_with_libs(inc, lib, None, std::ffi::OsStr::new("wolfssl"))
         .expect("wolfSSL location");
     let catalog = real_catalog();
+    let prelude = ["#include <wolfssl/options.h>".to_string()];
     let run = |how: How| {
-        let dir = scratch(&format!("wolfssl-{how:?}"));
-        let prober = Prober::new(
-            Compiler::for_target(host_triple()).unwrap(),
-            loc.clone(),
-            &dir,
-        )
-        .unwrap()
-        .prelude(&["#include <wolfssl/options.h>".to_string()])
-        .unwrap();
-        let prober = match how {
-            How::Batched => prober.mode(Mode::Batched),
-            How::OneAtATime => prober.mode(Mode::OneAtATime),
-            How::Bisect => prober.mode(Mode::Batched).force_bisect(true),
-        };
-        let mut log = Log::in_memory();
-        let r = prober
-            .run(&catalog, &mut log)
-            .unwrap_or_else(|e| panic!("{e}\n{}", log.text()));
-        let _ = std::fs::remove_dir_all(&dir);
-        (r, log.text().to_string())
+        let cc = Compiler::for_target(host_triple()).expect("a C compiler");
+        probe_with(cc, &catalog, &loc, &prelude, how, "wolfssl")
     };
     let (batched, log) = run(How::Batched);
     let (single, _) = run(How::OneAtATime);

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Cuts the compiler's spelling suggestion (`; did you mean 'X'?`) from a diagnostic: in a batch
-/// it names the decoy [`Prober::source`] plants, and elsewhere it depends on what else the unit
+/// it names the decoy `Prober::source` plants, and elsewhere it depends on what else the unit
 /// declares, so failure excerpts read the same in every mode without it.
 pub(crate) fn without_suggestion(line: &str) -> String {
     match line.find("; did you mean ") {

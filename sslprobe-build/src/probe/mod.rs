@@ -619,7 +619,7 @@ impl Prober {
         (blocks, ids)
     }
 
-    /// The location as linked: [`Prober::location`] plus a C++ runtime when one was needed.
+    /// The location as linked: the located one plus a C++ runtime when one was needed.
     fn effective_location(&self) -> Location {
         let mut loc = self.loc.clone();
         if let Some(lib) = self
