@@ -381,7 +381,7 @@ fn to_json(r: &Results, mode: Mode, disagreements: &[String], elapsed_ms: u64) -
             "static": r.location.link_static,
             "found_by": r.location.found_by.to_string(),
         },
-        "mode": match mode { Mode::Batched => "batched", Mode::OneAtATime => "one-at-a-time" },
+        "mode": mode.as_str(),
         "apis": apis,
         "disagreements": disagreements,
         "compiler_runs": r.compiler_runs,

@@ -23,6 +23,16 @@
 //!   libraries belong to different builds. That is an error naming those APIs, not "absent"
 //!   (`SSLPROBE_HAVE_<API>=0` accepts them as absent explicitly). An undefined symbol *other*
 //!   than the probed API (a missing dependency of a static library) is an error too.
+//!
+//! A crate with its own catalog in `probes/` needs nothing else:
+//!
+//! ```no_run
+//! // The `main` of build.rs:
+//! // Reads probes/catalog.toml and one C file per API beside it, prints the cargo: lines,
+//! // writes $OUT_DIR/build_info.rs, sslprobe_externs.rs and sslprobe.log; on error it
+//! // explains and exits 1.
+//! sslprobe_build::build_script::main();
+//! ```
 
 use crate::catalog::Catalog;
 use crate::compiler::{toolchain_var_names, toolchain_vars, Compiler};
@@ -35,6 +45,16 @@ use crate::{emit, Error, Result};
 use std::path::{Path, PathBuf};
 
 /// What [`run`] produced.
+///
+/// ```no_run
+/// let outcome = sslprobe_build::build_script::run(std::path::Path::new("probes"))?;
+/// for w in &outcome.warnings {
+///     eprintln!("{w}"); // already printed as cargo:warning
+/// }
+/// eprintln!("log: {}", outcome.log_path.display());
+/// let present = outcome.results.apis.iter().filter(|a| a.present).count();
+/// # Ok::<(), sslprobe_build::Error>(())
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct Outcome {
@@ -62,6 +82,15 @@ fn out_dir() -> Result<PathBuf> {
 /// Nothing is written outside `$OUT_DIR` (scratch files go to a private directory under
 /// `$OUT_DIR/sslprobe-scratch`), so a read-only source tree and concurrent builds of several
 /// crates are fine.
+///
+/// ```no_run
+/// // The `main` of build.rs, for a crate with its own catalog in `my-probes/` (catalog.toml + one C file per API):
+/// let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("my-probes");
+/// if let Err(e) = sslprobe_build::build_script::run(&dir) {
+///     eprintln!("error: {e}"); // a full diagnosis: toolchain, mismatch, overrides, ...
+///     std::process::exit(1);
+/// }
+/// ```
 pub fn run(probes_dir: &Path) -> Result<Outcome> {
     let out = out_dir()?;
     let (catalog, files) = Catalog::load(probes_dir)?;
@@ -334,6 +363,11 @@ fn with_context(e: Error, target: &str, host: &str) -> Error {
 
 /// `build.rs` entry point for a crate whose catalog is `$CARGO_MANIFEST_DIR/probes`: runs
 /// [`run`] and, on error, prints the full explanation and exits with status 1.
+///
+/// ```no_run
+/// // The `main` of build.rs, beside probes/catalog.toml:
+/// sslprobe_build::build_script::main();
+/// ```
 pub fn main() {
     let dir = crate::env::cargo_var("CARGO_MANIFEST_DIR")
         .map(PathBuf::from)

@@ -43,6 +43,9 @@
 //! compiler decides that, in a check compiled beside the probes). An absent API is never an
 //! error. `SSLPROBE_HAVE_<NAME>=0|1` forces one answer without probing it, and with
 //! `SSLPROBE_NO_PROBE=1` every name needs such an override (the error lists the missing ones).
+//! The overrides are read and validated by the same reader, with the same rules, as in
+//! sslprobe's own build (a misspelt or lower-case `SSLPROBE_HAVE_` name, a bad value or a bad
+//! `SSLPROBE_ASSUME` is an error; a name this request does not ask for is left to its owner).
 
 use crate::catalog::validate_include;
 use crate::catalog::{is_c_identifier, override_var_name, Api, Catalog, Kind, Variant};
@@ -52,6 +55,7 @@ use crate::env::{cargo_var, Env, ProcessEnv};
 use crate::identify::Library;
 use crate::locate::{self, Location};
 use crate::log::Log;
+use crate::overrides::{Forced, Overrides};
 use crate::probe::Prober;
 use crate::results::Source;
 use crate::{Error, Result};
@@ -59,6 +63,14 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// What is asked about a name.
+///
+/// ```no_run
+/// use sslprobe_build::{Ask, Probe};
+/// let answers = Probe::new().member("struct tm", "tm_gmtoff").run()?;
+/// let a = answers.get("tm_tm_gmtoff").unwrap();
+/// assert!(matches!(&a.ask, Ask::Member { c_type, member } if c_type == "struct tm" && member == "tm_gmtoff"));
+/// # Ok::<(), sslprobe_build::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Ask {
@@ -108,6 +120,18 @@ struct Request {
 ///
 /// Every method takes and returns the builder, so a request reads as one expression; input
 /// problems are collected and reported together by [`Probe::emit`] / [`Probe::run`].
+///
+/// ```no_run
+/// // build.rs
+/// fn main() -> Result<(), sslprobe_build::Error> {
+///     sslprobe_build::Probe::new()
+///         .include("openssl/ocsp.h")
+///         .function_name("OCSP_resp_get0_signer")
+///         .type_name("OSSL_LIB_CTX")
+///         .emit()?; // cargo:rustc-cfg=have_ocsp_resp_get0_signer, have_ossl_lib_ctx, ...
+///     Ok(())
+/// }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Probe {
     requests: Vec<Request>,
@@ -123,6 +147,18 @@ impl Default for Probe {
 }
 
 /// One answer.
+///
+/// ```no_run
+/// let answers = sslprobe_build::Probe::new().define("OPENSSL_VERSION_NUMBER").run()?;
+/// let a = &answers.answers[0];
+/// assert_eq!((a.name.as_str(), a.cfg.as_str()), ("OPENSSL_VERSION_NUMBER", "have_openssl_version_number"));
+/// if a.present {
+///     println!("cargo:warning=OPENSSL_VERSION_NUMBER is {}", a.value.as_deref().unwrap_or("?"));
+/// } else {
+///     println!("cargo:warning=absent: {}", a.failure.as_deref().unwrap_or("forced by SSLPROBE_HAVE_*"));
+/// }
+/// # Ok::<(), sslprobe_build::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Answer {
@@ -143,6 +179,15 @@ pub struct Answer {
 }
 
 /// Everything [`Probe::run`] found.
+///
+/// ```no_run
+/// let answers = sslprobe_build::Probe::new().function_name("SSL_CTX_set_num_tickets").run()?;
+/// if let Some(lib) = &answers.library {
+///     println!("cargo:warning=probed {} in {} compiler runs", lib.describe(), answers.compiler_runs);
+/// }
+/// println!("cargo:warning=log: {}", answers.log_path.display());
+/// # Ok::<(), sslprobe_build::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Answers {
@@ -173,17 +218,40 @@ impl Answers {
     }
 
     /// Whether a name was found.
+    ///
+    /// ```no_run
+    /// let answers = sslprobe_build::Probe::new().function_name("SSL_CTX_set_num_tickets").run()?;
+    /// if !answers.has("SSL_CTX_set_num_tickets") {
+    ///     println!("cargo:warning=no TLS 1.3 ticket count control in this libssl");
+    /// }
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn has(&self, name: &str) -> bool {
         self.get(name).is_some_and(|a| a.present)
     }
 
     /// The value of a define that was found.
+    ///
+    /// ```no_run
+    /// let answers = sslprobe_build::Probe::new().define("OPENSSL_VERSION_NUMBER").run()?;
+    /// let hex = answers.value("OPENSSL_VERSION_NUMBER"); // e.g. Some("0x30000130L")
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn value(&self, name: &str) -> Option<&str> {
         self.get(name)?.value.as_deref()
     }
 
     /// The `cargo:` lines [`Probe::emit`] prints for the names asked: a check-cfg for every
     /// name, a cfg for every name found.
+    ///
+    /// ```no_run
+    /// let answers = sslprobe_build::Probe::new().macro_name("SSL_CTX_set_min_proto_version").run()?;
+    /// // What emit() would print for these names, e.g. for a generated file instead:
+    /// for line in answers.cfg_lines() {
+    ///     println!("{line}"); // cargo:rustc-check-cfg=cfg(have_ssl_ctx_set_min_proto_version), ...
+    /// }
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn cfg_lines(&self) -> Vec<String> {
         let mut out: Vec<String> = self
             .answers
@@ -240,6 +308,13 @@ fn prototype_text_ok(p: &str) -> bool {
 impl Probe {
     /// An empty request. The catalog's own cfgs are emitted too (see
     /// [`Probe::catalog_cfgs`]); `<openssl/ssl.h>` is always included.
+    ///
+    /// ```no_run
+    /// // Nothing asked yet: only the catalog's cfgs (when sslprobe is a dependency) are emitted.
+    /// let answers = sslprobe_build::Probe::new().emit()?;
+    /// assert!(answers.answers.is_empty());
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn new() -> Probe {
         Probe {
             requests: Vec::new(),
@@ -291,11 +366,23 @@ impl Probe {
     }
 
     /// A function declared under this name (any prototype) that links.
+    ///
+    /// ```no_run
+    /// // Any declared function that links, whatever its prototype.
+    /// let answers = sslprobe_build::Probe::new().function_name("SSL_get0_group_name").emit()?;
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn function_name(self, name: &str) -> Probe {
         self.ask(name, Ask::Function { prototype: None })
     }
 
     /// A macro of this name (function-like or object-like).
+    ///
+    /// ```no_run
+    /// // Present when `#ifdef SSL_set_tlsext_host_name` holds; cfg have_ssl_set_tlsext_host_name.
+    /// let answers = sslprobe_build::Probe::new().macro_name("SSL_set_tlsext_host_name").emit()?;
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn macro_name(self, name: &str) -> Probe {
         self.ask(name, Ask::Macro)
     }
@@ -314,6 +401,17 @@ impl Probe {
     /// A type (`"OSSL_LIB_CTX"`, `"struct tm"`): a typedef name may be opaque (it is used
     /// through a pointer), a `struct`/`union`/`enum` must be complete. Its name (and cfg) is the
     /// identifier: `have_ossl_lib_ctx`.
+    ///
+    /// ```
+    /// // A bad type is refused before anything runs (here, outside a build script, too):
+    /// let err = sslprobe_build::Probe::new().type_name("struct").run().unwrap_err();
+    /// assert!(err.to_string().contains("struct"), "{err}");
+    /// // The real thing, in build.rs: cfg have_ossl_lib_ctx when OpenSSL 3's library context exists.
+    /// # if false {
+    /// sslprobe_build::Probe::new().type_name("OSSL_LIB_CTX").emit()?;
+    /// # }
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn type_name(mut self, c_type: &str) -> Probe {
         if !is_type_name(c_type) {
             self.problems.push(format!(
@@ -332,6 +430,12 @@ impl Probe {
 
     /// A member of a complete struct or union type. Its name (and cfg) is
     /// `<type>_<member>`: `.member("struct tm", "tm_gmtoff")` sets `have_tm_tm_gmtoff`.
+    ///
+    /// ```no_run
+    /// // cfg have_tm_tm_gmtoff when `struct tm` has `tm_gmtoff`.
+    /// let answers = sslprobe_build::Probe::new().member("struct tm", "tm_gmtoff").emit()?;
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn member(mut self, c_type: &str, member: &str) -> Probe {
         if !is_type_name(c_type) || !is_c_identifier(member) {
             self.problems.push(format!(
@@ -350,6 +454,17 @@ impl Probe {
     }
 
     /// One more header for every probe, as a plain relative name: `"openssl/ocsp.h"`.
+    ///
+    /// ```
+    /// // A header must be a plain relative name; anything else is refused before anything runs.
+    /// let err = sslprobe_build::Probe::new().include("../secret.h").run().unwrap_err();
+    /// assert!(err.to_string().contains("../secret.h"), "{err}");
+    /// // In build.rs:
+    /// # if false {
+    /// sslprobe_build::Probe::new().include("openssl/ocsp.h").function_name("OCSP_resp_get0_signer").emit()?;
+    /// # }
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn include(mut self, header: &str) -> Probe {
         let line = format!("#include <{header}>");
         match validate_include(&line) {
@@ -364,6 +479,12 @@ impl Probe {
 
     /// Whether [`Probe::emit`] also prints the catalog's cfgs (sslprobe's own answers, from
     /// `DEP_SSLPROBE_*`). On by default.
+    ///
+    /// ```no_run
+    /// // Only the names asked here; the catalog's cfgs come from elsewhere (or are not wanted).
+    /// sslprobe_build::Probe::new().catalog_cfgs(false).define("SSL_OP_NO_RENEGOTIATION").emit()?;
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn catalog_cfgs(mut self, yes: bool) -> Probe {
         self.catalog_cfgs = yes;
         self
@@ -373,6 +494,15 @@ impl Probe {
     /// `rerun-if-changed` for every header the probes included, `rustc-check-cfg` for every
     /// name asked and `rustc-cfg` for every name found, and the catalog's cfgs. Returns the
     /// answers.
+    ///
+    /// ```no_run
+    /// // The `main` of build.rs:
+    /// if let Err(e) = sslprobe_build::Probe::new().define("SSL_OP_NO_RENEGOTIATION").emit() {
+    ///     // Bad input or a broken environment; an absent name is never an error.
+    ///     eprintln!("error: {e}");
+    ///     std::process::exit(1);
+    /// }
+    /// ```
     pub fn emit(self) -> Result<Answers> {
         let env = ProcessEnv::new();
         let catalog_cfgs = self.catalog_cfgs;
@@ -397,6 +527,16 @@ impl Probe {
 
     /// Probes and returns the answers without printing anything (still inside a build script:
     /// it needs `OUT_DIR`, `TARGET` and the compiler settings Cargo gives one).
+    ///
+    /// ```no_run
+    /// let answers = sslprobe_build::Probe::new().define("SSL_OP_NO_RENEGOTIATION").run()?;
+    /// // Nothing was printed: write the cfgs where you like.
+    /// std::fs::write(
+    ///     std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("cfgs.txt"),
+    ///     answers.cfg_lines().join("\n"),
+    /// ).unwrap();
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn run(self) -> Result<Answers> {
         self.probe(&ProcessEnv::new()).map(|(a, _)| a)
     }
@@ -422,51 +562,25 @@ impl Probe {
         let log_path = out.join("sslprobe.log");
         let mut log = Log::to_file(&log_path)?;
 
-        // Overrides first: they decide what needs probing.
-        let no_probe = match env.var_os("SSLPROBE_NO_PROBE").as_deref() {
-            None => false,
-            Some(v) if v == "0" => false,
-            Some(v) if v == "1" => true,
-            Some(v) => {
-                return Err(Error::invalid(
-                    "SSLPROBE_NO_PROBE",
-                    v.to_string_lossy(),
-                    "expected 1 (probe nothing) or 0",
-                ))
-            }
+        // Overrides first: they decide what needs probing. Read as sslprobe's own build reads
+        // them (one reader, one set of rules), over the names asked here.
+        let all: Vec<&Request> = self.requests.iter().collect();
+        let names = Catalog {
+            apis: request_catalog(&all, &self.includes)
+                .apis
+                .into_iter()
+                .filter(|a| self.requests.iter().any(|r| r.name == a.name))
+                .collect(),
         };
-        let mut forced: BTreeMap<String, bool> = BTreeMap::new();
-        for r in &self.requests {
-            let var = override_var_name(&r.name);
-            match env.var_os(&var) {
-                None => {}
-                Some(v) if v == "0" => {
-                    forced.insert(r.name.clone(), false);
-                }
-                Some(v) if v == "1" => {
-                    forced.insert(r.name.clone(), true);
-                }
-                Some(v) => {
-                    return Err(Error::invalid(
-                        var,
-                        v.to_string_lossy(),
-                        "expected 0 (force absent) or 1 (force present)",
-                    ))
-                }
-            }
+        let ov = Overrides::for_request(&names, env)?;
+        for r in ov.records() {
+            log.note(&format!("override: {r}"));
         }
-        for (n, v) in &forced {
-            log.note(&format!(
-                "override: {}={}",
-                override_var_name(n),
-                u8::from(*v)
-            ));
-        }
-        if no_probe {
+        if ov.no_probe {
             let missing: Vec<String> = self
                 .requests
                 .iter()
-                .filter(|r| !forced.contains_key(&r.name))
+                .filter(|r| ov.get(&r.name).is_none())
                 .map(|r| format!("{}=0|1", override_var_name(&r.name)))
                 .collect();
             if !missing.is_empty() {
@@ -501,9 +615,9 @@ impl Probe {
         let to_probe: Vec<&Request> = self
             .requests
             .iter()
-            .filter(|r| !forced.contains_key(&r.name))
+            .filter(|r| ov.get(&r.name).is_none())
             .collect();
-        let (library, results, runs, headers) = if no_probe || to_probe.is_empty() {
+        let (library, results, runs, headers) = if ov.no_probe || to_probe.is_empty() {
             (None, None, 0, Vec::new())
         } else {
             let catalog = request_catalog(&to_probe, &self.includes);
@@ -549,8 +663,8 @@ impl Probe {
             .requests
             .iter()
             .map(|r| {
-                let (present, source, value, failure) = match forced.get(&r.name) {
-                    Some(v) => (*v, Source::Override, None, None),
+                let (present, source, value, failure) = match ov.get(&r.name) {
+                    Some(o) => (o.forced != Forced::Absent, Source::Override, None, None),
                     None => match results.as_ref().and_then(|res| res.get(&r.name)) {
                         Some(a) => (a.present, Source::Probe, a.value.clone(), a.failure.clone()),
                         // Never "absent" for want of a result: a name neither forced nor

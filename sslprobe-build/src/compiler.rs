@@ -17,6 +17,17 @@
 //! The engine's flags come after the user's, so they win where order decides. Where it does not
 //! (`-w` silences every warning, whatever follows), the control probes notice and the flag is
 //! left out of the probe commands (see `probe::controls`).
+//!
+//! ```
+//! use sslprobe_build::compiler::{render_command, Compiler};
+//! # if cfg!(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu")) {
+//! let cc = Compiler::for_target("x86_64-unknown-linux-gnu")?;
+//! let mut check = std::process::Command::new(cc.path());
+//! check.arg("--version");
+//! println!("probing with: {}", render_command(&check));
+//! # }
+//! # Ok::<(), sslprobe_build::Error>(())
+//! ```
 
 use crate::locate::Location;
 use crate::{Error, Result};
@@ -25,13 +36,22 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Flags that turn the diagnostics probes rely on into errors.
-pub const PROBE_ERROR_FLAGS: &[&str] = &[
+pub(crate) const PROBE_ERROR_FLAGS: &[&str] = &[
     "-Werror=implicit-function-declaration",
     "-Werror=incompatible-pointer-types",
     "-Werror=int-conversion",
 ];
 
 /// A configured C compiler plus the library location to compile and link against.
+///
+/// ```
+/// use sslprobe_build::compiler::{render_command, Compiler};
+/// # if cfg!(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu")) {
+/// let cc = Compiler::for_target("x86_64-unknown-linux-gnu")?;
+/// println!("probes compile with {}", cc.path().display());
+/// # }
+/// # Ok::<(), sslprobe_build::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Compiler {
     path: PathBuf,
@@ -40,7 +60,6 @@ pub struct Compiler {
     /// the engine's.
     user_args: usize,
     env: Vec<(OsString, OsString)>,
-    is_clang: bool,
     target: String,
 }
 
@@ -50,13 +69,15 @@ pub(crate) fn is_dropped_flag(arg: &&std::ffi::OsStr) -> bool {
 }
 
 impl Compiler {
-    /// The compiler a build script's `cc::Build` would use (reads `TARGET`, `HOST`, `CC`,
-    /// `CFLAGS`, ... and prints `cargo:rerun-if-env-changed` for each, as `cc` does).
-    pub fn from_build_script() -> Result<Compiler> {
+    /// The compiler a build script's `cc::Build` would use (the `cc` crate reads `TARGET`,
+    /// `HOST`, `CC`, `CFLAGS`, ... itself). It prints nothing: the caller records those names
+    /// through its [`Env`](crate::env::Env) ([`toolchain_var_names`]), so that the `Env` alone
+    /// produces the `cargo:rerun-if-env-changed` lines.
+    pub(crate) fn from_build_script() -> Result<Compiler> {
         let mut b = cc::Build::new();
         b.cargo_metadata(false)
             .cargo_warnings(false)
-            .emit_rerun_if_env_changed(true);
+            .emit_rerun_if_env_changed(false);
         b.opt_level(0).debug(false);
         let target = crate::env::cargo_var("TARGET")
             .and_then(|t| t.into_string().ok())
@@ -69,6 +90,16 @@ impl Compiler {
     }
 
     /// A compiler for `target` outside a build script (the CLI): host = target, no cargo output.
+    ///
+    /// ```
+    /// use sslprobe_build::compiler::Compiler;
+    /// # if cfg!(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu")) {
+    /// // Outside a build script (a CLI, a test): the compiler the cc crate picks for the target,
+    /// // honouring CC, CFLAGS, CC_<target>, ...
+    /// let cc = Compiler::for_target("x86_64-unknown-linux-gnu")?;
+    /// # }
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn for_target(target: &str) -> Result<Compiler> {
         let mut b = cc::Build::new();
         b.cargo_metadata(false)
@@ -132,34 +163,36 @@ impl Compiler {
             args,
             user_args,
             env,
-            is_clang: tool.is_like_clang(),
             target,
         })
     }
 
     /// The target triple.
-    pub fn target(&self) -> &str {
+    pub(crate) fn target(&self) -> &str {
         &self.target
     }
 
-    /// Whether the compiler is clang.
-    pub fn is_clang(&self) -> bool {
-        self.is_clang
-    }
-
     /// The compiler program.
+    ///
+    /// ```
+    /// # if cfg!(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu")) {
+    /// let cc = sslprobe_build::compiler::Compiler::for_target("x86_64-unknown-linux-gnu")?;
+    /// assert!(!cc.path().as_os_str().is_empty());
+    /// # }
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn path(&self) -> &Path {
         &self.path
     }
 
     /// The flags from the `cc` crate and the user (`CFLAGS`, target flags), in order, without
     /// the engine's own.
-    pub fn user_args(&self) -> &[OsString] {
+    pub(crate) fn user_args(&self) -> &[OsString] {
         &self.args[..self.user_args]
     }
 
     /// The flags the engine adds after the user's.
-    pub fn engine_args(&self) -> &[OsString] {
+    pub(crate) fn engine_args(&self) -> &[OsString] {
         &self.args[self.user_args..]
     }
 
@@ -199,6 +232,24 @@ impl Compiler {
     }
 
     /// `cc -E -P src` (no line markers) with the location's include directories.
+    ///
+    /// ```
+    /// use sslprobe_build::{compiler::Compiler, locate};
+    /// # let prefix = std::env::temp_dir().join(format!("sslprobe-doc-{}", std::process::id()));
+    /// # for d in ["include/openssl", "lib"] { std::fs::create_dir_all(prefix.join(d)).unwrap(); }
+    /// # for f in ["include/openssl/ssl.h", "lib/libssl.so", "lib/libcrypto.so"] { std::fs::write(prefix.join(f), "").unwrap(); }
+    /// # if cfg!(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu")) {
+    /// let cc = Compiler::for_target("x86_64-unknown-linux-gnu")?;
+    /// let loc = locate::from_prefix(&prefix, None)?;
+    /// let src = prefix.join("v.c");
+    /// std::fs::write(&src, "#include <openssl/ssl.h>\nint v = 42;\n").unwrap();
+    /// let out = cc.preprocess_command(&loc, &src).output().unwrap();
+    /// assert!(out.status.success());
+    /// assert!(String::from_utf8_lossy(&out.stdout).contains("int v = 42;"));
+    /// # }
+    /// # std::fs::remove_dir_all(&prefix).unwrap();
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn preprocess_command(&self, loc: &Location, src: &Path) -> Command {
         let mut cmd = self.base(loc);
         cmd.arg("-E").arg("-P").arg(src);
@@ -206,6 +257,22 @@ impl Compiler {
     }
 
     /// `cc src -o out` linking the location's libraries: one compile + link.
+    ///
+    /// ```
+    /// use sslprobe_build::{compiler::{render_command, Compiler}, locate};
+    /// # let prefix = std::env::temp_dir().join(format!("sslprobe-doc-{}", std::process::id()));
+    /// # for d in ["include/openssl", "lib"] { std::fs::create_dir_all(prefix.join(d)).unwrap(); }
+    /// # for f in ["include/openssl/ssl.h", "lib/libssl.so", "lib/libcrypto.so"] { std::fs::write(prefix.join(f), "").unwrap(); }
+    /// # if cfg!(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu")) {
+    /// let cc = Compiler::for_target("x86_64-unknown-linux-gnu")?;
+    /// let loc = locate::from_prefix(&prefix, None)?;
+    /// let cmd = cc.compile_link_command(&loc, &prefix.join("p.c"), &prefix.join("p"))?;
+    /// let text = render_command(&cmd);
+    /// assert!(text.contains("-O0") && text.ends_with("-lssl -lcrypto"), "{text}");
+    /// # }
+    /// # std::fs::remove_dir_all(&prefix).unwrap();
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn compile_link_command(&self, loc: &Location, src: &Path, out: &Path) -> Result<Command> {
         let mut cmd = self.base(loc);
         cmd.arg(src).arg("-o").arg(out);
@@ -217,7 +284,7 @@ impl Compiler {
 /// Linker arguments for a location: `-L` dirs, the libraries (full paths of the `.a` files when
 /// static, so that a missing static library is an error rather than a silent shared link), then
 /// system libraries.
-pub fn link_args(loc: &Location) -> Result<Vec<OsString>> {
+pub(crate) fn link_args(loc: &Location) -> Result<Vec<OsString>> {
     let mut out = Vec::new();
     for dir in &loc.lib_dirs {
         let mut a = OsString::from("-L");
@@ -255,6 +322,13 @@ pub fn link_args(loc: &Location) -> Result<Vec<OsString>> {
 }
 
 /// Renders a command for logs and error messages, shell-quoted where needed.
+///
+/// ```
+/// use sslprobe_build::compiler::render_command;
+/// let mut cmd = std::process::Command::new("cc");
+/// cmd.args(["-I/opt/my ssl/include", "-DX=1", "p.c"]);
+/// assert_eq!(render_command(&cmd), "cc '-I/opt/my ssl/include' -DX=1 p.c");
+/// ```
 pub fn render_command(cmd: &Command) -> String {
     let mut parts = vec![quote(cmd.get_program())];
     parts.extend(cmd.get_args().map(quote));
@@ -277,7 +351,8 @@ pub(crate) fn quote(s: &std::ffi::OsStr) -> String {
 /// base name also with the target suffix in both spellings, and `TARGET_`/`HOST_` prefixes).
 ///
 /// `Compiler::from_build_script` runs `cc` with its cargo output off, so `cc` prints no
-/// `cargo:rerun-if-env-changed` lines itself; [`run`] prints them for these names.
+/// `cargo:rerun-if-env-changed` lines itself; the build script and [`crate::Probe`] record these
+/// names through their `Env` ([`Env::note_read`](crate::env::Env::note_read)).
 pub(crate) fn toolchain_var_names(target: &str) -> Vec<String> {
     let t_us = target.replace('-', "_");
     let mut names = Vec::new();

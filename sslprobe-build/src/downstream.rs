@@ -34,6 +34,28 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 /// The metadata sslprobe's build script exports.
+///
+/// ```
+/// use sslprobe_build::{downstream::Metadata, Family};
+/// let meta = Metadata::parse(|key| {
+///     let v = match key {
+///         "FAMILY" => "openssl",
+///         "VERSION" => "3.0.13",
+///         "HAVE" => "SSL_CTX_set_num_tickets,SSL_CTX_get_num_tickets",
+///         "VARIANTS" => "SSL_CTX_get_num_tickets=const_ctx",
+///         "APIS" => "SSL_CTX_set_num_tickets,SSL_CTX_get_num_tickets,SSL_get0_group_name",
+///         "LIBS" => "ssl,crypto",
+///         "STATIC" => "0",
+///         _ => "",
+///     };
+///     Some(v.to_string())
+/// })?;
+/// assert_eq!((meta.family, meta.version.to_string()), (Family::OpenSsl, "3.0.13".to_string()));
+/// assert_eq!(meta.have.len(), 2);
+/// assert_eq!(meta.variants["SSL_CTX_get_num_tickets"], "const_ctx");
+/// assert!(meta.include.is_empty() && !meta.link_static);
+/// # Ok::<(), sslprobe_build::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Metadata {
@@ -64,6 +86,12 @@ pub struct Metadata {
 }
 
 /// The metadata keys, in the order they are written.
+///
+/// ```
+/// // Every variable a dependent's build script may read, with its prefix:
+/// let vars: Vec<String> = sslprobe_build::downstream::KEYS.iter().map(|k| format!("DEP_SSLPROBE_{k}")).collect();
+/// assert!(vars.contains(&"DEP_SSLPROBE_HAVE".to_string()));
+/// ```
 pub const KEYS: &[&str] = &[
     "FAMILY",
     "VERSION",
@@ -117,7 +145,7 @@ fn check_names(key: &str, names: &[String]) -> Result<()> {
 
 impl Metadata {
     /// `(KEY, value)` pairs, as printed by sslprobe's build script (`cargo:KEY=value`).
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>> {
+    pub(crate) fn to_pairs(&self) -> Result<Vec<(&'static str, String)>> {
         let variants: Vec<String> = self
             .variants
             .iter()
@@ -144,6 +172,16 @@ impl Metadata {
 
     /// Parses the metadata from a lookup of `KEY` (without the `DEP_SSLPROBE_` prefix).
     /// Every value is validated; nothing is silently dropped.
+    ///
+    /// ```
+    /// use sslprobe_build::downstream::Metadata;
+    /// use std::collections::HashMap;
+    /// let vars = HashMap::from([("FAMILY", "libressl"), ("VERSION", "3.9.2"), ("STATIC", "maybe")]);
+    /// let get = |k: &str| Some(vars.get(k).copied().unwrap_or("").to_string());
+    /// // Every value is validated: STATIC must be 0 or 1.
+    /// let err = Metadata::parse(get).unwrap_err();
+    /// assert!(err.to_string().contains("maybe"), "{err}");
+    /// ```
     pub fn parse(get: impl Fn(&str) -> Option<String>) -> Result<Metadata> {
         let need = |k: &str| {
             get(k).ok_or_else(|| Error::NotFound {
@@ -254,13 +292,23 @@ impl Metadata {
 
     /// Reads `DEP_SSLPROBE_*` from the environment (Cargo re-runs a dependent's build script
     /// when its dependency's metadata changes).
+    ///
+    /// ```
+    /// use sslprobe_build::downstream::Metadata;
+    /// // In the build script of a crate that depends on sslprobe directly; elsewhere the variables
+    /// // are missing, and that is an error naming them.
+    /// match Metadata::from_env() {
+    ///     Ok(meta) => println!("cargo:warning=sslprobe found {} {}", meta.family, meta.version),
+    ///     Err(e) => assert!(e.to_string().contains("DEP_SSLPROBE_"), "{e}"),
+    /// }
+    /// ```
     pub fn from_env() -> Result<Metadata> {
         Self::from(&crate::env::ProcessEnv::new())
     }
 
     /// Reads `DEP_SSLPROBE_*` through an environment reader; a value that is not UTF-8 is an
     /// error, not "unset".
-    pub fn from(env: &dyn crate::env::Env) -> Result<Metadata> {
+    pub(crate) fn from(env: &dyn crate::env::Env) -> Result<Metadata> {
         let bad = std::cell::RefCell::new(None);
         let m = Self::parse(|k| {
             let name = format!("DEP_SSLPROBE_{k}");
@@ -279,12 +327,35 @@ impl Metadata {
     }
 
     /// Whether sslprobe's metadata is visible to this build script (`DEP_SSLPROBE_FAMILY` set).
-    pub fn present(env: &dyn crate::env::Env) -> bool {
+    pub(crate) fn present(env: &dyn crate::env::Env) -> bool {
         env.var_os("DEP_SSLPROBE_FAMILY").is_some()
     }
 
     /// The `cargo:` lines that enable the cfgs: check-cfg for every possible cfg, then
     /// `have_<api>` (and `have_<api>="variant"`) per API found, and `sslprobe_<family>`.
+    ///
+    /// ```
+    /// use sslprobe_build::downstream::Metadata;
+    /// let meta = Metadata::parse(|key| {
+    ///     let v = match key {
+    ///         "FAMILY" => "openssl",
+    ///         "VERSION" => "3.0.13",
+    ///         "HAVE" => "SSL_CTX_set_num_tickets,SSL_CTX_get_num_tickets",
+    ///         "VARIANTS" => "SSL_CTX_get_num_tickets=const_ctx",
+    ///         "APIS" => "SSL_CTX_set_num_tickets,SSL_CTX_get_num_tickets,SSL_get0_group_name",
+    ///         "LIBS" => "ssl,crypto",
+    ///         "STATIC" => "0",
+    ///         _ => "",
+    ///     };
+    ///     Some(v.to_string())
+    /// })?;
+    /// let lines = meta.cfg_lines();
+    /// assert!(lines.contains(&"cargo:rustc-cfg=sslprobe_openssl".to_string()));
+    /// assert!(lines.contains(&"cargo:rustc-cfg=have_ssl_ctx_get_num_tickets=\"const_ctx\"".to_string()));
+    /// assert!(lines.contains(&"cargo:rustc-check-cfg=cfg(have_ssl_get0_group_name)".to_string()));
+    /// assert!(!lines.contains(&"cargo:rustc-cfg=have_ssl_get0_group_name".to_string()));
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn cfg_lines(&self) -> Vec<String> {
         let mut out = Vec::new();
         let mut checks = self.check_cfg.clone();
@@ -316,7 +387,7 @@ impl Metadata {
 
 impl Metadata {
     /// Where the library sslprobe's build script located is: its directories and libraries.
-    pub fn location(&self) -> crate::locate::Location {
+    pub(crate) fn location(&self) -> crate::locate::Location {
         crate::locate::Location {
             include_dirs: self.include.clone(),
             lib_dirs: self.lib_dir.clone(),
@@ -331,6 +402,14 @@ impl Metadata {
 
 /// The one-call helper: read `DEP_SSLPROBE_*`, print the cfgs and check-cfg lines, return the
 /// metadata.
+///
+/// ```no_run
+/// // The `main` of build.rs, in a crate with `sslprobe` as a dependency and `sslprobe-build` as a
+/// // build-dependency:
+/// let meta = sslprobe_build::downstream::emit_cfgs().expect("sslprobe's DEP_SSLPROBE_* metadata");
+/// println!("cargo:rerun-if-changed=build.rs");
+/// println!("cargo:warning=built against {} {}", meta.family.display_name(), meta.version);
+/// ```
 pub fn emit_cfgs() -> Result<Metadata> {
     let m = Metadata::from_env()?;
     for l in m.cfg_lines() {

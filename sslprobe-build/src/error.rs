@@ -8,6 +8,17 @@ use std::path::PathBuf;
 /// Every variant carries enough context (paths, commands, compiler output) for a
 /// user to act on it without re-running anything. Nothing here ever means
 /// "the API is absent": absence is a [`crate::probe::ApiResult`], never an error.
+///
+/// ```
+/// use sslprobe_build::{Error, Version};
+/// match Version::parse("3.0.x") {
+///     Err(Error::InvalidInput { what, value, reason }) => {
+///         assert_eq!((what.as_str(), value.as_str()), ("version", "3.0.x"));
+///         assert!(!reason.is_empty());
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Error {
@@ -95,6 +106,13 @@ impl Eq for Error {}
 
 impl Error {
     /// Shorthand for [`Error::InvalidInput`].
+    ///
+    /// ```
+    /// use sslprobe_build::Error;
+    /// let e = Error::invalid("--support", "openssl>=x", "not a version");
+    /// assert!(matches!(&e, Error::InvalidInput { what, .. } if what == "--support"));
+    /// assert!(e.to_string().contains("openssl>=x"));
+    /// ```
     pub fn invalid(
         what: impl Into<String>,
         value: impl Into<String>,
@@ -108,7 +126,7 @@ impl Error {
     }
 
     /// Shorthand for [`Error::Io`].
-    pub fn io(path: impl Into<PathBuf>, err: std::io::Error) -> Self {
+    pub(crate) fn io(path: impl Into<PathBuf>, err: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
             source: std::sync::Arc::new(err),
@@ -211,4 +229,11 @@ impl std::error::Error for Error {
 }
 
 /// Result alias of the engine.
+///
+/// ```
+/// fn floor() -> sslprobe_build::Result<sslprobe_build::Version> {
+///     sslprobe_build::Version::parse("1.1.1")
+/// }
+/// assert_eq!(floor().unwrap().to_string(), "1.1.1");
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;

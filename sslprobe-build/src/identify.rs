@@ -18,6 +18,20 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The identified library.
+///
+/// ```no_run
+/// # fn main() -> sslprobe_build::Result<()> {
+/// # let (catalog, _) = sslprobe_build::Catalog::load(std::path::Path::new("probes"))?;
+/// # let cc = sslprobe_build::compiler::Compiler::for_target("x86_64-unknown-linux-gnu")?;
+/// # let loc = sslprobe_build::locate::from_prefix(std::path::Path::new("/usr/local/ssl"), None)?;
+/// # let results = sslprobe_build::Prober::new(cc, loc, &std::env::temp_dir())?.run(&catalog, &mut sslprobe_build::probe::Log::in_memory())?;
+/// let lib = &results.library;
+/// match lib.family {
+///     sslprobe_build::Family::BoringSsl => println!("BoringSSL API version {}", lib.version),
+///     _ => println!("{} ({})", lib.version, lib.version_text.as_deref().unwrap_or("no version text")),
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
@@ -38,6 +52,16 @@ pub struct Library {
 
 impl Library {
     /// `openssl 3.0.19`, `boringssl 44`, ...
+    ///
+    /// ```no_run
+    /// # fn main() -> sslprobe_build::Result<()> {
+    /// # let (catalog, _) = sslprobe_build::Catalog::load(std::path::Path::new("probes"))?;
+    /// # let cc = sslprobe_build::compiler::Compiler::for_target("x86_64-unknown-linux-gnu")?;
+    /// # let loc = sslprobe_build::locate::from_prefix(std::path::Path::new("/usr/local/ssl"), None)?;
+    /// # let results = sslprobe_build::Prober::new(cc, loc, &std::env::temp_dir())?.run(&catalog, &mut sslprobe_build::probe::Log::in_memory())?;
+    /// println!("cargo:warning=probed {}", results.library.describe()); // e.g. "OpenSSL 3.0.13"
+    /// # Ok(()) }
+    /// ```
     pub fn describe(&self) -> String {
         match self.family {
             Family::BoringSsl => format!(
@@ -54,7 +78,7 @@ const MARK: &str = "\"sslprobe:";
 
 /// The C source that [`identify`] preprocesses. `defines` are macro names (valid C
 /// identifiers, checked) whose expansions are captured.
-pub fn identify_source(prelude: &[String], defines: &[&str]) -> Result<String> {
+pub(crate) fn identify_source(prelude: &[String], defines: &[&str]) -> Result<String> {
     let mut s = String::new();
     for p in prelude {
         s.push_str(p);
@@ -95,7 +119,7 @@ pub fn identify_source(prelude: &[String], defines: &[&str]) -> Result<String> {
 ///
 /// `scratch` is a directory private to this run. The command and its output are appended to
 /// `log` whatever happens.
-pub fn identify(
+pub(crate) fn identify(
     cc: &Compiler,
     loc: &Location,
     prelude: &[String],
@@ -166,7 +190,7 @@ fn parse_string_literal(v: &str) -> Option<String> {
 }
 
 /// Parses the preprocessor output of [`identify_source`]. Never panics, whatever the input.
-pub fn parse_expansion(out: &str) -> Result<Library> {
+pub(crate) fn parse_expansion(out: &str) -> Result<Library> {
     let mut m: BTreeMap<String, String> = BTreeMap::new();
     let mut defines = BTreeMap::new();
     let lines: Vec<&str> = out.lines().collect();
@@ -347,6 +371,7 @@ mod tests {
     fn rejects_bad_define_names() {
         assert!(identify_source(&[], &["SSL_OP_NO_TICKET"]).is_ok());
         assert!(identify_source(&[], &["X\n#include </etc/passwd>"]).is_err());
+        assert!(identify_source(&[], &["X Y"]).is_err());
     }
 
     /// Property tests: `parse_expansion` never panics, and versions survive a round trip

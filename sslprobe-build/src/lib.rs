@@ -83,7 +83,7 @@ mod env;
 mod error;
 #[cfg(test)]
 mod fixtures;
-pub mod identify;
+mod identify;
 pub mod locate;
 mod log;
 mod overrides;

@@ -7,6 +7,14 @@ use std::path::{Path, PathBuf};
 
 /// The probe log: every C source, command line, exit status and compiler output
 /// (the `config.log` of sslprobe). Written to a file as it grows, when a path is given.
+///
+/// ```
+/// use sslprobe_build::probe::Log;
+/// let mut log = Log::in_memory();
+/// // ... `prober.run(&catalog, &mut log)` writes every probe source, command line, exit status
+/// // and compiler output to it ...
+/// print!("{}", log.text());
+/// ```
 #[derive(Debug, Default)]
 pub struct Log {
     path: Option<PathBuf>,
@@ -16,6 +24,16 @@ pub struct Log {
 
 impl Log {
     /// A log that also appends to `path` (truncated first).
+    ///
+    /// ```
+    /// use sslprobe_build::probe::Log;
+    /// let path = std::env::temp_dir().join(format!("sslprobe-doc-{}.log", std::process::id()));
+    /// let log = Log::to_file(&path)?; // truncated now, appended to as probing goes
+    /// assert_eq!(log.path(), Some(path.as_path()));
+    /// assert!(Log::to_file(std::path::Path::new("/nonexistent/dir/x.log")).is_err());
+    /// # std::fs::remove_file(&path).unwrap();
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn to_file(path: &Path) -> Result<Log> {
         std::fs::write(path, b"").map_err(|e| Error::io(path, e))?;
         Ok(Log {
@@ -26,27 +44,43 @@ impl Log {
     }
 
     /// An in-memory log.
+    ///
+    /// ```
+    /// let log = sslprobe_build::probe::Log::in_memory();
+    /// assert!(log.text().is_empty() && log.path().is_none());
+    /// ```
     pub fn in_memory() -> Log {
         Log::default()
     }
 
     /// Where the log is written, if anywhere.
+    ///
+    /// ```
+    /// use sslprobe_build::probe::Log;
+    /// assert_eq!(Log::in_memory().path(), None);
+    /// ```
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }
 
     /// The whole log text.
+    ///
+    /// ```
+    /// use sslprobe_build::probe::Log;
+    /// let log = Log::in_memory();
+    /// std::fs::write(std::env::temp_dir().join("probe.log"), log.text()).unwrap();
+    /// ```
     pub fn text(&self) -> &str {
         &self.text
     }
 
     /// Appends free text.
-    pub fn note(&mut self, text: &str) {
+    pub(crate) fn note(&mut self, text: &str) {
         self.append(&format!("## {text}\n"));
     }
 
     /// Appends one compiler run.
-    pub fn entry(
+    pub(crate) fn entry(
         &mut self,
         what: &str,
         source: &str,

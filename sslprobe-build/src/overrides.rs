@@ -243,17 +243,37 @@ impl Overrides {
     /// Reads the overrides from the process environment (scanning every variable for the
     /// `SSLPROBE_HAVE_` prefix).
     pub fn from_env(catalog: &Catalog, env: &dyn crate::env::Env) -> Result<Overrides> {
+        Self::read(catalog, env, true)
+    }
+
+    /// The overrides for a build script's own request ([`crate::Probe`]), whose names no
+    /// knowledge DB covers: the same reader and rules, except that `SSLPROBE_NO_PROBE=1` needs
+    /// no `SSLPROBE_ASSUME` (the caller requires an override for every name instead).
+    pub fn for_request(catalog: &Catalog, env: &dyn crate::env::Env) -> Result<Overrides> {
+        Self::read(catalog, env, false)
+    }
+
+    fn read(catalog: &Catalog, env: &dyn crate::env::Env, need_assume: bool) -> Result<Overrides> {
         // Every name a valid override could have is read (so setting one later re-runs the
         // build), and every variable with the prefix is seen (so a misspelt one is an error).
         env.note_read(&env_var_names(catalog));
-        Self::from_vars(catalog, env.vars_with_prefix("SSLPROBE_"))
+        Self::from_vars_with(catalog, env.vars_with_prefix("SSLPROBE_"), need_assume)
     }
 
     /// Reads and validates the overrides from `(name, value)` pairs (the whole environment:
     /// unrelated variables are ignored). Every problem is reported in one error.
+    #[cfg(test)]
     pub fn from_vars(
         catalog: &Catalog,
         vars: impl IntoIterator<Item = (OsString, OsString)>,
+    ) -> Result<Overrides> {
+        Self::from_vars_with(catalog, vars, true)
+    }
+
+    fn from_vars_with(
+        catalog: &Catalog,
+        vars: impl IntoIterator<Item = (OsString, OsString)>,
+        need_assume: bool,
     ) -> Result<Overrides> {
         let mut problems = Vec::new();
         let mut by_api: BTreeMap<usize, Override> = BTreeMap::new();
@@ -379,7 +399,8 @@ impl Overrides {
                 },
             );
         }
-        if out.no_probe
+        if need_assume
+            && out.no_probe
             && out.assume.is_none()
             && !problems
                 .iter()
@@ -744,5 +765,31 @@ mod tests {
             crate::overrides::var_name("SSL_CTX_set_num_tickets"),
             "SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS"
         );
+    }
+
+    #[test]
+    fn a_request_reads_the_same_rules_but_needs_no_assume() {
+        use crate::env::MapEnv;
+        let c = catalog();
+        let env = MapEnv::new()
+            .set(NO_PROBE_VAR, "1")
+            .set("SSLPROBE_HAVE_SSL_OP_NO_TICKET", "1");
+        let ov = Overrides::for_request(&c, &env).unwrap();
+        assert!(ov.no_probe);
+        assert_eq!(
+            ov.get("SSL_OP_NO_TICKET").map(|o| &o.forced),
+            Some(&Forced::Present)
+        );
+        let e = Overrides::from_env(&c, &env).unwrap_err().to_string();
+        assert!(e.contains(ASSUME_VAR), "{e}");
+        // Otherwise the same rules: a lower-case name or a bad value is an error for both.
+        for bad in [
+            MapEnv::new().set("sslprobe_have_SSL_OP_NO_TICKET", "1"),
+            MapEnv::new().set("SSLPROBE_HAVE_SSL_OP_NO_TICKET", "yes"),
+            MapEnv::new().set(ASSUME_VAR, "openssl"),
+        ] {
+            assert!(Overrides::for_request(&c, &bad).is_err(), "{bad:?}");
+            assert!(Overrides::from_env(&c, &bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -8,9 +8,25 @@ use crate::{Error, Result};
 use std::path::PathBuf;
 
 /// Where a result came from.
+///
+/// ```no_run
+/// # fn main() -> sslprobe_build::Result<()> {
+/// # let (catalog, _) = sslprobe_build::Catalog::load(std::path::Path::new("probes"))?;
+/// # let cc = sslprobe_build::compiler::Compiler::for_target("x86_64-unknown-linux-gnu")?;
+/// # let loc = sslprobe_build::locate::from_prefix(std::path::Path::new("/usr/local/ssl"), None)?;
+/// # let results = sslprobe_build::Prober::new(cc, loc, &std::env::temp_dir())?.run(&catalog, &mut sslprobe_build::probe::Log::in_memory())?;
+/// use sslprobe_build::probe::Source;
+/// for a in &results.apis {
+///     if a.source == Source::Override {
+///         println!("{}: forced by SSLPROBE_HAVE_*, not probed", a.name);
+///     }
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+#[non_exhaustive]
 pub enum Source {
     /// A probe compiled and linked (or failed to).
     Probe,
@@ -21,6 +37,24 @@ pub enum Source {
 }
 
 /// The result for one API.
+///
+/// ```no_run
+/// # fn main() -> sslprobe_build::Result<()> {
+/// # let (catalog, _) = sslprobe_build::Catalog::load(std::path::Path::new("probes"))?;
+/// # let cc = sslprobe_build::compiler::Compiler::for_target("x86_64-unknown-linux-gnu")?;
+/// # let loc = sslprobe_build::locate::from_prefix(std::path::Path::new("/usr/local/ssl"), None)?;
+/// # let results = sslprobe_build::Prober::new(cc, loc, &std::env::temp_dir())?.run(&catalog, &mut sslprobe_build::probe::Log::in_memory())?;
+/// let a = results.get("SSL_CTX_set_num_tickets").unwrap();
+/// match (a.present, a.effective) {
+///     (true, true) => println!("{} ({:?}, variant {:?})", a.cfg, a.kind, a.variant),
+///     (true, false) => println!("present but a no-op here: {}", a.note.as_deref().unwrap_or("")),
+///     (false, _) => println!("absent: {}", a.failure.as_deref().unwrap_or("")),
+/// }
+/// if !a.db_agrees {
+///     println!("the knowledge DB expected present={}", a.db_expected);
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
@@ -58,6 +92,21 @@ pub struct ApiResult {
 }
 
 /// Everything one probing run found.
+///
+/// ```no_run
+/// # fn main() -> sslprobe_build::Result<()> {
+/// # let (catalog, _) = sslprobe_build::Catalog::load(std::path::Path::new("probes"))?;
+/// # let cc = sslprobe_build::compiler::Compiler::for_target("x86_64-unknown-linux-gnu")?;
+/// # let loc = sslprobe_build::locate::from_prefix(std::path::Path::new("/usr/local/ssl"), None)?;
+/// # let results = sslprobe_build::Prober::new(cc, loc, &std::env::temp_dir())?.run(&catalog, &mut sslprobe_build::probe::Log::in_memory())?;
+/// println!("{} at {:?}", results.library.describe(), results.location.include_dirs);
+/// let present = results.apis.iter().filter(|a| a.present).count();
+/// println!("{present} of {} APIs present, {} compiler runs", results.apis.len(), results.compiler_runs);
+/// for note in &results.toolchain_notes {
+///     println!("cargo:warning={note}");
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
@@ -159,11 +208,35 @@ impl Results {
     }
 
     /// The result for an API.
+    ///
+    /// ```no_run
+    /// # fn main() -> sslprobe_build::Result<()> {
+    /// # let (catalog, _) = sslprobe_build::Catalog::load(std::path::Path::new("probes"))?;
+    /// # let cc = sslprobe_build::compiler::Compiler::for_target("x86_64-unknown-linux-gnu")?;
+    /// # let loc = sslprobe_build::locate::from_prefix(std::path::Path::new("/usr/local/ssl"), None)?;
+    /// # let results = sslprobe_build::Prober::new(cc, loc, &std::env::temp_dir())?.run(&catalog, &mut sslprobe_build::probe::Log::in_memory())?;
+    /// let have = results.get("SSL_CTX_set_num_tickets").is_some_and(|a| a.present);
+    /// assert!(results.get("not_in_the_catalog").is_none());
+    /// # Ok(()) }
+    /// ```
     pub fn get(&self, name: &str) -> Option<&ApiResult> {
         self.apis.iter().find(|a| a.name == name)
     }
 
     /// One human sentence per probe/DB disagreement.
+    ///
+    /// ```no_run
+    /// # fn main() -> sslprobe_build::Result<()> {
+    /// # let (catalog, _) = sslprobe_build::Catalog::load(std::path::Path::new("probes"))?;
+    /// # let cc = sslprobe_build::compiler::Compiler::for_target("x86_64-unknown-linux-gnu")?;
+    /// # let loc = sslprobe_build::locate::from_prefix(std::path::Path::new("/usr/local/ssl"), None)?;
+    /// # let results = sslprobe_build::Prober::new(cc, loc, &std::env::temp_dir())?.run(&catalog, &mut sslprobe_build::probe::Log::in_memory())?;
+    /// // A distro backport, a header/library mismatch or a DB error: say it loudly.
+    /// for d in results.disagreements() {
+    ///     eprintln!("DISAGREE: {d}");
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn disagreements(&self) -> Vec<String> {
         self.apis
             .iter()
@@ -199,7 +272,7 @@ impl Results {
     }
 
     /// Builds an [`ApiResult`] for `api` against the DB for `library`.
-    pub fn classify(
+    pub(crate) fn classify(
         api: &Api,
         library: &Library,
         found: Option<(&str, Kind)>,
@@ -208,64 +281,63 @@ impl Results {
     ) -> ApiResult {
         let present = found.is_some();
         let kind = found.map(|(_, k)| k);
-        let Some(db) = api.db_get(library.family) else {
-            // A family the DB does not cover (wolfSSL): nothing to agree or disagree with.
-            return ApiResult {
-                name: api.name.clone(),
-                cfg: api.cfg(),
-                present,
-                kind,
-                variant: found.map(|(v, _)| v.to_string()),
-                effective: present,
-                db_expected: present,
-                db_kind: None,
-                db_variant: None,
-                db_agrees: true,
-                // An API asked for by a build script ([`crate::Probe`]) has no DB rows at all:
-                // nothing to say. A catalog API lacks rows only for a family the DB does not
-                // cover.
-                note: (!api.db.is_empty()).then(|| {
-                    format!(
-                        "the knowledge DB has no rows for {}",
-                        library.family.display_name()
-                    )
-                }),
-                source,
-                failure: if present { None } else { failure },
-                value: if kind == Some(Kind::Define) {
-                    library.defines.get(&api.name).cloned()
-                } else {
-                    None
-                },
-            };
-        };
-        let db_expected = db.has(&library.version);
-        let db_kind = api.db_kind_at(library.family, &library.version);
-        let db_variant = db.variant_at(&library.version).map(str::to_string);
         let variant = found.map(|(v, _)| v);
-        let kind_agrees = match (kind, db_kind) {
-            (Some(k), Some(dk)) => k == dk,
-            _ => true,
-        };
-        // A different prototype is as much a disagreement as a different presence: the FFI
-        // declaration follows the probe, and a DB that expects another type is wrong or the
-        // header is not what the version says.
-        let variant_agrees = match (variant, db_variant.as_deref()) {
-            (Some(v), Some(dv)) => v == dv,
-            _ => true,
-        };
+        // The knowledge DB's judgement of what was found.
+        let (effective, db_expected, db_kind, db_variant, db_agrees, note) =
+            match api.db_get(library.family) {
+                // A family the DB does not cover (wolfSSL): nothing to agree or disagree with. An
+                // API asked for by a build script ([`crate::Probe`]) has no DB rows at all: nothing
+                // to say. A catalog API lacks rows only for a family the DB does not cover.
+                None => (
+                    present,
+                    present,
+                    None,
+                    None,
+                    true,
+                    (!api.db.is_empty()).then(|| {
+                        format!(
+                            "the knowledge DB has no rows for {}",
+                            library.family.display_name()
+                        )
+                    }),
+                ),
+                Some(db) => {
+                    let db_expected = db.has(&library.version);
+                    let db_kind = api.db_kind_at(library.family, &library.version);
+                    let db_variant = db.variant_at(&library.version).map(str::to_string);
+                    let kind_agrees = match (kind, db_kind) {
+                        (Some(k), Some(dk)) => k == dk,
+                        _ => true,
+                    };
+                    // A different prototype is as much a disagreement as a different presence: the
+                    // FFI declaration follows the probe, and a DB that expects another type is wrong
+                    // or the header is not what the version says.
+                    let variant_agrees = match (variant, db_variant.as_deref()) {
+                        (Some(v), Some(dv)) => v == dv,
+                        _ => true,
+                    };
+                    (
+                        present && (db.effective || !db_expected),
+                        db_expected,
+                        db_kind,
+                        db_variant,
+                        present == db_expected && kind_agrees && variant_agrees,
+                        db.note.clone(),
+                    )
+                }
+            };
         ApiResult {
             name: api.name.clone(),
             cfg: api.cfg(),
             present,
             kind,
-            variant: found.map(|(v, _)| v.to_string()),
-            effective: present && (db.effective || !db_expected),
+            variant: variant.map(str::to_string),
+            effective,
             db_expected,
             db_kind,
             db_variant,
-            db_agrees: present == db_expected && kind_agrees && variant_agrees,
-            note: db.note.clone(),
+            db_agrees,
+            note,
             source,
             failure: if present { None } else { failure },
             value: if kind == Some(Kind::Define) {

@@ -66,18 +66,21 @@ enum How {
 
 fn probe(catalog: &Catalog, loc: &Location, how: How, name: &str) -> (Results, String) {
     let cc = Compiler::for_target(host_triple()).expect("a C compiler");
-    probe_with(cc, catalog, loc, how, name)
+    probe_with(cc, catalog, loc, &[], how, name)
 }
 
 fn probe_with(
     cc: Compiler,
     catalog: &Catalog,
     loc: &Location,
+    prelude: &[String],
     how: How,
     name: &str,
 ) -> (Results, String) {
     let dir = scratch(&format!("{name}-{how:?}"));
-    let prober = Prober::new(cc, loc.clone(), &dir).expect("prober");
+    let prober = Prober::new(cc, loc.clone(), &dir)
+        .and_then(|p| p.prelude(prelude))
+        .expect("prober");
     let prober = match how {
         How::Batched => prober.mode(Mode::Batched),
         How::OneAtATime => prober.mode(Mode::OneAtATime),
@@ -299,13 +302,19 @@ fn assert_verify_depth_right(r: &Results) {
     );
 }
 
+/// `apis` in a catalog the DB knows, probed against the system library in every mode (all
+/// agree); batched, it takes identify + one round of two units (+ the controls): the failures
+/// beside the expected winners are all attributed at once.
+fn in_one_round(name: &str, apis: &[SynApi]) -> (Results, String) {
+    let catalog = synthetic(name, apis, true);
+    let (r, log) = assert_all_modes_agree(&catalog, &system_location(), name);
+    assert_eq!(r.compiler_runs, 3 + CONTROL_RUNS, "{log}");
+    (r, log)
+}
+
 #[test]
 fn compile_failures_are_attributed_in_one_round() {
-    let catalog = synthetic("compile", &compile_failures(), true);
-    let (r, log) = assert_all_modes_agree(&catalog, &system_location(), "compile");
-    // identify + one round: the expected winners pass, the three compile failures beside them
-    // are all attributed.
-    assert_eq!(r.compiler_runs, 3 + CONTROL_RUNS, "{log}");
+    let (r, log) = in_one_round("compile", &compile_failures());
     assert_verify_depth_right(&r);
     // The diagnostic points into the probe file (line 5, column 36: the name), via `#line`.
     let missing = failure_of(&r, "SSL_CTX_definitely_missing");
@@ -323,9 +332,7 @@ fn compile_failures_are_attributed_in_one_round() {
 
 #[test]
 fn link_failures_are_attributed_in_one_round() {
-    let catalog = synthetic("link", &link_failures(), true);
-    let (r, log) = assert_all_modes_agree(&catalog, &system_location(), "link");
-    assert_eq!(r.compiler_runs, 3 + CONTROL_RUNS, "{log}");
+    let (r, _) = in_one_round("link", &link_failures());
     assert!(r.get("SSL_CTX_new").is_some_and(|a| a.present));
     assert!(failure_of(&r, "SSL_CTX_declared_missing")
         .contains("undefined reference to `SSL_CTX_declared_missing'"));
@@ -338,9 +345,7 @@ fn link_failures_are_attributed_in_one_round() {
 
 #[test]
 fn missing_header_is_attributed_in_one_round() {
-    let catalog = synthetic("header", &header_failure(), true);
-    let (r, log) = assert_all_modes_agree(&catalog, &system_location(), "header");
-    assert_eq!(r.compiler_runs, 3 + CONTROL_RUNS, "{log}");
+    let (r, _) = in_one_round("header", &header_failure());
     assert!(r.get("SSL_CTX_new").is_some_and(|a| a.present));
     assert!(failure_of(&r, "SSL_from_a_missing_header").contains("sslprobe_definitely_missing.h"));
 }
@@ -484,27 +489,10 @@ fn wolfssl_compat_layer_attributed_without_bisection() {
     let loc = locate::from_dirs_with_libs(inc, lib, None, std::ffi::OsStr::new("wolfssl"))
         .expect("wolfSSL location");
     let catalog = real_catalog();
+    let prelude = ["#include <wolfssl/options.h>".to_string()];
     let run = |how: How| {
-        let dir = scratch(&format!("wolfssl-{how:?}"));
-        let prober = Prober::new(
-            Compiler::for_target(host_triple()).unwrap(),
-            loc.clone(),
-            &dir,
-        )
-        .unwrap()
-        .prelude(&["#include <wolfssl/options.h>".to_string()])
-        .unwrap();
-        let prober = match how {
-            How::Batched => prober.mode(Mode::Batched),
-            How::OneAtATime => prober.mode(Mode::OneAtATime),
-            How::Bisect => prober.mode(Mode::Batched).force_bisect(true),
-        };
-        let mut log = Log::in_memory();
-        let r = prober
-            .run(&catalog, &mut log)
-            .unwrap_or_else(|e| panic!("{e}\n{}", log.text()));
-        let _ = std::fs::remove_dir_all(&dir);
-        (r, log.text().to_string())
+        let cc = Compiler::for_target(host_triple()).expect("a C compiler");
+        probe_with(cc, &catalog, &loc, &prelude, how, "wolfssl")
     };
     let (batched, log) = run(How::Batched);
     let (single, _) = run(How::OneAtATime);

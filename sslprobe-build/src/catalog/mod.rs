@@ -58,9 +58,16 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// How an API is present in a library, as probed.
+///
+/// ```
+/// use sslprobe_build::Kind;
+/// let kinds: Vec<String> = Kind::ALL.iter().map(|k| k.to_string()).collect();
+/// assert_eq!(kinds, ["function", "macro", "define", "type", "member"]);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+#[non_exhaustive]
 pub enum Kind {
     /// An exported function (possibly also `#define X X`, or an object-like macro alias of one).
     Function,
@@ -76,6 +83,10 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in declaration order.
+    ///
+    /// ```
+    /// assert_eq!(sslprobe_build::Kind::ALL[0], sslprobe_build::Kind::Function);
+    /// ```
     pub const ALL: [Kind; 5] = [
         Kind::Function,
         Kind::Macro,
@@ -85,6 +96,10 @@ impl Kind {
     ];
 
     /// The lower-case name used in JSON and the catalog.
+    ///
+    /// ```
+    /// assert_eq!(sslprobe_build::Kind::Macro.as_str(), "macro");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Function => "function",
@@ -103,8 +118,31 @@ impl fmt::Display for Kind {
 }
 
 /// One way an API can exist, with the C code that proves it.
+///
+/// ```
+/// use sslprobe_build::{Catalog, Kind};
+/// let toml = r#"
+/// [[api]]
+/// name = "SSL_get0_group_name"
+/// doc = "The name of the group a connection negotiated."
+/// variants = [ { name = "fn", kind = "function", rust = "(s: *const SSL) -> *const c_char" } ]
+/// [api.db]
+/// openssl = { since = "3.2.0" }
+/// libressl = { since = "never" }
+/// boringssl = { since = "never" }
+/// awslc = { since = "never" }
+/// "#;
+/// let c = "#include <openssl/ssl.h>\nSSLPROBE_VARIANT(fn)\n{\n    (void)SSL_get0_group_name;\n}\n";
+/// let catalog = Catalog::from_sources(toml, &[("ssl_get0_group_name.c", c)])?;
+/// let v = &catalog.apis[0].variants[0];
+/// assert_eq!((v.name.as_str(), v.kind), ("fn", Kind::Function));
+/// assert_eq!(v.rust.as_deref(), Some("(s: *const SSL) -> *const c_char"));
+/// assert_eq!((v.line, v.body.as_str()), (3, "{\n    (void)SSL_get0_group_name;\n}\n"));
+/// # Ok::<(), sslprobe_build::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Variant {
     /// Short identifier, unique within the API (`fn`, `u64`, `macro`, ...). Becomes a cfg value.
     pub name: String,
@@ -119,8 +157,21 @@ pub struct Variant {
 }
 
 /// What the knowledge DB says about one API in one family.
+///
+/// ```
+/// use sslprobe_build::{Family, Version};
+/// # let toml = "[[api]]\nname = \"SSL_CTX_set_options\"\ndoc = \"d\"\nvariants = [{ name = \"u64\", kind = \"function\", rust = \"() -> u64\" }, { name = \"long_macro\", kind = \"macro\" }]\n[api.db]\nopenssl = { since = \"1.0.2\", variant = { \"1.0.2\" = \"long_macro\", \"1.1.0\" = \"u64\" } }\nlibressl = { since = \"2.0.0\", variant = \"long_macro\" }\nboringssl = { since = \"1\", variant = \"u64\" }\nawslc = { since = \"never\" }\n";
+/// # let c = "SSLPROBE_VARIANT(u64)\n{ }\nSSLPROBE_VARIANT(long_macro)\n{ }\n";
+/// # let catalog = sslprobe_build::Catalog::from_sources(toml, &[("ssl_ctx_set_options.c", c)])?;
+/// let openssl = catalog.apis[0].db_get(Family::OpenSsl).unwrap();
+/// assert_eq!(openssl.since, Some(Version::new(1, 0, 2)));
+/// assert_eq!(openssl.variants[1], (Version::new(1, 1, 0), "u64".to_string()));
+/// assert!(openssl.effective && openssl.note.is_none());
+/// # Ok::<(), sslprobe_build::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct DbEntry {
     /// First version that has the API (`None`: no version has it).
     pub since: Option<Version>,
@@ -134,12 +185,23 @@ pub struct DbEntry {
 
 impl DbEntry {
     /// Whether `version` of this family has the API according to the DB.
+    ///
+    /// ```
+    /// use sslprobe_build::{Family, Version};
+    /// # let toml = "[[api]]\nname = \"SSL_CTX_set_options\"\ndoc = \"d\"\nvariants = [{ name = \"u64\", kind = \"function\", rust = \"() -> u64\" }, { name = \"long_macro\", kind = \"macro\" }]\n[api.db]\nopenssl = { since = \"1.0.2\", variant = { \"1.0.2\" = \"long_macro\", \"1.1.0\" = \"u64\" } }\nlibressl = { since = \"2.0.0\", variant = \"long_macro\" }\nboringssl = { since = \"1\", variant = \"u64\" }\nawslc = { since = \"never\" }\n";
+    /// # let c = "SSLPROBE_VARIANT(u64)\n{ }\nSSLPROBE_VARIANT(long_macro)\n{ }\n";
+    /// # let catalog = sslprobe_build::Catalog::from_sources(toml, &[("ssl_ctx_set_options.c", c)])?;
+    /// let api = &catalog.apis[0];
+    /// assert!(api.db_get(Family::LibreSsl).unwrap().has(&Version::new(3, 9, 2)));
+    /// assert!(!api.db_get(Family::AwsLc).unwrap().has(&Version::new(1, 0, 0))); // "never"
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn has(&self, version: &Version) -> bool {
         self.since.as_ref().is_some_and(|s| version >= s)
     }
 
     /// The variant the DB expects at `version` (`None` when absent or unspecified).
-    pub fn variant_at(&self, version: &Version) -> Option<&str> {
+    pub(crate) fn variant_at(&self, version: &Version) -> Option<&str> {
         if !self.has(version) {
             return None;
         }
@@ -152,8 +214,35 @@ impl DbEntry {
 }
 
 /// One API of the catalog.
+///
+/// ```
+/// use sslprobe_build::{Catalog, Family};
+/// let toml = r#"
+/// [[api]]
+/// name = "SSL_CTX_set_options"
+/// doc = "Sets option bits on a context."
+/// variants = [
+///   { name = "u64", kind = "function", rust = "(ctx: *mut SSL_CTX, op: u64) -> u64" },
+///   { name = "long_macro", kind = "macro" },
+/// ]
+/// [api.db]
+/// openssl = { since = "1.0.2", variant = { "1.0.2" = "long_macro", "1.1.0" = "u64" } }
+/// libressl = { since = "2.0.0", variant = "long_macro" }
+/// boringssl = { since = "1", variant = "u64" }
+/// awslc = { since = "never" }
+/// "#;
+/// let c = "#include <openssl/ssl.h>\n\nSSLPROBE_VARIANT(u64)\n{ }\nSSLPROBE_VARIANT(long_macro)\n{ }\n";
+/// let catalog = Catalog::from_sources(toml, &[("ssl_ctx_set_options.c", c)])?;
+/// let api = catalog.get("SSL_CTX_set_options").unwrap();
+/// assert_eq!(api.includes, ["#include <openssl/ssl.h>"]);
+/// assert_eq!((api.file.as_str(), api.variants.len()), ("ssl_ctx_set_options.c", 2));
+/// assert_eq!(api.db.len(), 4);
+/// assert!(api.fallback.is_none() && api.doc.starts_with("Sets"));
+/// # Ok::<(), sslprobe_build::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Api {
     /// The C name, e.g. `SSL_CTX_set_num_tickets`. A valid C identifier.
     pub name: String,
@@ -183,7 +272,7 @@ impl Api {
     }
 
     /// The `cargo:rustc-check-cfg` argument for this API's cfg.
-    pub fn check_cfg(&self) -> String {
+    pub(crate) fn check_cfg(&self) -> String {
         if self.variants.len() > 1 {
             let values: Vec<String> = self
                 .variants
@@ -197,12 +286,34 @@ impl Api {
     }
 
     /// The variant with that name.
+    ///
+    /// ```
+    /// use sslprobe_build::Kind;
+    /// # let toml = "[[api]]\nname = \"SSL_CTX_set_options\"\ndoc = \"d\"\nvariants = [{ name = \"u64\", kind = \"function\", rust = \"() -> u64\" }, { name = \"long_macro\", kind = \"macro\" }]\n[api.db]\nopenssl = { since = \"1.0.2\", variant = { \"1.0.2\" = \"long_macro\", \"1.1.0\" = \"u64\" } }\nlibressl = { since = \"2.0.0\", variant = \"long_macro\" }\nboringssl = { since = \"1\", variant = \"u64\" }\nawslc = { since = \"never\" }\n";
+    /// # let c = "SSLPROBE_VARIANT(u64)\n{ }\nSSLPROBE_VARIANT(long_macro)\n{ }\n";
+    /// # let catalog = sslprobe_build::Catalog::from_sources(toml, &[("ssl_ctx_set_options.c", c)])?;
+    /// assert_eq!(catalog.apis[0].variant("long_macro").map(|v| v.kind), Some(Kind::Macro));
+    /// assert!(catalog.apis[0].variant("u32").is_none());
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn variant(&self, name: &str) -> Option<&Variant> {
         self.variants.iter().find(|v| v.name == name)
     }
 
     /// The DB rows of every family the DB covers ([`Family::ALL`]), in that order. The
     /// catalog loader guarantees a row for each.
+    ///
+    /// ```
+    /// # let toml = "[[api]]\nname = \"SSL_CTX_set_options\"\ndoc = \"d\"\nvariants = [{ name = \"u64\", kind = \"function\", rust = \"() -> u64\" }, { name = \"long_macro\", kind = \"macro\" }]\n[api.db]\nopenssl = { since = \"1.0.2\", variant = { \"1.0.2\" = \"long_macro\", \"1.1.0\" = \"u64\" } }\nlibressl = { since = \"2.0.0\", variant = \"long_macro\" }\nboringssl = { since = \"1\", variant = \"u64\" }\nawslc = { since = \"never\" }\n";
+    /// # let c = "SSLPROBE_VARIANT(u64)\n{ }\nSSLPROBE_VARIANT(long_macro)\n{ }\n";
+    /// # let catalog = sslprobe_build::Catalog::from_sources(toml, &[("ssl_ctx_set_options.c", c)])?;
+    /// let since: Vec<String> = catalog.apis[0]
+    ///     .db_rows()
+    ///     .map(|(family, e)| format!("{family} {}", e.since.as_ref().map_or("never".into(), |v| v.to_string())))
+    ///     .collect();
+    /// assert_eq!(since, ["openssl 1.0.2", "libressl 2.0.0", "boringssl 1", "awslc never"]);
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn db_rows(&self) -> impl Iterator<Item = (Family, &DbEntry)> + '_ {
         Family::ALL
             .into_iter()
@@ -210,11 +321,33 @@ impl Api {
     }
 
     /// The DB entry for a family, `None` for families the DB does not cover (wolfSSL).
+    ///
+    /// ```
+    /// use sslprobe_build::Family;
+    /// # let toml = "[[api]]\nname = \"SSL_CTX_set_options\"\ndoc = \"d\"\nvariants = [{ name = \"u64\", kind = \"function\", rust = \"() -> u64\" }, { name = \"long_macro\", kind = \"macro\" }]\n[api.db]\nopenssl = { since = \"1.0.2\", variant = { \"1.0.2\" = \"long_macro\", \"1.1.0\" = \"u64\" } }\nlibressl = { since = \"2.0.0\", variant = \"long_macro\" }\nboringssl = { since = \"1\", variant = \"u64\" }\nawslc = { since = \"never\" }\n";
+    /// # let c = "SSLPROBE_VARIANT(u64)\n{ }\nSSLPROBE_VARIANT(long_macro)\n{ }\n";
+    /// # let catalog = sslprobe_build::Catalog::from_sources(toml, &[("ssl_ctx_set_options.c", c)])?;
+    /// assert!(catalog.apis[0].db_get(Family::BoringSsl).is_some());
+    /// assert!(catalog.apis[0].db_get(Family::WolfSsl).is_none());
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn db_get(&self, family: Family) -> Option<&DbEntry> {
         self.db.get(&family)
     }
 
     /// The kind of the DB-expected variant at a version, if the DB knows it.
+    ///
+    /// ```
+    /// use sslprobe_build::{Family, Kind, Version};
+    /// # let toml = "[[api]]\nname = \"SSL_CTX_set_options\"\ndoc = \"d\"\nvariants = [{ name = \"u64\", kind = \"function\", rust = \"() -> u64\" }, { name = \"long_macro\", kind = \"macro\" }]\n[api.db]\nopenssl = { since = \"1.0.2\", variant = { \"1.0.2\" = \"long_macro\", \"1.1.0\" = \"u64\" } }\nlibressl = { since = \"2.0.0\", variant = \"long_macro\" }\nboringssl = { since = \"1\", variant = \"u64\" }\nawslc = { since = \"never\" }\n";
+    /// # let c = "SSLPROBE_VARIANT(u64)\n{ }\nSSLPROBE_VARIANT(long_macro)\n{ }\n";
+    /// # let catalog = sslprobe_build::Catalog::from_sources(toml, &[("ssl_ctx_set_options.c", c)])?;
+    /// let api = &catalog.apis[0];
+    /// assert_eq!(api.db_kind_at(Family::OpenSsl, &Version::parse("1.0.2u")?), Some(Kind::Macro));
+    /// assert_eq!(api.db_kind_at(Family::OpenSsl, &Version::new(3, 0, 0)), Some(Kind::Function));
+    /// assert_eq!(api.db_kind_at(Family::OpenSsl, &Version::new(1, 0, 1)), None); // before "since"
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn db_kind_at(&self, family: Family, version: &Version) -> Option<Kind> {
         let entry = self.db_get(family)?;
         if !entry.has(version) {
@@ -222,13 +355,20 @@ impl Api {
         }
         match entry.variant_at(version) {
             Some(v) => self.variant(v).map(|v| v.kind),
-            None if self.variants.len() == 1 => Some(self.variants[0].kind),
-            None => None,
+            None => match self.variants.as_slice() {
+                [only] => Some(only.kind),
+                _ => None,
+            },
         }
     }
 }
 
 /// The cfg name for an API name: `have_` + lower case.
+///
+/// ```
+/// // What a dependent's code tests: #[cfg(have_ssl_ctx_set_num_tickets)]
+/// assert_eq!(sslprobe_build::catalog::cfg_name("SSL_CTX_set_num_tickets"), "have_ssl_ctx_set_num_tickets");
+/// ```
 pub fn cfg_name(api: &str) -> String {
     format!("have_{}", api.to_ascii_lowercase())
 }
@@ -243,7 +383,7 @@ pub fn override_var_name(api: &str) -> String {
 }
 
 /// The prefix of the per-API override variables.
-pub const OVERRIDE_PREFIX: &str = "SSLPROBE_HAVE_";
+pub(crate) const OVERRIDE_PREFIX: &str = "SSLPROBE_HAVE_";
 
 /// Whether `s` is a valid C identifier (and so may reach generated C source).
 ///
@@ -261,8 +401,29 @@ pub fn is_c_identifier(s: &str) -> bool {
 }
 
 /// The whole catalog.
+///
+/// ```
+/// use sslprobe_build::Catalog;
+/// let toml = r#"
+/// [[api]]
+/// name = "SSL_OP_NO_TICKET"
+/// doc = "Disables session tickets."
+/// variants = [ { name = "define", kind = "define" } ]
+/// [api.db]
+/// openssl = { since = "0.9.8" }
+/// libressl = { since = "2.0.0" }
+/// boringssl = { since = "1" }
+/// awslc = { since = "1.0.0" }
+/// "#;
+/// let probe = "#include <openssl/ssl.h>\nSSLPROBE_VARIANT(define)\n{\n    long x = SSL_OP_NO_TICKET;\n    (void)x;\n}\n";
+/// let catalog = Catalog::from_sources(toml, &[("ssl_op_no_ticket.c", probe)])?;
+/// assert_eq!(catalog.apis.len(), 1);
+/// assert_eq!(catalog.apis[0].cfg(), "have_ssl_op_no_ticket");
+/// # Ok::<(), sslprobe_build::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Catalog {
     /// APIs in catalog order.
     pub apis: Vec<Api>,
@@ -494,10 +655,10 @@ fn read_raw(text: &str) -> std::result::Result<RawCatalog, String> {
 }
 
 /// The marker that opens a variant block in a probe file.
-pub const VARIANT_MARKER: &str = "SSLPROBE_VARIANT(";
+pub(crate) const VARIANT_MARKER: &str = "SSLPROBE_VARIANT(";
 
 /// The probe file name for an API: lower-case name + `.c`.
-pub fn probe_file_name(api: &str) -> String {
+pub(crate) fn probe_file_name(api: &str) -> String {
     format!("{}.c", api.to_ascii_lowercase())
 }
 
@@ -505,6 +666,30 @@ impl Catalog {
     /// Loads `dir/catalog.toml` and the probe files beside it.
     ///
     /// Returns the catalog and every file read (for `cargo:rerun-if-changed`).
+    ///
+    /// ```
+    /// use sslprobe_build::Catalog;
+    /// let dir = std::env::temp_dir().join(format!("catalog-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// let toml = r#"
+    /// [[api]]
+    /// name = "SSL_new"
+    /// doc = "Creates a connection."
+    /// variants = [ { name = "fn", kind = "function", rust = "(ctx: *mut SSL_CTX) -> *mut SSL" } ]
+    /// [api.db]
+    /// openssl = { since = "0.9.8" }
+    /// libressl = { since = "2.0.0" }
+    /// boringssl = { since = "1" }
+    /// awslc = { since = "1.0.0" }
+    /// "#;
+    /// std::fs::write(dir.join("catalog.toml"), toml).unwrap();
+    /// std::fs::write(dir.join("ssl_new.c"), "#include <openssl/ssl.h>\nSSLPROBE_VARIANT(fn)\n{ }\n").unwrap();
+    /// let (catalog, files) = Catalog::load(&dir)?;
+    /// assert_eq!(catalog.apis[0].name, "SSL_new");
+    /// assert_eq!(files, [dir.join("catalog.toml"), dir.join("ssl_new.c")]); // for rerun-if-changed
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn load(dir: &Path) -> Result<(Catalog, Vec<PathBuf>)> {
         let toml_path = dir.join("catalog.toml");
         let text = std::fs::read_to_string(&toml_path).map_err(|e| Error::io(&toml_path, e))?;
@@ -525,6 +710,14 @@ impl Catalog {
 
     /// Builds a catalog from in-memory sources (`catalog.toml` text and a probe-file lookup),
     /// as embedded in the runtime crate for `sslprobe probe`.
+    ///
+    /// ```
+    /// use sslprobe_build::Catalog;
+    /// let toml = "[[api]]\nname = \"SSL_new\"\ndoc = \"d\"\nvariants = [{ name = \"fn\", kind = \"function\" }]\n";
+    /// // Every error names what is wrong: here the missing knowledge-DB rows.
+    /// let err = Catalog::from_sources(toml, &[("ssl_new.c", "SSLPROBE_VARIANT(fn)\n{ }\n")]).unwrap_err();
+    /// assert!(err.to_string().contains("SSL_new"), "{err}");
+    /// ```
     pub fn from_sources(catalog_toml: &str, files: &[(&str, &str)]) -> Result<Catalog> {
         let raw =
             read_raw(catalog_toml).map_err(|e| Error::Catalog(format!("catalog.toml: {e}")))?;
@@ -657,12 +850,21 @@ impl Catalog {
     }
 
     /// The API with that exact name.
+    ///
+    /// ```
+    /// # let toml = "[[api]]\nname = \"SSL_CTX_set_options\"\ndoc = \"d\"\nvariants = [{ name = \"u64\", kind = \"function\", rust = \"() -> u64\" }, { name = \"long_macro\", kind = \"macro\" }]\n[api.db]\nopenssl = { since = \"1.0.2\", variant = { \"1.0.2\" = \"long_macro\", \"1.1.0\" = \"u64\" } }\nlibressl = { since = \"2.0.0\", variant = \"long_macro\" }\nboringssl = { since = \"1\", variant = \"u64\" }\nawslc = { since = \"never\" }\n";
+    /// # let c = "SSLPROBE_VARIANT(u64)\n{ }\nSSLPROBE_VARIANT(long_macro)\n{ }\n";
+    /// # let catalog = sslprobe_build::Catalog::from_sources(toml, &[("ssl_ctx_set_options.c", c)])?;
+    /// assert!(catalog.get("SSL_CTX_set_options").is_some());
+    /// assert!(catalog.get("ssl_ctx_set_options").is_none()); // exact names only
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn get(&self, name: &str) -> Option<&Api> {
         self.apis.iter().find(|a| a.name == name)
     }
 
     /// Catalog names closest to `name` (for "did you mean" errors), best first.
-    pub fn close_matches(&self, name: &str) -> Vec<&str> {
+    pub(crate) fn close_matches(&self, name: &str) -> Vec<&str> {
         let lower = name.to_ascii_lowercase();
         let mut scored: Vec<(usize, &str)> = self
             .apis
@@ -683,7 +885,7 @@ impl Catalog {
     }
 
     /// Every `cargo:rustc-check-cfg` argument the catalog can produce (APIs and families).
-    pub fn check_cfgs(&self) -> Vec<String> {
+    pub(crate) fn check_cfgs(&self) -> Vec<String> {
         let mut v: Vec<String> = Family::EVERY
             .iter()
             .map(|f| format!("cfg({})", f.cfg()))
@@ -761,7 +963,7 @@ fn split_probe_file(src: &str) -> std::result::Result<(Vec<String>, Blocks), Str
 }
 
 /// Validates an extra include line (`#include <x/y.h>` or `#include "x.h"`).
-pub fn validate_include(line: &str) -> Result<()> {
+pub(crate) fn validate_include(line: &str) -> Result<()> {
     let inner = line
         .strip_prefix("#include <")
         .and_then(|r| r.strip_suffix('>'))

@@ -23,7 +23,7 @@
 //!    fallback**: when pkg-config fails, `openssl-sys` aborts the build, and so does [`locate`]
 //!    (with [`Error::NotFound`] carrying the pkg-config error) rather than guess at `/usr`.
 //!
-//! Every variable is read as `openssl-sys`'s `env()` does ([`target_var`]): first
+//! Every variable is read as `openssl-sys`'s `env()` does: first
 //! `<TARGET>_NAME` (target upper-cased, `-` → `_`), then `NAME`.
 //!
 //! ## Subtleties of `openssl-sys` that are mirrored on purpose
@@ -66,7 +66,7 @@
 //!   silently ignores it and links the defaults).
 //! * The default libraries on `windows-msvc` are `libssl`/`libcrypto` (what `openssl-sys` uses
 //!   for OpenSSL ≥ 1.1); `openssl-sys` picks `ssl`/`crypto` for LibreSSL there, which only the
-//!   header version (known after [`crate::identify`]) can tell.
+//!   header version (known only once the library is identified) can tell.
 //! * vcpkg (Windows) is not mirrored, nor is `openssl-sys` setting `PKG_CONFIG_ALLOW_CROSS=1`
 //!   in its process environment for `windows-gnu` targets on Windows hosts (the cross check is
 //!   relaxed here instead, but the `pkg-config` crate still consults the real environment).
@@ -91,8 +91,22 @@
 //! `PKG_CONFIG_PATH` etc.
 //!
 //! A crate must depend on `openssl-sys` *directly* to see its `DEP_OPENSSL_*` variables; without
-//! them a vendored build cannot be located and [`check_consistent_with_openssl_sys`] has
+//! them a vendored build cannot be located and the check against `DEP_OPENSSL_INCLUDE` has
 //! nothing to compare.
+//!
+//! Locating through the process environment, as a build script does:
+//!
+//! ```
+//! use sslprobe_build::locate::{self, ProcessEnv};
+//! let env = ProcessEnv::new();
+//! match locate::locate(&env, "x86_64-unknown-linux-gnu") {
+//!     Ok(loc) => println!("found by {}: {:?} {:?}", loc.found_by, loc.include_dirs, loc.libs),
+//!     Err(e) => println!("openssl-sys would not find a library either: {e}"),
+//! }
+//! // What a build script must re-run for:
+//! let reads = env.read_vars();
+//! assert!(reads.iter().any(|v| v == "OPENSSL_DIR"));
+//! ```
 
 use std::collections::HashSet;
 use std::ffi::{OsStr, OsString};
@@ -106,8 +120,9 @@ mod libs;
 mod pkg_config;
 mod vendored;
 
+pub(crate) use crate::env::target_var;
 use crate::env::target_var_named;
-pub use crate::env::{target_var, Env, MapEnv, ProcessEnv};
+pub use crate::env::{Env, MapEnv, ProcessEnv};
 use libs::*;
 use pkg_config::*;
 use vendored::vendored;
@@ -129,9 +144,22 @@ impl Location {
 }
 
 /// How the location was found.
+///
+/// ```
+/// use sslprobe_build::locate::{self, FoundBy};
+/// # let prefix = std::env::temp_dir().join(format!("sslprobe-doc-{}", std::process::id()));
+/// # for d in ["include/openssl", "lib"] { std::fs::create_dir_all(prefix.join(d)).unwrap(); }
+/// # for f in ["include/openssl/ssl.h", "lib/libssl.so", "lib/libcrypto.so"] { std::fs::write(prefix.join(f), "").unwrap(); }
+/// let loc = locate::from_prefix(&prefix, None)?;
+/// assert_eq!(loc.found_by, FoundBy::Explicit);
+/// assert_eq!(FoundBy::OpensslDir.to_string(), "OPENSSL_DIR");
+/// # std::fs::remove_dir_all(&prefix).unwrap();
+/// # Ok::<(), sslprobe_build::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+#[non_exhaustive]
 pub enum FoundBy {
     /// `OPENSSL_LIB_DIR` and `OPENSSL_INCLUDE_DIR` were both set.
     LibAndIncludeDir,
@@ -167,6 +195,23 @@ impl fmt::Display for FoundBy {
 }
 
 /// Where the library is and how to link it.
+///
+/// ```
+/// use sslprobe_build::locate::{self, MapEnv};
+/// # let prefix = std::env::temp_dir().join(format!("sslprobe-doc-{}", std::process::id()));
+/// # for d in ["include/openssl", "lib"] { std::fs::create_dir_all(prefix.join(d)).unwrap(); }
+/// # for f in ["include/openssl/ssl.h", "lib/libssl.so", "lib/libcrypto.so"] { std::fs::write(prefix.join(f), "").unwrap(); }
+/// // OPENSSL_DIR=<prefix>, as a build script would see it:
+/// let env = MapEnv::new().set("OPENSSL_DIR", prefix.as_os_str());
+/// let loc = locate::locate(&env, "x86_64-unknown-linux-gnu")?;
+/// assert_eq!(loc.include_dirs, [prefix.join("include")]);
+/// assert_eq!(loc.lib_dirs, [prefix.join("lib")]);
+/// assert_eq!(loc.libs, ["ssl", "crypto"]);
+/// assert!(!loc.link_static && loc.system_libs.is_empty()); // only shared libraries there
+/// assert_eq!(loc.prefix.as_deref(), Some(prefix.as_path()));
+/// # std::fs::remove_dir_all(&prefix).unwrap();
+/// # Ok::<(), sslprobe_build::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
@@ -199,6 +244,27 @@ pub struct Location {
 /// [`Error::InvalidInput`] for unusable variable values (relative paths, bad `OPENSSL_LIBS`,
 /// non-UTF-8 `HOST`), [`Error::NotFound`] naming the variable and path for anything missing,
 /// and when `openssl-sys` itself would find nothing.
+///
+/// ```
+/// use sslprobe_build::{locate::{self, FoundBy, MapEnv}, Error};
+/// # let prefix = std::env::temp_dir().join(format!("sslprobe-doc-{}", std::process::id()));
+/// # for d in ["include/openssl", "lib"] { std::fs::create_dir_all(prefix.join(d)).unwrap(); }
+/// # for f in ["include/openssl/ssl.h", "lib/libssl.so", "lib/libcrypto.so"] { std::fs::write(prefix.join(f), "").unwrap(); }
+/// let env = MapEnv::new()
+///     .set("OPENSSL_INCLUDE_DIR", prefix.join("include"))
+///     .set("OPENSSL_LIB_DIR", prefix.join("lib"));
+/// let loc = locate::locate(&env, "x86_64-unknown-linux-gnu")?;
+/// assert_eq!(loc.found_by, FoundBy::LibAndIncludeDir);
+/// // OPENSSL_STATIC decides, as in openssl-sys; static links need the system libraries too.
+/// let loc = locate::locate(&env.set("OPENSSL_STATIC", "1"), "x86_64-unknown-linux-gnu")?;
+/// assert!(loc.link_static);
+/// assert_eq!(loc.system_libs, ["dl", "pthread"]);
+/// // Unset variables and no pkg-config hit: an error, never a guess.
+/// let none = MapEnv::new().set("OPENSSL_NO_PKG_CONFIG", "1");
+/// assert!(matches!(locate::locate(&none, "x86_64-unknown-linux-gnu"), Err(Error::NotFound { .. })));
+/// # std::fs::remove_dir_all(&prefix).unwrap();
+/// # Ok::<(), sslprobe_build::Error>(())
+/// ```
 pub fn locate(env: &dyn Env, target: &str) -> Result<Location> {
     // `find_normal.rs: find_openssl_dir` uses `env::var("HOST").unwrap()`.
     let host = match env.var_os("HOST") {
@@ -294,6 +360,23 @@ pub fn locate(env: &dyn Env, target: &str) -> Result<Location> {
 /// `Some(false)` requires `libssl.so` and `libcrypto.so` (or `.dylib`/`.dll`), `None`
 /// auto-detects like `openssl-sys` (shared when both kinds exist). A relative `dir` is made
 /// absolute against the current directory.
+///
+/// ```
+/// use sslprobe_build::locate;
+/// // An installation prefix: include/openssl/ssl.h, and the libraries in lib64/ and/or lib/.
+/// let prefix = std::env::temp_dir().join(format!("sslprobe-doc-{}", std::process::id()));
+/// for d in ["include/openssl", "lib"] {
+///     std::fs::create_dir_all(prefix.join(d)).unwrap();
+/// }
+/// for f in ["include/openssl/ssl.h", "lib/libssl.a", "lib/libcrypto.a"] {
+///     std::fs::write(prefix.join(f), "").unwrap();
+/// }
+/// let loc = locate::from_prefix(&prefix, None)?; // only .a files: static
+/// assert!(loc.link_static);
+/// assert!(locate::from_prefix(&prefix, Some(false)).is_err()); // no shared libraries there
+/// # std::fs::remove_dir_all(&prefix).unwrap();
+/// # Ok::<(), sslprobe_build::Error>(())
+/// ```
 pub fn from_prefix(dir: &Path, link_static: Option<bool>) -> Result<Location> {
     let dir = absolute(dir)?;
     if !dir.is_dir() {
@@ -322,6 +405,19 @@ pub fn from_prefix(dir: &Path, link_static: Option<bool>) -> Result<Location> {
 ///
 /// Validation as in [`from_prefix`]: `include/openssl/ssl.h` must exist, and the libraries of
 /// the requested (or detected) kind must be in `lib`. Relative paths are made absolute.
+///
+/// ```
+/// use sslprobe_build::locate;
+/// # let prefix = std::env::temp_dir().join(format!("sslprobe-doc-{}", std::process::id()));
+/// # for d in ["include/openssl", "lib"] { std::fs::create_dir_all(prefix.join(d)).unwrap(); }
+/// # for f in ["include/openssl/ssl.h", "lib/libssl.so", "lib/libcrypto.so"] { std::fs::write(prefix.join(f), "").unwrap(); }
+/// let loc = locate::from_dirs(&prefix.join("include"), &prefix.join("lib"), Some(false))?;
+/// assert_eq!((loc.libs.len(), loc.link_static), (2, false));
+/// // The headers must be there:
+/// assert!(locate::from_dirs(&prefix.join("lib"), &prefix.join("lib"), None).is_err());
+/// # std::fs::remove_dir_all(&prefix).unwrap();
+/// # Ok::<(), sslprobe_build::Error>(())
+/// ```
 pub fn from_dirs(include: &Path, lib: &Path, link_static: Option<bool>) -> Result<Location> {
     let include = absolute(include)?;
     let lib = absolute(lib)?;
@@ -337,6 +433,22 @@ pub fn from_dirs(include: &Path, lib: &Path, link_static: Option<bool>) -> Resul
 
 /// Like [`from_dirs`], linking the libraries named in `libs` (colon-separated, as
 /// `OPENSSL_LIBS`: e.g. `wolfssl` for wolfSSL's compatibility layer) instead of ssl and crypto.
+///
+/// ```
+/// use sslprobe_build::locate;
+/// use std::ffi::OsStr;
+/// # let prefix = std::env::temp_dir().join(format!("sslprobe-doc-{}", std::process::id()));
+/// # for d in ["include/openssl", "lib"] { std::fs::create_dir_all(prefix.join(d)).unwrap(); }
+/// # for f in ["include/openssl/ssl.h", "lib/libssl.so", "lib/libcrypto.so"] { std::fs::write(prefix.join(f), "").unwrap(); }
+/// # std::fs::write(prefix.join("lib/libwolfssl.so"), "").unwrap();
+/// // wolfSSL's OpenSSL compatibility layer: one library instead of ssl and crypto.
+/// let (inc, lib) = (prefix.join("include"), prefix.join("lib"));
+/// let loc = locate::from_dirs_with_libs(&inc, &lib, None, OsStr::new("wolfssl"))?;
+/// assert_eq!(loc.libs, ["wolfssl"]);
+/// assert!(locate::from_dirs_with_libs(&inc, &lib, None, OsStr::new("ssl;rm -rf")).is_err());
+/// # std::fs::remove_dir_all(&prefix).unwrap();
+/// # Ok::<(), sslprobe_build::Error>(())
+/// ```
 pub fn from_dirs_with_libs(
     include: &Path,
     lib: &Path,
@@ -384,7 +496,7 @@ pub fn from_dirs_with_libs(
 ///   Since sslprobe runs pkg-config exactly as `openssl-sys` does (system cflags allowed), on
 ///   Debian both sides say `/usr/include`; an empty list meeting `/usr/include` is the same
 ///   headers reached through the compiler default, anything else is a different library.
-pub fn check_consistent_with_openssl_sys(
+pub(crate) fn check_consistent_with_openssl_sys(
     loc: &Location,
     dep_openssl_include: Option<&OsStr>,
 ) -> Result<()> {

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Cuts the compiler's spelling suggestion (`; did you mean 'X'?`) from a diagnostic: in a batch
-/// it names the decoy [`Prober::source`] plants, and elsewhere it depends on what else the unit
+/// it names the decoy `Prober::source` plants, and elsewhere it depends on what else the unit
 /// declares, so failure excerpts read the same in every mode without it.
 pub(crate) fn without_suggestion(line: &str) -> String {
     match line.find("; did you mean ") {
@@ -208,6 +208,20 @@ pub(crate) fn is_library_symbol(sym: &str) -> bool {
 /// the libraries belong to different builds — [`Error::Mismatch`], never "absent". A missing
 /// dependency of a static library is an [`Error::Mismatch`] too. The diagnosis is also written
 /// to `log`.
+///
+/// ```no_run
+/// # fn main() -> sslprobe_build::Result<()> {
+/// # let (catalog, _) = sslprobe_build::Catalog::load(std::path::Path::new("probes"))?;
+/// # let cc = sslprobe_build::compiler::Compiler::for_target("x86_64-unknown-linux-gnu")?;
+/// # let loc = sslprobe_build::locate::from_prefix(std::path::Path::new("/usr/local/ssl"), None)?;
+/// # let results = sslprobe_build::Prober::new(cc, loc, &std::env::temp_dir())?.run(&catalog, &mut sslprobe_build::probe::Log::in_memory())?;
+/// let mut log = sslprobe_build::probe::Log::in_memory();
+/// if let Err(e @ sslprobe_build::Error::Mismatch { .. }) = sslprobe_build::probe::check_links(&results, &mut log) {
+///     // Headers of one build, libraries of another: no result of this run can be trusted.
+///     return Err(e);
+/// }
+/// # Ok(()) }
+/// ```
 pub fn check_links(results: &Results, log: &mut Log) -> Result<()> {
     let mut mismatched: Vec<String> = Vec::new();
     let mut symbols: Vec<String> = Vec::new();
@@ -229,7 +243,7 @@ pub fn check_links(results: &Results, log: &mut Log) -> Result<()> {
             .iter()
             .any(|s| is_own(s) || is_library_symbol(&c_name(s)))
         {
-            if syms.len() == 1 && is_own(&syms[0]) {
+            if matches!(syms.as_slice(), [only] if is_own(only)) {
                 mismatched.push(a.name.clone());
             } else {
                 mismatched.push(format!("{} (undefined: {})", a.name, syms.join(", ")));

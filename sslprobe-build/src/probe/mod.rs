@@ -37,6 +37,21 @@
 //! The successful compile also writes a dependency file (`-MD`), so [`Results::headers`] lists
 //! every header the probes really included: a build script prints `cargo:rerun-if-changed` for
 //! each and re-probes exactly when one of them changes.
+//!
+//! ```no_run
+//! use sslprobe_build::{compiler::Compiler, locate, probe::{self, Log, Mode, Prober}, Catalog};
+//! use std::path::Path;
+//! let (catalog, _files) = Catalog::load(Path::new("probes"))?;
+//! let cc = Compiler::for_target("x86_64-unknown-linux-gnu")?;
+//! let loc = locate::from_prefix(Path::new("/opt/openssl-3.0"), None)?;
+//! let mut log = Log::in_memory();
+//! let results = Prober::new(cc, loc, &std::env::temp_dir())?
+//!     .mode(Mode::Batched)
+//!     .run(&catalog, &mut log)?;
+//! probe::check_links(&results, &mut log)?;
+//! println!("{}: {} compiler runs", results.library.describe(), results.compiler_runs);
+//! # Ok::<(), sslprobe_build::Error>(())
+//! ```
 
 mod controls;
 mod diagnostics;
@@ -44,7 +59,6 @@ mod jobs;
 mod plan;
 mod source;
 
-pub use crate::catalog::validate_include;
 pub use crate::log::Log;
 pub use crate::results::{ApiResult, Results, Source};
 pub use diagnostics::check_links;
@@ -52,7 +66,7 @@ use jobs::{default_jobs, TokenState};
 use plan::{expected_winners, guess_library, needed, plan, Expect};
 use source::Block;
 
-use crate::catalog::{is_c_identifier, Catalog, Kind};
+use crate::catalog::{is_c_identifier, validate_include, Catalog, Kind};
 use crate::compiler::{render_command, Compiler};
 use crate::identify::{self, Library};
 use crate::locate::Location;
@@ -69,14 +83,39 @@ use std::sync::{Condvar, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 /// How probes are grouped into compiler runs.
+///
+/// ```
+/// use sslprobe_build::probe::Mode;
+/// // Both modes give identical results; batched needs far fewer compiler runs.
+/// for mode in [Mode::Batched, Mode::OneAtATime] {
+///     println!("{}", mode.as_str());
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+#[non_exhaustive]
 pub enum Mode {
     /// One translation unit for everything; failures attributed and retried.
     Batched,
     /// One compile + link per variant, run in parallel.
     OneAtATime,
+}
+
+impl Mode {
+    /// The mode's name, as the `sslprobe probe --json` output and the `serde` feature write it.
+    ///
+    /// ```
+    /// use sslprobe_build::probe::Mode;
+    /// assert_eq!(Mode::Batched.as_str(), "batched");
+    /// assert_eq!(Mode::OneAtATime.as_str(), "one-at-a-time");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Batched => "batched",
+            Mode::OneAtATime => "one-at-a-time",
+        }
+    }
 }
 
 /// Index of the sanity probe in the block list.
@@ -148,6 +187,20 @@ static RUN_COUNTER: AtomicUsize = AtomicUsize::new(0);
 impl Prober {
     /// A prober compiling with `cc` against `loc`, writing scratch files under `scratch`
     /// (a private per-run subdirectory is created there, so concurrent runs never collide).
+    ///
+    /// ```
+    /// use sslprobe_build::{compiler::Compiler, locate, Prober};
+    /// # let prefix = std::env::temp_dir().join(format!("sslprobe-doc-{}", std::process::id()));
+    /// # for d in ["include/openssl", "lib"] { std::fs::create_dir_all(prefix.join(d)).unwrap(); }
+    /// # for f in ["include/openssl/ssl.h", "lib/libssl.so", "lib/libcrypto.so"] { std::fs::write(prefix.join(f), "").unwrap(); }
+    /// # if cfg!(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu")) {
+    /// let cc = Compiler::for_target("x86_64-unknown-linux-gnu")?;
+    /// let loc = locate::from_prefix(&prefix, None)?;
+    /// let prober = Prober::new(cc, loc, &prefix.join("scratch"))?; // nothing compiled yet
+    /// # }
+    /// # std::fs::remove_dir_all(&prefix).unwrap();
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn new(cc: Compiler, loc: Location, scratch: &Path) -> Result<Prober> {
         let n = RUN_COUNTER.fetch_add(1, Ordering::Relaxed);
         let nanos = std::time::SystemTime::now()
@@ -261,6 +314,24 @@ impl Prober {
     }
 
     /// Extra `#include` lines placed before every probe (e.g. `#include <wolfssl/options.h>`).
+    ///
+    /// ```
+    /// use sslprobe_build::{compiler::Compiler, locate, Prober};
+    /// # let prefix = std::env::temp_dir().join(format!("sslprobe-doc-{}", std::process::id()));
+    /// # for d in ["include/openssl", "lib"] { std::fs::create_dir_all(prefix.join(d)).unwrap(); }
+    /// # for f in ["include/openssl/ssl.h", "lib/libssl.so", "lib/libcrypto.so"] { std::fs::write(prefix.join(f), "").unwrap(); }
+    /// # if cfg!(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu")) {
+    /// let new = || -> sslprobe_build::Result<Prober> {
+    ///     Prober::new(Compiler::for_target("x86_64-unknown-linux-gnu")?, locate::from_prefix(&prefix, None)?, &prefix)
+    /// };
+    /// // wolfSSL's headers need their options first:
+    /// let prober = new()?.prelude(&["#include <wolfssl/options.h>".to_string()])?;
+    /// // Only include lines are accepted:
+    /// assert!(new()?.prelude(&["#define OPENSSL_API_COMPAT 0x10100000L".to_string()]).is_err());
+    /// # }
+    /// # std::fs::remove_dir_all(&prefix).unwrap();
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn prelude(mut self, lines: &[String]) -> Result<Prober> {
         for l in lines {
             validate_include(l)?;
@@ -270,6 +341,18 @@ impl Prober {
     }
 
     /// Batched (default) or one at a time.
+    ///
+    /// ```no_run
+    /// use sslprobe_build::{compiler::Compiler, locate, probe::{Log, Mode}, Catalog, Prober};
+    /// use std::path::Path;
+    /// let (catalog, _) = Catalog::load(Path::new("probes"))?;
+    /// let cc = Compiler::for_target("x86_64-unknown-linux-gnu")?;
+    /// let loc = locate::from_prefix(Path::new("/usr/local/ssl"), None)?;
+    /// let prober = Prober::new(cc, loc, &std::env::temp_dir())?.mode(Mode::OneAtATime);
+    /// let results = prober.run(&catalog, &mut Log::in_memory())?;
+    /// println!("{} compiler runs, one per variant tried", results.compiler_runs);
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn mode(mut self, mode: Mode) -> Prober {
         self.mode = mode;
         self
@@ -277,7 +360,8 @@ impl Prober {
 
     /// Maximum parallel compiler runs (one at a time, bisection, identification beside the
     /// first batch). Inside a build script Cargo's jobserver limits them further.
-    pub fn jobs(mut self, jobs: usize) -> Prober {
+    #[cfg(test)]
+    pub(crate) fn jobs(mut self, jobs: usize) -> Prober {
         self.jobs = jobs.max(1);
         self
     }
@@ -285,18 +369,26 @@ impl Prober {
     /// Treat every failed batch as unreadable, as if the compiler and linker printed nothing
     /// this engine understands: exercises the bisection path. Results are identical, only
     /// slower. For tests and benchmarks.
+    ///
+    /// ```no_run
+    /// use sslprobe_build::{compiler::Compiler, locate, probe::Log, Catalog, Prober};
+    /// use std::path::Path;
+    /// let (catalog, _) = Catalog::load(Path::new("probes"))?;
+    /// let cc = Compiler::for_target("x86_64-unknown-linux-gnu")?;
+    /// let loc = locate::from_prefix(Path::new("/usr/local/ssl"), None)?;
+    /// let scratch = std::env::temp_dir();
+    /// let read = Prober::new(cc.clone(), loc.clone(), &scratch)?.run(&catalog, &mut Log::in_memory())?;
+    /// let bisected = Prober::new(cc, loc, &scratch)?.force_bisect(true).run(&catalog, &mut Log::in_memory())?;
+    /// assert_eq!(read.apis, bisected.apis); // same answers, more compiler runs
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn force_bisect(mut self, yes: bool) -> Prober {
         self.force_bisect = yes;
         self
     }
 
-    /// The location probed.
-    pub fn location(&self) -> &Location {
-        &self.loc
-    }
-
     /// Identifies the library (preprocessor only).
-    pub fn identify(&self, catalog: &Catalog, log: &mut Log) -> Result<Library> {
+    pub(crate) fn identify(&self, catalog: &Catalog, log: &mut Log) -> Result<Library> {
         let defines: Vec<&str> = catalog
             .apis
             .iter()
@@ -318,6 +410,22 @@ impl Prober {
     /// Identify, then probe every API of the catalog.
     ///
     /// The scratch directory is removed afterwards, whatever happened.
+    ///
+    /// ```no_run
+    /// use sslprobe_build::{compiler::Compiler, locate, probe::{self, Log}, Catalog, Error, Prober};
+    /// use std::path::Path;
+    /// let (catalog, _) = Catalog::load(Path::new("probes"))?;
+    /// let cc = Compiler::for_target("x86_64-unknown-linux-gnu")?;
+    /// let loc = locate::from_dirs(Path::new("/opt/ssl/include"), Path::new("/opt/ssl/lib"), None)?;
+    /// let mut log = Log::in_memory();
+    /// let results = match Prober::new(cc, loc, &std::env::temp_dir())?.run(&catalog, &mut log) {
+    ///     // Even SSL_CTX_new does not compile and link: the environment, never "absent".
+    ///     Err(Error::Sanity { diagnosis, .. }) => panic!("broken environment: {diagnosis}"),
+    ///     other => other?,
+    /// };
+    /// probe::check_links(&results, &mut log)?; // headers and libraries of one build
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn run(&self, catalog: &Catalog, log: &mut Log) -> Result<Results> {
         let start = Instant::now();
         std::fs::create_dir_all(&self.scratch).map_err(|e| Error::io(&self.scratch, e))?;
@@ -511,7 +619,7 @@ impl Prober {
         (blocks, ids)
     }
 
-    /// The location as linked: [`Prober::location`] plus a C++ runtime when one was needed.
+    /// The location as linked: the located one plus a C++ runtime when one was needed.
     fn effective_location(&self) -> Location {
         let mut loc = self.loc.clone();
         if let Some(lib) = self
@@ -739,10 +847,10 @@ impl Prober {
                 p.headers.extend(a.deps);
                 return (Ok(p), Vec::new());
             }
-            if set.len() == 1 {
+            if let [only] = set[..] {
                 p.outcomes.insert(
-                    set[0],
-                    Err(failure_text(blocks, &with_sanity, set[0], &a.output)),
+                    only,
+                    Err(failure_text(blocks, &with_sanity, only, &a.output)),
                 );
                 return (Ok(p), Vec::new());
             }

@@ -54,6 +54,7 @@ use crate::{Error, Result};
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum Family {
     /// OpenSSL (<https://www.openssl.org>).
     #[cfg_attr(feature = "serde", serde(rename = "openssl"))]
@@ -75,7 +76,7 @@ pub enum Family {
 
 impl Family {
     /// Every family that emits a cfg (`sslprobe_<name>`): [`Family::ALL`] plus wolfSSL.
-    pub const EVERY: [Family; 5] = [
+    pub(crate) const EVERY: [Family; 5] = [
         Family::OpenSsl,
         Family::LibreSsl,
         Family::BoringSsl,
@@ -84,6 +85,13 @@ impl Family {
     ];
 
     /// The four OpenSSL-family libraries the knowledge DB covers, in declaration order.
+    ///
+    /// ```
+    /// use sslprobe_build::Family;
+    /// let names: Vec<&str> = Family::ALL.iter().map(|f| f.as_str()).collect();
+    /// assert_eq!(names, ["openssl", "libressl", "boringssl", "awslc"]);
+    /// assert!(!Family::ALL.contains(&Family::WolfSsl));
+    /// ```
     pub const ALL: [Family; 4] = [
         Family::OpenSsl,
         Family::LibreSsl,
@@ -94,6 +102,12 @@ impl Family {
     /// The lowercase name: `"openssl"`, `"libressl"`, `"boringssl"` or `"awslc"`.
     ///
     /// This is the spelling used in cfgs, JSON, TOML and on the command line.
+    ///
+    /// ```
+    /// use sslprobe_build::Family;
+    /// assert_eq!(Family::LibreSsl.as_str(), "libressl");
+    /// assert_eq!("LibreSSL".parse::<Family>().unwrap(), Family::LibreSsl);
+    /// ```
     pub fn as_str(&self) -> &'static str {
         match self {
             Family::OpenSsl => "openssl",
@@ -105,6 +119,11 @@ impl Family {
     }
 
     /// The human-readable name: `"OpenSSL"`, `"LibreSSL"`, `"BoringSSL"` or `"AWS-LC"`.
+    ///
+    /// ```
+    /// use sslprobe_build::Family;
+    /// assert_eq!(Family::BoringSsl.display_name(), "BoringSSL");
+    /// ```
     pub fn display_name(&self) -> &'static str {
         match self {
             Family::OpenSsl => "OpenSSL",
@@ -116,6 +135,11 @@ impl Family {
     }
 
     /// The cfg name emitted for this family: `"sslprobe_"` + [`Family::as_str`].
+    ///
+    /// ```
+    /// // In a dependent's code: #[cfg(sslprobe_libressl)]
+    /// assert_eq!(sslprobe_build::Family::LibreSsl.cfg(), "sslprobe_libressl");
+    /// ```
     pub fn cfg(&self) -> String {
         format!("sslprobe_{}", self.as_str())
     }
@@ -204,6 +228,13 @@ pub struct Version {
 
 impl Version {
     /// A three-component version `major.minor.patch` without letter.
+    ///
+    /// ```
+    /// use sslprobe_build::Version;
+    /// let v = Version::new(3, 0, 13);
+    /// assert_eq!(v.to_string(), "3.0.13");
+    /// assert_eq!(v, "3.0.13".parse().unwrap());
+    /// ```
     pub fn new(major: u64, minor: u64, patch: u64) -> Version {
         Version {
             major,
@@ -216,6 +247,14 @@ impl Version {
 
     /// A one-component version, as used for BoringSSL (and AWS-LC) API versions: `api(44)`
     /// equals `44.0.0` and displays as `44`.
+    ///
+    /// ```
+    /// use sslprobe_build::Version;
+    /// let boring = Version::api(19); // BORINGSSL_API_VERSION 19
+    /// assert_eq!(boring.to_string(), "19");
+    /// assert_eq!(boring, Version::new(19, 0, 0));
+    /// assert!(boring > Version::api(18));
+    /// ```
     pub fn api(n: u64) -> Version {
         Version {
             major: n,
@@ -231,6 +270,14 @@ impl Version {
     /// Accepts exactly what [`Version::parse`] accepts after the patch number: empty, one
     /// lowercase letter `a`..=`z`, or two letters `za`..=`zz`. A version with a letter is
     /// always displayed with three components.
+    ///
+    /// ```
+    /// use sslprobe_build::Version;
+    /// let v = Version::new(1, 0, 2).with_letter("zb")?;
+    /// assert_eq!(v.to_string(), "1.0.2zb");
+    /// assert!(Version::new(1, 0, 2).with_letter("Z").is_err());
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn with_letter(mut self, letter: &str) -> Result<Version> {
         if let Err(reason) = check_letter(letter) {
             return Err(Error::invalid("version letter", letter, reason));
@@ -248,6 +295,16 @@ impl Version {
     /// empty or extra components (`1..2`, `1.2.3.4`), uppercase letters (`1.1.0I`), letters on
     /// fewer than three components (`1.1a`), letters other than `a`..=`z`/`za`..=`zz`, and
     /// numbers that overflow `u64`. The error quotes the input and describes the accepted form.
+    ///
+    /// ```
+    /// use sslprobe_build::Version;
+    /// assert_eq!(Version::parse(" 1.1.1w ")?.letter(), "w");
+    /// assert_eq!(Version::parse("44")?, Version::api(44));
+    /// for bad in ["", "v3", "1.01", "1.1a", "1.2.3.4"] {
+    ///     assert!(Version::parse(bad).is_err(), "{bad}");
+    /// }
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn parse(s: &str) -> Result<Version> {
         parse_version(s.trim()).map_err(|reason| Error::invalid("version", s, reason))
     }
@@ -263,6 +320,12 @@ impl Version {
     /// Bits above 31 are treated as part of the major number. Note that LibreSSL always
     /// claims `0x20000000` and BoringSSL / AWS-LC claim `0x1010107f`: use
     /// [`Version::from_libressl_number`] or the API versions for those.
+    ///
+    /// ```
+    /// use sslprobe_build::Version;
+    /// assert_eq!(Version::from_openssl_number(0x1010117f).to_string(), "1.1.1w");
+    /// assert_eq!(Version::from_openssl_number(0x300000d0).to_string(), "3.0.13");
+    /// ```
     pub fn from_openssl_number(n: u64) -> Version {
         let major = n >> 28;
         let minor = (n >> 20) & 0xff;
@@ -283,28 +346,47 @@ impl Version {
 
     /// Decodes a `LIBRESSL_VERSION_NUMBER` (LibreSSL >= 2.4.0):
     /// `M << 28 | m << 20 | p << 12 | 0xf`, so `0x3050000f` is 3.5.0.
+    ///
+    /// ```
+    /// use sslprobe_build::Version;
+    /// assert_eq!(Version::from_libressl_number(0x3090200f), Version::new(3, 9, 2));
+    /// ```
     pub fn from_libressl_number(n: u64) -> Version {
         Version::new(n >> 28, (n >> 20) & 0xff, (n >> 12) & 0xff)
     }
 
     /// The letter suffix: `""`, `"a"`..=`"z"` or `"za"`..=`"zz"`.
+    ///
+    /// ```
+    /// use sslprobe_build::Version;
+    /// assert_eq!(Version::parse("1.0.2za")?.letter(), "za");
+    /// assert_eq!(Version::parse("3.0.13")?.letter(), "");
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn letter(&self) -> &str {
         &self.letter
     }
 
     /// The position of the letter in the order: 0 for none, 1..=26 for `a`..=`z`,
     /// 27..=52 for `za`..=`zz` (OpenSSL's PP byte in `OPENSSL_VERSION_NUMBER`).
+    ///
+    /// ```
+    /// use sslprobe_build::Version;
+    /// assert_eq!(Version::parse("1.1.1w")?.letter_index(), 23);
+    /// assert_eq!(Version::parse("1.0.2zb")?.letter_index(), 28);
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn letter_index(&self) -> u64 {
-        let b = self.letter.as_bytes();
-        match b.len() {
-            0 => 0,
-            1 => u64::from(b[0] - b'a') + 1,
-            _ => u64::from(b[1] - b'a') + 27,
+        // The letter is always valid (`a`..=`z` or `za`..=`zz`), so nothing here underflows.
+        match *self.letter.as_bytes() {
+            [] => 0,
+            [l] => u64::from(l - b'a') + 1,
+            [_, l, ..] => u64::from(l - b'a') + 27,
         }
     }
 
     /// Whether this is an OpenSSL letter release (`1.1.0i`), i.e. the letter is not empty.
-    pub fn is_letter_release(&self) -> bool {
+    pub(crate) fn is_letter_release(&self) -> bool {
         !self.letter.is_empty()
     }
 
@@ -363,7 +445,7 @@ fn check_letter(letter: &str) -> std::result::Result<(), String> {
     }
     match b.len() {
         0 | 1 => Ok(()),
-        2 if b[0] == b'z' => Ok(()),
+        2 if b.first() == Some(&b'z') => Ok(()),
         2 => Err("a two-letter suffix must start with 'z' (za..zz)".into()),
         _ => Err("a letter suffix has at most two letters (a..z, za..zz)".into()),
     }
@@ -548,6 +630,14 @@ pub struct VersionReq {
 
 impl VersionReq {
     /// The requirement that matches every version (`*`).
+    ///
+    /// ```
+    /// use sslprobe_build::{Version, VersionReq};
+    /// let any = VersionReq::any();
+    /// assert!(any.is_any() && any.matches(&Version::api(1)));
+    /// assert_eq!(any, VersionReq::parse("*")?);
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn any() -> VersionReq {
         VersionReq {
             text: "*".to_string(),
@@ -558,6 +648,16 @@ impl VersionReq {
     /// Parses a requirement (see the type documentation for the syntax).
     ///
     /// The error quotes the whole requirement and the offending comparator.
+    ///
+    /// ```
+    /// use sslprobe_build::{Version, VersionReq};
+    /// let req = VersionReq::parse("~1.1.0")?; // later letters of 1.1.0 only
+    /// assert!(req.matches(&Version::parse("1.1.0l")?));
+    /// assert!(!req.matches(&Version::parse("1.1.1")?));
+    /// let err = VersionReq::parse(">=1.1.0h, <<3").unwrap_err().to_string();
+    /// assert!(err.contains("<<3"), "{err}");
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn parse(s: &str) -> Result<VersionReq> {
         let text = s.trim();
         if text.is_empty() || text == "*" {
@@ -590,23 +690,39 @@ impl VersionReq {
     }
 
     /// Whether `v` satisfies every comparator.
+    ///
+    /// ```
+    /// use sslprobe_build::{Version, VersionReq};
+    /// let lts = VersionReq::parse("=3.0")?;
+    /// assert!(lts.matches(&Version::new(3, 0, 16)));
+    /// assert!(!lts.matches(&Version::new(3, 1, 0)));
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn matches(&self, v: &Version) -> bool {
         self.req.matches(&v.to_semver())
     }
 
-    /// The requirement text as written (trimmed; `"*"` for [`VersionReq::any`] and for an
-    /// empty input). Same as `Display`.
-    pub fn ranges_text(&self) -> &str {
-        &self.text
-    }
-
     /// Whether this requirement matches every version (it was written `*` or empty).
+    ///
+    /// ```
+    /// use sslprobe_build::VersionReq;
+    /// assert!(VersionReq::parse("")?.is_any());
+    /// assert!(!VersionReq::parse(">=0")?.is_any());
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn is_any(&self) -> bool {
         self.req.comparators.is_empty()
     }
 
     /// The equivalent requirement over [`Version::to_semver`] images (letters folded into
     /// the patch number, e.g. `>=1.1.0h` is `>=1.1.8`).
+    ///
+    /// ```
+    /// use sslprobe_build::VersionReq;
+    /// let req = VersionReq::parse(">=1.1.0h")?;
+    /// assert_eq!(req.as_semver().to_string(), ">=1.1.8");
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn as_semver(&self) -> &semver::VersionReq {
         &self.req
     }
@@ -674,7 +790,8 @@ impl FromStr for VersionReq {
 }
 
 impl fmt::Display for VersionReq {
-    /// The text as written ([`VersionReq::ranges_text`]).
+    /// The requirement text as written (trimmed; `"*"` for [`VersionReq::any`] and for an
+    /// empty input).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(&self.text)
     }

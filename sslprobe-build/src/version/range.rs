@@ -110,6 +110,13 @@ pub struct VersionRange {
 
 impl VersionRange {
     /// Every version.
+    ///
+    /// ```
+    /// use sslprobe_build::version::VersionRange;
+    /// let all = VersionRange::all();
+    /// assert_eq!(all.to_string(), "*");
+    /// assert!(all.contains(&sslprobe_build::Version::new(0, 9, 8)));
+    /// ```
     pub fn all() -> VersionRange {
         VersionRange {
             from: Version::new(0, 0, 0),
@@ -118,6 +125,12 @@ impl VersionRange {
     }
 
     /// No version (written `<0`).
+    ///
+    /// ```
+    /// use sslprobe_build::version::VersionRange;
+    /// assert!(VersionRange::empty().is_empty());
+    /// assert_eq!(VersionRange::empty().to_string(), "<0");
+    /// ```
     pub fn empty() -> VersionRange {
         VersionRange {
             from: Version::new(0, 0, 0),
@@ -126,6 +139,14 @@ impl VersionRange {
     }
 
     /// `[from, until)`; `until = None` means unbounded above.
+    ///
+    /// ```
+    /// use sslprobe_build::{version::VersionRange, Version};
+    /// let r = VersionRange::new(Version::new(1, 1, 1), Some(Version::new(3, 0, 0)));
+    /// assert_eq!(r.to_string(), ">=1.1.1, <3.0.0");
+    /// // An upside-down range is the empty one.
+    /// assert!(VersionRange::new(Version::new(3, 0, 0), Some(Version::new(1, 0, 0))).is_empty());
+    /// ```
     pub fn new(from: Version, until: Option<Version>) -> VersionRange {
         let r = VersionRange { from, until };
         if r.is_empty() {
@@ -136,11 +157,25 @@ impl VersionRange {
     }
 
     /// The versions before `v`: `[0, v)`.
+    ///
+    /// ```
+    /// use sslprobe_build::{version::VersionRange, Version};
+    /// let older = VersionRange::before(&Version::new(1, 1, 1));
+    /// assert!(older.contains(&Version::parse("1.1.0l")?));
+    /// assert!(!older.contains(&Version::new(1, 1, 1)));
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn before(v: &Version) -> VersionRange {
         VersionRange::new(Version::new(0, 0, 0), Some(v.clone()))
     }
 
     /// The versions from `v` on: `[v, ∞)`.
+    ///
+    /// ```
+    /// use sslprobe_build::{version::VersionRange, Version};
+    /// let since = VersionRange::from_version(&Version::new(3, 5, 0));
+    /// assert_eq!((since.start(), since.end()), (&Version::new(3, 5, 0), None));
+    /// ```
     pub fn from_version(v: &Version) -> VersionRange {
         VersionRange::new(v.clone(), None)
     }
@@ -149,6 +184,13 @@ impl VersionRange {
     ///
     /// Errors only for comparators a [`VersionReq`] never produces (pre-releases, operators
     /// added to `semver` later); the error quotes the requirement.
+    ///
+    /// ```
+    /// use sslprobe_build::{version::VersionRange, VersionReq};
+    /// let r = VersionRange::from_req(&VersionReq::parse("^1.1")?)?;
+    /// assert_eq!(r.to_string(), ">=1.1.0, <2.0.0");
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn from_req(req: &VersionReq) -> Result<VersionRange> {
         let mut lo: Key = (0, 0, 0);
         let mut hi: Option<Key> = None;
@@ -174,26 +216,61 @@ impl VersionRange {
     }
 
     /// The inclusive lower bound (`0.0.0` when unbounded below).
+    ///
+    /// ```
+    /// use sslprobe_build::{version::VersionRange, Version, VersionReq};
+    /// let r = VersionRange::from_req(&VersionReq::parse(">1.1.0h")?)?;
+    /// assert_eq!(r.start(), &Version::parse("1.1.0i")?);
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn start(&self) -> &Version {
         &self.from
     }
 
     /// The exclusive upper bound, `None` when unbounded above.
+    ///
+    /// ```
+    /// use sslprobe_build::{version::VersionRange, Version, VersionReq};
+    /// let r = VersionRange::from_req(&VersionReq::parse("<=3.0")?)?;
+    /// assert_eq!(r.end(), Some(&Version::new(3, 1, 0)));
+    /// assert_eq!(VersionRange::all().end(), None);
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn end(&self) -> Option<&Version> {
         self.until.as_ref()
     }
 
     /// Whether no version lies in the range.
+    ///
+    /// ```
+    /// use sslprobe_build::{version::VersionRange, VersionReq};
+    /// assert!(VersionRange::from_req(&VersionReq::parse(">=3, <1")?)?.is_empty());
+    /// assert!(!VersionRange::all().is_empty());
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.until.as_ref().is_some_and(|u| *u <= self.from)
     }
 
     /// Whether `v` lies in the range.
+    ///
+    /// ```
+    /// use sslprobe_build::{version::VersionRange, Version};
+    /// let r = VersionRange::new(Version::api(18), Some(Version::api(20)));
+    /// assert!(r.contains(&Version::api(19)) && !r.contains(&Version::api(20)));
+    /// ```
     pub fn contains(&self, v: &Version) -> bool {
         *v >= self.from && self.until.as_ref().is_none_or(|u| v < u)
     }
 
     /// The versions in both ranges.
+    ///
+    /// ```
+    /// use sslprobe_build::{version::VersionRange, Version};
+    /// let a = VersionRange::from_version(&Version::new(1, 1, 0));
+    /// let b = VersionRange::before(&Version::new(3, 0, 0));
+    /// assert_eq!(a.intersect(&b).to_string(), ">=1.1.0, <3.0.0");
+    /// ```
     pub fn intersect(&self, other: &VersionRange) -> VersionRange {
         let from = self.from.clone().max(other.from.clone());
         let until = match (&self.until, &other.until) {
@@ -205,6 +282,13 @@ impl VersionRange {
 
     /// The range as a requirement, with versions written for `family` (BoringSSL API
     /// versions as one number, all others with three components).
+    ///
+    /// ```
+    /// use sslprobe_build::{version::VersionRange, Family, Version};
+    /// let r = VersionRange::from_version(&Version::api(18));
+    /// assert_eq!(r.text(Family::BoringSsl), ">=18");
+    /// assert_eq!(r.text(Family::OpenSsl), ">=18.0.0");
+    /// ```
     pub fn text(&self, family: Family) -> String {
         if self.is_empty() {
             return "<0".to_string();
@@ -236,6 +320,15 @@ fn show(v: &Version, family: Family) -> String {
 }
 
 /// A union of [`VersionRange`]s, kept sorted, disjoint and non-adjacent.
+///
+/// ```
+/// use sslprobe_build::{version::{VersionRange, VersionSet}, Version};
+/// let mut s = VersionSet::new();
+/// s.insert(VersionRange::new(Version::new(1, 0, 2), Some(Version::new(1, 1, 0))));
+/// s.insert(VersionRange::from_version(&Version::new(1, 1, 0))); // adjacent: merged
+/// assert_eq!(s.ranges().len(), 1);
+/// assert_eq!(s.ranges()[0].to_string(), ">=1.0.2");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct VersionSet {
     ranges: Vec<VersionRange>,
@@ -243,11 +336,26 @@ pub struct VersionSet {
 
 impl VersionSet {
     /// The empty set.
+    ///
+    /// ```
+    /// let s = sslprobe_build::version::VersionSet::new();
+    /// assert!(s.is_empty() && s.ranges().is_empty());
+    /// ```
     pub fn new() -> VersionSet {
         VersionSet::default()
     }
 
     /// Adds a range, merging it with overlapping or adjacent ones.
+    ///
+    /// ```
+    /// use sslprobe_build::{version::{VersionRange, VersionSet}, Version};
+    /// let mut s = VersionSet::new();
+    /// s.insert(VersionRange::from_version(&Version::new(3, 0, 0)));
+    /// s.insert(VersionRange::before(&Version::new(1, 1, 0)));
+    /// s.insert(VersionRange::empty()); // ignored
+    /// let texts: Vec<String> = s.ranges().iter().map(|r| r.to_string()).collect();
+    /// assert_eq!(texts, ["<1.1.0", ">=3.0.0"]);
+    /// ```
     pub fn insert(&mut self, range: VersionRange) {
         if range.is_empty() {
             return;
@@ -274,21 +382,53 @@ impl VersionSet {
     }
 
     /// The ranges, sorted.
+    ///
+    /// ```
+    /// use sslprobe_build::{version::{VersionRange, VersionSet}, Version};
+    /// let mut s = VersionSet::new();
+    /// s.insert(VersionRange::from_version(&Version::api(20)));
+    /// s.insert(VersionRange::before(&Version::api(10)));
+    /// assert_eq!(s.ranges()[0].end(), Some(&Version::api(10))); // sorted
+    /// ```
     pub fn ranges(&self) -> &[VersionRange] {
         &self.ranges
     }
 
     /// Whether the set holds no version.
+    ///
+    /// ```
+    /// use sslprobe_build::version::{VersionRange, VersionSet};
+    /// let mut s = VersionSet::new();
+    /// s.insert(VersionRange::empty());
+    /// assert!(s.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.ranges.is_empty()
     }
 
     /// Whether `v` is in the set.
+    ///
+    /// ```
+    /// use sslprobe_build::{version::{VersionRange, VersionSet}, Version};
+    /// let mut s = VersionSet::new();
+    /// s.insert(VersionRange::before(&Version::new(1, 1, 0)));
+    /// assert!(s.contains(&Version::parse("1.0.2u")?));
+    /// assert!(!s.contains(&Version::new(1, 1, 0)));
+    /// # Ok::<(), sslprobe_build::Error>(())
+    /// ```
     pub fn contains(&self, v: &Version) -> bool {
         self.ranges.iter().any(|r| r.contains(v))
     }
 
     /// The part of the set inside `range`.
+    ///
+    /// ```
+    /// use sslprobe_build::{version::{VersionRange, VersionSet}, Version};
+    /// let mut s = VersionSet::new();
+    /// s.insert(VersionRange::all());
+    /// let part = s.intersect(&VersionRange::before(&Version::new(3, 0, 0)));
+    /// assert_eq!(part.ranges()[0].to_string(), "<3.0.0");
+    /// ```
     pub fn intersect(&self, range: &VersionRange) -> VersionSet {
         let mut out = VersionSet::new();
         for r in &self.ranges {

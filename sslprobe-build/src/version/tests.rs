@@ -365,8 +365,8 @@ fn req_matching() {
 #[test]
 fn req_text() {
     assert_eq!(req(">=1.1.0h, <3").to_string(), ">=1.1.0h, <3");
-    assert_eq!(req("  >= 3.0 ").ranges_text(), ">= 3.0");
-    assert_eq!(req("").ranges_text(), "*");
+    assert_eq!(req("  >= 3.0 ").to_string(), ">= 3.0");
+    assert_eq!(req("").to_string(), "*");
     assert_eq!(VersionReq::any().to_string(), "*");
     assert_eq!(req(">=1.1.0h").as_semver().to_string(), ">=1.1.8");
     let r = req("~1.1.0");

@@ -63,6 +63,7 @@ pub fn identify(family: Family, values: &BTreeMap<String, String>) -> Result<Ver
         Family::WolfSsl => Version::parse(
             &get("LIBWOLFSSL_VERSION_STRING").context("no LIBWOLFSSL_VERSION_STRING")?,
         )?,
+        other => bail!("{other} is not examined"),
     })
 }
 
