@@ -8,7 +8,7 @@
 
 use anyhow::{bail, Context, Result};
 use std::process::{Command, ExitCode};
-use xtask::libs::{self, Options};
+use xtask::libs;
 
 /// Debian packages the test suite needs (binutils' gold, lld and mold: the linker-output
 /// attribution tests).
@@ -87,7 +87,7 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         bail!("`cargo xtask test` takes no arguments (got {a:?}); run cargo test directly for a subset");
     }
     ensure_packages(PACKAGES)?;
-    let outcomes = xtask::libs_cmd::build_all(&libs::parse_keys(LIBS)?, &Options::from_env()?);
+    let outcomes = xtask::libs_cmd::build_all(&libs::parse_keys(LIBS)?, &libs::options_from_env()?);
     let failed: Vec<&str> = outcomes
         .iter()
         .filter(|(_, r)| r.is_err())

@@ -163,7 +163,7 @@ pub struct Captured {
 /// Runs `cmd` with stdout and stderr captured separately, killing it after `limit`.
 pub fn run_captured(mut cmd: Command, line: &str, limit: Duration) -> Result<Captured> {
     let dir = std::env::temp_dir().join(format!(
-        "xtask-matrix-{}-{}",
+        "sslprobe-matrix-{}-{}",
         std::process::id(),
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -253,7 +253,7 @@ mod tests {
 
     #[test]
     fn logged_and_captured_runs() {
-        let dir = std::env::temp_dir().join(format!("xtask-cmd-test-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("sslprobe-run-test-{}", std::process::id()));
         let log = dir.join("x.log");
         let cmd = command(
             OsStr::new("sh"),
@@ -277,7 +277,7 @@ mod tests {
         let cmd = command(
             OsStr::new("sh"),
             &[OsStr::new("-c"), OsStr::new("echo out; echo err >&2")],
-            &[("XTASK_TEST_VAR".into(), "v".into())],
+            &[("SSLPROBE_RUN_TEST_VAR".into(), "v".into())],
         );
         let c = run_captured(cmd, "sh", Duration::from_secs(30)).unwrap();
         assert!(c.finished.success());
