@@ -56,7 +56,7 @@ use serde::Deserialize;
 use sslprobe_build::{Catalog, Kind};
 
 use crate::cli::{parse_jobs, Args};
-use crate::libs::{self, Family, Lib, Linkage, Options, Prefix, Source, LIBS};
+use crate::libs::{self, Family, Lib, Linkage, Options, Prefix, LIBS};
 use model::{
     ApiRow, LibraryResult, Matrix, ProtoTickets, Seconds, TestRun, Tickets, MODE_FAILED, MODE_FULL,
     MODE_PROBE_ONLY,
@@ -94,14 +94,12 @@ pub enum Plan {
 /// `-lssl -lcrypto`, which wolfSSL does not have); the rest (LibreSSL 3.1.0, older than
 /// openssl-sys accepts) is attempted.
 pub fn plan(lib: &Lib) -> Plan {
-    match lib.family {
-        Family::OpenSsl | Family::AwsLc => Plan::Full,
-        Family::BoringSsl if !lib.is_apt() && lib.key == "boringssl-new" => Plan::Full,
-        Family::LibreSsl if matches!(lib.source, Source::Tarball { .. }) => Plan::Full,
-        _ => match libs::env::openssl_sys_cannot_use(lib) {
-            Some(reason) => Plan::ProbeOnly(reason),
-            None => Plan::Attempt,
-        },
+    if let Some(reason) = libs::env::openssl_sys_cannot_use(lib) {
+        Plan::ProbeOnly(reason)
+    } else if libs::env::openssl_sys_supports(lib) {
+        Plan::Full
+    } else {
+        Plan::Attempt
     }
 }
 

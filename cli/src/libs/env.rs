@@ -64,6 +64,20 @@ pub fn openssl_sys_cannot_use(lib: &Lib) -> Option<&'static str> {
     }
 }
 
+/// Whether `openssl-sys` is meant to work with `lib` as a user builds it (OpenSSL, AWS-LC,
+/// BoringSSL built from source, LibreSSL releases from 3.5 on): a failure of its build script
+/// against such a library is a real failure, not a refusal. For the others (older LibreSSL,
+/// older BoringSSL, system packages it was not written for) only trying tells, and a failure
+/// of its build script means it cannot use them.
+pub fn openssl_sys_supports(lib: &Lib) -> bool {
+    match lib.family {
+        Family::OpenSsl | Family::AwsLc => true,
+        Family::BoringSsl => !lib.is_apt() && lib.key == "boringssl-new",
+        Family::LibreSsl => matches!(lib.source, super::Source::Tarball { .. }),
+        Family::WolfSsl => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,6 +117,24 @@ mod tests {
         );
         assert_eq!(features_for(Family::OpenSsl), None);
         assert_eq!(features_for(Family::LibreSsl), None);
+    }
+
+    #[test]
+    fn supported_libraries() {
+        let supported: Vec<&str> = crate::libs::LIBS
+            .iter()
+            .filter(|l| !openssl_sys_supports(l))
+            .map(|l| l.key)
+            .collect();
+        assert_eq!(
+            supported,
+            [
+                "boringssl-old",
+                "libressl-3.1.0",
+                "wolfssl-debian",
+                "boringssl-android-debian"
+            ]
+        );
     }
 
     #[test]

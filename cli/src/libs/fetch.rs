@@ -195,17 +195,7 @@ pub fn verified_tarball(
 ) -> Result<(PathBuf, String)> {
     let dir = match sources_dir_with(default)? {
         Ok(dir) => dir,
-        Err(looked) => {
-            return Err(NoTarball {
-                file: file.to_string(),
-                why: format!(
-                    "no source tarball for {file} ({looked}): put {file} and a {SHA256SUMS} \
-                     listing it (LibreSSL's release site publishes both) in a directory and set \
-                     {SOURCES_ENV} to it"
-                ),
-            }
-            .into())
-        }
+        Err(looked) => return Err(no_sources(file, &looked).into()),
     };
     verify_in(&dir, file, log)
 }
@@ -228,20 +218,45 @@ impl std::fmt::Display for NoTarball {
 
 impl std::error::Error for NoTarball {}
 
+/// Checks, without reading it, that `file` is in the sources directory: the cheap question
+/// asked before a build starts, so that a missing tarball leaves nothing half-built behind.
+pub fn tarball_present(file: &str, default: Option<&DefaultSources>) -> Result<()> {
+    match sources_dir_with(default)? {
+        Ok(dir) if dir.join(file).is_file() => Ok(()),
+        Ok(dir) => Err(not_in(&dir, file).into()),
+        Err(looked) => Err(no_sources(file, &looked).into()),
+    }
+}
+
+/// The [`NoTarball`] for a sources directory without the file.
+fn not_in(dir: &Path, file: &str) -> NoTarball {
+    NoTarball {
+        file: file.to_string(),
+        why: format!(
+            "no source tarball: {} does not exist (sources directory {}; {SOURCES_ENV} names the \
+             directory holding {file} and a {SHA256SUMS} listing it)",
+            dir.join(file).display(),
+            dir.display()
+        ),
+    }
+}
+
+/// The [`NoTarball`] for a missing sources directory.
+fn no_sources(file: &str, looked: &str) -> NoTarball {
+    NoTarball {
+        file: file.to_string(),
+        why: format!(
+            "no source tarball for {file} ({looked}): put {file} and a {SHA256SUMS} listing it \
+             (LibreSSL's release site publishes both) in a directory and set {SOURCES_ENV} to it"
+        ),
+    }
+}
+
 /// [`verified_tarball`] in a given directory.
 fn verify_in(dir: &Path, file: &str, log: &mut Log) -> Result<(PathBuf, String)> {
     let path = dir.join(file);
     if !path.is_file() {
-        return Err(NoTarball {
-            file: file.to_string(),
-            why: format!(
-                "no source tarball: {} does not exist (sources directory {}; {SOURCES_ENV} names \
-                 the directory holding {file} and a {SHA256SUMS} listing it)",
-                path.display(),
-                dir.display()
-            ),
-        }
-        .into());
+        return Err(not_in(dir, file).into());
     }
     let sums_path = dir.join(SHA256SUMS);
     let sums = std::fs::read_to_string(&sums_path).with_context(|| {

@@ -438,6 +438,12 @@ impl Options {
         self.cache_dir.join(lib.cache_dir_name())
     }
 
+    /// Whether release tarball `file` is in the sources directory (an error saying what to set
+    /// when not).
+    pub fn tarball_present(&self, file: &str) -> Result<()> {
+        fetch::tarball_present(file, self.default_sources.as_ref())
+    }
+
     /// The sources directory these options resolve to (see [`sources_dir_with`]).
     pub fn sources_dir(&self) -> Result<std::result::Result<PathBuf, String>> {
         sources_dir_with(self.default_sources.as_ref())
@@ -497,7 +503,8 @@ pub fn ensure_built(lib: &Lib) -> Result<Prefix> {
 ///
 /// Holds an exclusive lock on `<cache>/.locks/<dir>.lock` while working, so parallel
 /// callers build each library once. Missing build tools are installed with apt.
-/// A failed build returns an error that downcasts to [`BuildFailed`].
+/// A failed build returns an error that downcasts to [`BuildFailed`]; a release tarball that is
+/// not there, one that downcasts to [`NoTarball`] (and the cache is left as it was).
 pub fn ensure_built_with(lib: &Lib, opts: &Options) -> Result<Prefix> {
     std::fs::create_dir_all(&opts.cache_dir)
         .with_context(|| format!("creating cache directory {}", opts.cache_dir.display()))?;
@@ -509,6 +516,10 @@ pub fn ensure_built_with(lib: &Lib, opts: &Options) -> Result<Prefix> {
         if let Some(prefix) = load_cached(lib, &dir) {
             return Ok(prefix);
         }
+    }
+    // a missing release tarball is reported before anything is deleted or half-built
+    if let Source::Tarball { file, .. } = lib.source {
+        fetch::tarball_present(file, opts.default_sources.as_ref())?;
     }
     tools::ensure_tools(&build::tools_for(lib))?;
     build::build(lib, &dir, opts)
