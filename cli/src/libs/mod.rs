@@ -48,6 +48,7 @@ pub use fetch::{
 };
 pub use inspect::{defined_symbols, identifying_macros, log_tail, preprocess};
 pub use table::LIBS;
+pub use tools::which;
 
 /// Environment variable naming the cache directory.
 pub const CACHE_ENV: &str = "SSLPROBE_MATRIX_CACHE";

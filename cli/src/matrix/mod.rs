@@ -775,17 +775,6 @@ fn self_log(prefix: &Prefix) -> String {
     }
 }
 
-fn which(program: &str) -> Option<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(program))
-        .find(|p| {
-            p.metadata()
-                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
-}
-
 fn run_matrix(plan: &Plan) -> Result<bool, Error> {
     let start = Instant::now();
     let cwd = std::env::current_dir().map_err(failed)?;
@@ -798,7 +787,7 @@ fn run_matrix(plan: &Plan) -> Result<bool, Error> {
         active: Mutex::new(BTreeMap::new()),
         done: AtomicBool::new(false),
     });
-    let bindgen = bindgen_for(&plan.command, &project, which("bindgen"));
+    let bindgen = bindgen_for(&plan.command, &project, libs::which("bindgen"));
     eprintln!(
         "sslprobe matrix: `{}` in {}{} against {} librar{}; libraries cached in {}; each \
          library's cargo target directory and log in {}",
