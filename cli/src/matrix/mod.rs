@@ -866,11 +866,36 @@ fn run_matrix(plan: &Plan) -> Result<bool, Error> {
                 log: None,
             });
             rows.push(ctx.row(lib, *requested, got));
+            // the results so far, so that an interrupted run keeps them
+            if let Some(file) = &plan.json {
+                let partial = summarize(plan, &project, &ctx.cwd, start, rows.clone());
+                if let Err(e) = write_json(file, &partial) {
+                    reporter.say(lib.key, &format!("{e}"));
+                }
+            }
         }
         reporter.done.store(true, Ordering::Relaxed);
         rows
     });
-    let run = MatrixRun {
+    let run = summarize(plan, &project, &ctx.cwd, start, rows);
+    println!();
+    print!("{}", render_run(&run, plan.markdown));
+    if let Some(file) = &plan.json {
+        write_json(file, &run)?;
+        eprintln!("sslprobe matrix: wrote {}", file.display());
+    }
+    Ok(run.ok)
+}
+
+/// The run as data, from its rows so far.
+fn summarize(
+    plan: &Plan,
+    project: &Project,
+    cwd: &Path,
+    start: Instant,
+    rows: Vec<Row>,
+) -> MatrixRun {
+    MatrixRun {
         sslprobe_version: env!("CARGO_PKG_VERSION").to_string(),
         command: plan.command.clone(),
         krate: project
@@ -880,20 +905,20 @@ fn run_matrix(plan: &Plan) -> Result<bool, Error> {
                 Some(v) => format!("{p} {v}"),
                 None => p.clone(),
             }),
-        crate_dir: ctx.cwd.display().to_string(),
+        crate_dir: cwd.display().to_string(),
         total_seconds: start.elapsed().as_secs_f64(),
         ok: !rows.iter().any(Row::is_failure),
         rows,
-    };
-    println!();
-    print!("{}", render_run(&run, plan.markdown));
-    if let Some(file) = &plan.json {
-        let text = serde_json::to_string_pretty(&run).map_err(failed)?;
-        std::fs::write(file, text + "\n")
-            .map_err(|e| failed(format!("writing {}: {e}", file.display())))?;
-        eprintln!("sslprobe matrix: wrote {}", file.display());
     }
-    Ok(run.ok)
+}
+
+/// Writes `--json FILE` whole (renamed into place: a reader never sees half a document).
+fn write_json(file: &Path, run: &MatrixRun) -> Result<(), Error> {
+    let text = serde_json::to_string_pretty(run).map_err(failed)?;
+    let tmp = file.with_extension("json.partial");
+    std::fs::write(&tmp, text + "\n")
+        .and_then(|()| std::fs::rename(&tmp, file))
+        .map_err(|e| failed(format!("writing {}: {e}", file.display())))
 }
 
 #[cfg(test)]
