@@ -268,7 +268,13 @@ pub fn run(plan: Plan) -> Result<bool, Error> {
     match &plan.mode {
         Mode::List => {
             let opts = Options::from_env().map_err(failed)?;
-            print!("{}", list(&plan.libs, &opts));
+            // without --libs: every library, the system packages included
+            let libs: Vec<(&'static Lib, bool)> = if plan.libs.iter().any(|(_, named)| *named) {
+                plan.libs.clone()
+            } else {
+                LIBS.iter().map(|l| (l, false)).collect()
+            };
+            print!("{}", list(&libs, &opts));
             Ok(true)
         }
         Mode::Render(file) => {
