@@ -10,22 +10,10 @@ use std::path::Path;
 use crate::libs::{env, Lib, Linkage, Source, RECIPE_REVISION};
 
 use super::project::Project;
+use super::run::shell_quote;
 
 /// Where LibreSSL publishes its release tarballs and their SHA256 list.
 pub const LIBRESSL_RELEASES: &str = "https://ftp.openbsd.org/pub/OpenBSD/LibreSSL";
-
-/// A word quoted for a POSIX shell when it needs it.
-fn sh(word: &str) -> String {
-    if !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:+,@%".contains(c))
-    {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
-}
 
 /// A YAML double-quoted scalar.
 fn yq(s: &str) -> String {
@@ -67,7 +55,7 @@ pub fn workflow(libs: &[&Lib], command: &[String], project: &Project, cwd: &Path
         .strip_prefix(cwd)
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "target/sslprobe-matrix".to_string());
-    let cmd: Vec<String> = command.iter().map(|w| sh(w)).collect();
+    let cmd: Vec<String> = command.iter().map(|w| shell_quote(w)).collect();
     let cmd = cmd.join(" ");
     let version = env!("CARGO_PKG_VERSION");
     let mut o = String::new();

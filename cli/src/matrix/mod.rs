@@ -599,6 +599,7 @@ fn get_library(lib: &'static Lib, opts: &Options, reporter: &Reporter) -> Got {
 /// Everything a library's command run needs.
 struct Ctx<'a> {
     plan: &'a Plan,
+    cache_dir: PathBuf,
     project: &'a Project,
     cwd: PathBuf,
     bindgen: Bindgen,
@@ -666,7 +667,7 @@ impl Ctx<'_> {
                 } else {
                     format!("built in {secs:.0} s")
                 });
-                r.build.log = Some(self_log(&prefix));
+                r.build.log = build_log(lib, &self.cache_dir);
                 self.run_command(lib, &prefix, &mut r);
             }
         }
@@ -768,17 +769,11 @@ impl Ctx<'_> {
     }
 }
 
-/// The build log of a library in the cache (apt packages have one too).
-fn self_log(prefix: &Prefix) -> String {
-    let dir = prefix
-        .prefix
-        .as_ref()
-        .and_then(|p| p.parent())
-        .map(Path::to_path_buf);
-    match dir {
-        Some(d) => d.join("build.log").display().to_string(),
-        None => String::new(),
-    }
+/// The build log of a library in the cache (`<cache>/<dir>/build.log`; system packages have
+/// one too, beside their manifest).
+fn build_log(lib: &Lib, opts_cache: &Path) -> Option<String> {
+    let log = opts_cache.join(lib.cache_dir_name()).join("build.log");
+    log.is_file().then(|| log.display().to_string())
 }
 
 fn run_matrix(plan: &Plan) -> Result<bool, Error> {
@@ -828,6 +823,7 @@ fn run_matrix(plan: &Plan) -> Result<bool, Error> {
         .collect();
     let ctx = Ctx {
         plan,
+        cache_dir: opts.cache_dir.clone(),
         project: &project,
         cwd,
         bindgen: bindgen.clone(),

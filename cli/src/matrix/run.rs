@@ -41,19 +41,22 @@ pub fn command(program: &OsStr, args: &[&OsStr], vars: &[(String, OsString)]) ->
     cmd
 }
 
+/// A word quoted for a POSIX shell when it needs it (`it's` → `'it'\''s'`).
+pub fn shell_quote(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:+,@%".contains(c))
+    {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
 /// `K=V K=V program args...`, quoted for a POSIX shell where needed.
 pub fn render(program: &OsStr, args: &[&OsStr], vars: &[(String, OsString)]) -> String {
-    let quote = |s: &OsStr| {
-        let s = s.to_string_lossy();
-        if !s.is_empty()
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_./=:+,@%".contains(c))
-        {
-            s.into_owned()
-        } else {
-            format!("'{}'", s.replace('\'', "'\\''"))
-        }
-    };
+    let quote = |s: &OsStr| shell_quote(&s.to_string_lossy());
     let mut parts: Vec<String> = vars
         .iter()
         .map(|(k, v)| format!("{k}={}", quote(v)))
