@@ -262,6 +262,46 @@ fn a_killed_build_is_never_taken_for_a_built_library() {
     assert_eq!(rc, 0, "the lock of the killed build is free");
 }
 
+#[test]
+fn a_missing_release_tarball_says_what_to_set_and_builds_nothing() {
+    let tmp = TempDir::new("matrix-notarball");
+    let cache = tmp.path().join("cache");
+    let sources = tmp.path().join("sources");
+    std::fs::create_dir_all(&sources).unwrap();
+    let json = tmp.path().join("run.json");
+    let out = matrix(
+        &workspace().join("examples/downstream-server"),
+        &[
+            "--libs",
+            "libressl-3.5.4",
+            "--json",
+            json.to_str().unwrap(),
+            "--",
+            "true",
+        ],
+        &[
+            ("SSLPROBE_MATRIX_CACHE", &cache),
+            ("SSLPROBE_SOURCES", &sources),
+        ],
+    );
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    // asked for by name and not to be had: a failure
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    let run = read_json(&json);
+    let r = row(&run, "libressl-3.5.4");
+    assert_eq!(r["build"]["state"], "unavailable", "{r}");
+    assert_eq!(r["outcome"]["state"], "not-run", "{r}");
+    let why = r["build"]["detail"].as_str().unwrap();
+    assert!(
+        why.contains("libressl-3.5.4.tar.gz") && why.contains("SSLPROBE_SOURCES"),
+        "{why}"
+    );
+    assert!(stdout.contains("UNAVAILABLE [1]"), "{stdout}");
+    // nothing half-built is left behind
+    let lib = libs::find("libressl-3.5.4").unwrap();
+    assert!(!cache.join(lib.cache_dir_name()).exists());
+}
+
 fn read_json(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).expect("JSON")

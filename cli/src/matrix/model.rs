@@ -140,3 +140,58 @@ impl Row {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(build: BuildState, outcome: OutcomeState, requested: bool) -> Row {
+        Row {
+            key: "k".into(),
+            family: "openssl".into(),
+            version: "1".into(),
+            linkage: "static".into(),
+            build: Build {
+                state: build,
+                detail: None,
+                seconds: 0.0,
+                log: None,
+            },
+            outcome: Outcome {
+                state: outcome,
+                reason: None,
+                exit_code: None,
+            },
+            tests: None,
+            failed_tests: vec![],
+            detected: None,
+            command_line: None,
+            seconds: 0.0,
+            log: None,
+            notes: vec![],
+            requested,
+        }
+    }
+
+    #[test]
+    fn only_real_failures_fail_the_run() {
+        use BuildState::*;
+        use OutcomeState::*;
+        assert!(!row(Cached, Passed, false).is_failure());
+        assert!(
+            !row(Cached, Unusable, true).is_failure(),
+            "unusable is not a failure"
+        );
+        assert!(!row(Skipped, Unusable, true).is_failure());
+        assert!(row(Built, OutcomeState::Failed, false).is_failure());
+        assert!(row(BuildState::Failed, NotRun, false).is_failure());
+        assert!(
+            !row(Unavailable, NotRun, false).is_failure(),
+            "a default library without its tarball"
+        );
+        assert!(
+            row(Unavailable, NotRun, true).is_failure(),
+            "asked for by name"
+        );
+    }
+}
