@@ -6,7 +6,7 @@
 //! [`LIBS`] is the table; [`ensure_built`] (or [`ensure_built_with`]) returns a
 //! [`Prefix`] for one of them, building it into the cache first when needed;
 //! [`cache_state`] tells a complete build from a half-built one without building anything.
-//! [`env`] holds what a user sets for `openssl-sys` to use a built library.
+//! [`env`](mod@env) holds what a user sets for `openssl-sys` to use a built library.
 //!
 //! Cache layout (`$SSLPROBE_MATRIX_CACHE`, default `~/.cache/sslprobe/libs`):
 //!

@@ -540,15 +540,14 @@ pub fn classify(lib: &Lib, exit: Option<i32>, success: bool, output: &str) -> Ou
 }
 
 fn get_library(lib: &'static Lib, opts: &Options, reporter: &Reporter) -> Got {
-    let dir = opts.lib_dir(lib);
-    let cached = !lib.is_apt() && matches!(libs::cache_state(lib, &dir), CacheState::Complete(_));
-    if !cached {
+    let state = libs::cache_state(lib, &opts.lib_dir(lib));
+    if lib.is_apt() || !matches!(state, CacheState::Complete(_)) {
         let what = if lib.is_apt() {
             "checking the system package"
         } else {
             "building"
         };
-        if let CacheState::Incomplete(why) = libs::cache_state(lib, &dir) {
+        if let (false, CacheState::Incomplete(why)) = (lib.is_apt(), &state) {
             reporter.say(
                 lib.key,
                 &format!("the cache holds a half-built copy ({why}): rebuilding it"),
