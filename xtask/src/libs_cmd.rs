@@ -24,7 +24,7 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         Some(spec) => libs::parse_keys(&spec)?,
         None => LIBS.iter().collect(),
     };
-    let mut opts = Options::from_env()?;
+    let mut opts = libs::options_from_env()?;
     if let Some(jobs) = jobs {
         opts.jobs = jobs;
     }

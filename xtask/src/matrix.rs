@@ -29,12 +29,20 @@
 //! FILE` writes the [`model::Matrix`]; `--readme` rewrites README's "Tested against" section
 //! from it. Exit status 1 on any disagreement or failure.
 
-pub mod cmd;
 pub mod model;
 pub mod nm;
-pub mod reason;
 pub mod render;
 pub mod swap;
+
+/// The environment a user sets for a library: shared with `sslprobe matrix`.
+pub use sslprobe_cli::libs::env::{features_for, user_vars};
+/// Why a cargo build failed, and what a test run reported: shared with `sslprobe matrix`.
+pub use sslprobe_cli::matrix::reason;
+/// `12 passed, 0 failed, 2 ignored` from cargo test output.
+pub use sslprobe_cli::matrix::reason::test_summary;
+/// Running child processes (scrubbed environment, logs, time limits): shared with `sslprobe
+/// matrix`.
+pub use sslprobe_cli::matrix::run as cmd;
 
 use std::collections::BTreeSet;
 use std::ffi::{OsStr, OsString};
@@ -48,7 +56,7 @@ use serde::Deserialize;
 use sslprobe_build::{Catalog, Kind};
 
 use crate::cli::{parse_jobs, Args};
-use crate::libs::{self, Family, Lib, Linkage, Options, Prefix, Source, LIBS};
+use crate::libs::{self, Family, Lib, Linkage, Options, Prefix, LIBS};
 use model::{
     ApiRow, LibraryResult, Matrix, ProtoTickets, Seconds, TestRun, Tickets, MODE_FAILED, MODE_FULL,
     MODE_PROBE_ONLY,
@@ -64,9 +72,6 @@ const TAIL_LINES: usize = 25;
 /// Cargo's debug-info setting for the dev profile; the matrix sets it to `line-tables-only`
 /// for its builds unless the caller set it.
 const DEBUG_ENV: &str = "CARGO_PROFILE_DEV_DEBUG";
-
-/// The cargo feature that makes `openssl-sys` generate its bindings (BoringSSL, AWS-LC).
-const BINDGEN_FEATURE: &str = "openssl/bindgen";
 
 /// The families with rows in the knowledge DB (others get `db_agrees: null`).
 const DB_FAMILIES: [&str; 4] = ["openssl", "libressl", "boringssl", "awslc"];
@@ -89,47 +94,13 @@ pub enum Plan {
 /// `-lssl -lcrypto`, which wolfSSL does not have); the rest (LibreSSL 3.1.0, older than
 /// openssl-sys accepts) is attempted.
 pub fn plan(lib: &Lib) -> Plan {
-    match lib.family {
-        Family::OpenSsl | Family::AwsLc => Plan::Full,
-        Family::BoringSsl if !lib.is_apt() && lib.key == "boringssl-new" => Plan::Full,
-        Family::LibreSsl if matches!(lib.source, Source::Tarball { .. }) => Plan::Full,
-        Family::WolfSsl => Plan::ProbeOnly(
-            "openssl-sys links libssl and libcrypto; wolfSSL ships only libwolfssl, whose OpenSSL \
-             compatibility layer it cannot link",
-        ),
-        _ => Plan::Attempt,
+    if let Some(reason) = libs::env::openssl_sys_cannot_use(lib) {
+        Plan::ProbeOnly(reason)
+    } else if libs::env::openssl_sys_supports(lib) {
+        Plan::Full
+    } else {
+        Plan::Attempt
     }
-}
-
-/// The `--features` a user needs for `openssl-sys` to accept the library.
-pub fn features_for(family: Family) -> Option<&'static str> {
-    matches!(family, Family::BoringSsl | Family::AwsLc).then_some(BINDGEN_FEATURE)
-}
-
-/// The environment a user sets to build against `prefix` (and run, for shared libraries).
-pub fn user_vars(prefix: &Prefix) -> Vec<(String, OsString)> {
-    let mut v: Vec<(String, OsString)> = Vec::new();
-    match &prefix.prefix {
-        Some(p) => v.push(("OPENSSL_DIR".into(), p.clone().into_os_string())),
-        None => {
-            v.push((
-                "OPENSSL_INCLUDE_DIR".into(),
-                prefix.include_dir.clone().into_os_string(),
-            ));
-            v.push((
-                "OPENSSL_LIB_DIR".into(),
-                prefix.lib_dir.clone().into_os_string(),
-            ));
-        }
-    }
-    match prefix.linkage {
-        Linkage::Static => v.push(("OPENSSL_STATIC".into(), "1".into())),
-        Linkage::Shared => v.push((
-            "LD_LIBRARY_PATH".into(),
-            prefix.lib_dir.clone().into_os_string(),
-        )),
-    }
-    v
 }
 
 /// `sslprobe probe` arguments for `prefix` (`--json` included).
@@ -536,37 +507,6 @@ fn new_result(lib: &Lib) -> LibraryResult {
         notes: Vec::new(),
         seconds: Seconds::default(),
     }
-}
-
-/// `12 passed, 0 failed, 2 ignored` from cargo test output (sums every `test result:` line).
-pub fn test_summary(output: &str) -> Option<String> {
-    let mut totals = [0u64; 3];
-    let mut seen = false;
-    for line in output.lines() {
-        let Some(rest) = line.trim().strip_prefix("test result: ") else {
-            continue;
-        };
-        seen = true;
-        for part in rest.split(';') {
-            let mut words = part.split_whitespace().rev();
-            let (Some(what), Some(n)) = (words.next(), words.next()) else {
-                continue;
-            };
-            let Ok(n) = n.parse::<u64>() else { continue };
-            match what {
-                "passed" => totals[0] += n,
-                "failed" => totals[1] += n,
-                "ignored" => totals[2] += n,
-                _ => {}
-            }
-        }
-    }
-    seen.then(|| {
-        format!(
-            "{} passed, {} failed, {} ignored",
-            totals[0], totals[1], totals[2]
-        )
-    })
 }
 
 impl Ctx {
@@ -1154,7 +1094,7 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         Some(spec) => libs::parse_keys(spec)?,
         None => LIBS.iter().collect(),
     };
-    let mut opts = Options::from_env()?;
+    let mut opts = libs::options_from_env()?;
     if let Some(j) = jobs {
         opts.jobs = j;
     }
@@ -1342,22 +1282,6 @@ mod tests {
     }
 
     #[test]
-    fn user_environment_is_what_a_user_sets() {
-        let v = user_vars(&prefix(Family::OpenSsl, Linkage::Static, false));
-        let keys: Vec<&str> = v.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(keys, ["OPENSSL_DIR", "OPENSSL_STATIC"]);
-        let v = user_vars(&prefix(Family::BoringSsl, Linkage::Shared, true));
-        let keys: Vec<&str> = v.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(
-            keys,
-            ["OPENSSL_INCLUDE_DIR", "OPENSSL_LIB_DIR", "LD_LIBRARY_PATH"]
-        );
-        assert_eq!(v[2].1, OsString::from("/c/lib/prefix/lib"));
-        assert_eq!(features_for(Family::AwsLc), Some(BINDGEN_FEATURE));
-        assert_eq!(features_for(Family::OpenSsl), None);
-    }
-
-    #[test]
     fn engine_arguments() {
         assert_eq!(
             strs(&engine_args(&prefix(
@@ -1412,17 +1336,6 @@ mod tests {
             assert_eq!(p(key), Plan::Full, "{key}");
         }
         assert!(matches!(p("wolfssl-debian"), Plan::ProbeOnly(_)));
-    }
-
-    #[test]
-    fn test_summaries() {
-        let out = "running 12 tests\ntest result: ok. 12 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.02s\n\
-                   test result: FAILED. 3 passed; 1 failed; 2 ignored; 0 measured; 0 filtered out\n";
-        assert_eq!(
-            test_summary(out).as_deref(),
-            Some("15 passed, 1 failed, 2 ignored")
-        );
-        assert_eq!(test_summary("error: could not compile"), None);
     }
 
     #[test]

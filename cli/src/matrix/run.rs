@@ -41,19 +41,22 @@ pub fn command(program: &OsStr, args: &[&OsStr], vars: &[(String, OsString)]) ->
     cmd
 }
 
+/// A word quoted for a POSIX shell when it needs it (`it's` → `'it'\''s'`).
+pub fn shell_quote(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:+,@%".contains(c))
+    {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
 /// `K=V K=V program args...`, quoted for a POSIX shell where needed.
 pub fn render(program: &OsStr, args: &[&OsStr], vars: &[(String, OsString)]) -> String {
-    let quote = |s: &OsStr| {
-        let s = s.to_string_lossy();
-        if !s.is_empty()
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_./=:+,@%".contains(c))
-        {
-            s.into_owned()
-        } else {
-            format!("'{}'", s.replace('\'', "'\\''"))
-        }
-    };
+    let quote = |s: &OsStr| shell_quote(&s.to_string_lossy());
     let mut parts: Vec<String> = vars
         .iter()
         .map(|(k, v)| format!("{k}={}", quote(v)))
@@ -163,7 +166,7 @@ pub struct Captured {
 /// Runs `cmd` with stdout and stderr captured separately, killing it after `limit`.
 pub fn run_captured(mut cmd: Command, line: &str, limit: Duration) -> Result<Captured> {
     let dir = std::env::temp_dir().join(format!(
-        "xtask-matrix-{}-{}",
+        "sslprobe-matrix-{}-{}",
         std::process::id(),
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -253,7 +256,7 @@ mod tests {
 
     #[test]
     fn logged_and_captured_runs() {
-        let dir = std::env::temp_dir().join(format!("xtask-cmd-test-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("sslprobe-run-test-{}", std::process::id()));
         let log = dir.join("x.log");
         let cmd = command(
             OsStr::new("sh"),
@@ -277,7 +280,7 @@ mod tests {
         let cmd = command(
             OsStr::new("sh"),
             &[OsStr::new("-c"), OsStr::new("echo out; echo err >&2")],
-            &[("XTASK_TEST_VAR".into(), "v".into())],
+            &[("SSLPROBE_RUN_TEST_VAR".into(), "v".into())],
         );
         let c = run_captured(cmd, "sh", Duration::from_secs(30)).unwrap();
         assert!(c.finished.success());

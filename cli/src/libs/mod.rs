@@ -1,9 +1,12 @@
-//! Real OpenSSL-family libraries built from registry source packages and from
-//! release tarballs (LibreSSL; see [`sources_dir`]: `$SSLPROBE_SOURCES`, else
-//! `../shared/sources` beside the workspace, checked against its `SHA256SUMS`).
+//! Real OpenSSL-family libraries built from the package registry's source packages and from
+//! release tarballs (LibreSSL: from the directory `$SSLPROBE_SOURCES` names, each checked
+//! against that directory's `SHA256SUMS`; see [`sources_dir`]), shared by `sslprobe matrix`
+//! and this repository's developer tasks (`cargo xtask libs`, `matrix`, `census`).
 //!
 //! [`LIBS`] is the table; [`ensure_built`] (or [`ensure_built_with`]) returns a
-//! [`Prefix`] for one of them, building it into the cache first when needed.
+//! [`Prefix`] for one of them, building it into the cache first when needed;
+//! [`cache_state`] tells a complete build from a half-built one without building anything.
+//! [`env`](mod@env) holds what a user sets for `openssl-sys` to use a built library.
 //!
 //! Cache layout (`$SSLPROBE_MATRIX_CACHE`, default `~/.cache/sslprobe/libs`):
 //!
@@ -16,9 +19,15 @@
 //!     complete.stamp                          written last; without it the build is redone
 //! <cache>/<tarball stem>-<static|shared>/     e.g. libressl-3.5.4-static/, same contents
 //! <cache>/apt-<package>/                      Debian packages: build.log + lib.json only
+//! <cache>/.locks/<dir>.lock                   held while a process builds or checks <dir>
 //! ```
+//!
+//! A build always starts by deleting its directory and writes `complete.stamp` last, so a
+//! directory without the stamp (an interrupted or killed build) is never taken for a built
+//! library: it is reported as half-built and rebuilt from scratch on next use.
 
 mod build;
+pub mod env;
 mod fetch;
 mod inspect;
 mod log;
@@ -28,14 +37,18 @@ mod tools;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-pub use build::RECIPE_REVISION;
-pub use fetch::{sources_dir, SOURCES_ENV};
+pub use build::{RECIPE_REVISION, STAMP};
+pub use fetch::{
+    sources_dir, sources_dir_with, DefaultSources, NoTarball, SHA256SUMS, SOURCES_ENV,
+};
 pub use inspect::{defined_symbols, identifying_macros, log_tail, preprocess};
 pub use table::LIBS;
+pub use tools::which;
 
 /// Environment variable naming the cache directory.
 pub const CACHE_ENV: &str = "SSLPROBE_MATRIX_CACHE";
@@ -212,9 +225,44 @@ pub fn valid_keys() -> String {
     LIBS.iter().map(|l| l.key).collect::<Vec<_>>().join(", ")
 }
 
+/// Edit distance between two short strings (insertions, deletions, substitutions).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// The key an unknown one was most likely meant to be: the only key that contains it (`3.5` →
+/// `openssl-3.5.x`), else the closest by edit distance (at most a third of its length away).
+pub fn suggest(unknown: &str) -> Option<&'static str> {
+    let u = unknown.to_ascii_lowercase();
+    let containing: Vec<&'static str> = LIBS
+        .iter()
+        .map(|l| l.key)
+        .filter(|k| k.contains(u.as_str()))
+        .collect();
+    if containing.len() == 1 {
+        return Some(containing[0]);
+    }
+    let (best, dist) = LIBS
+        .iter()
+        .map(|l| (l.key, edit_distance(&u, l.key)))
+        .min_by_key(|(_, d)| *d)?;
+    (dist <= (u.len() / 3).max(2)).then_some(best)
+}
+
 /// Parses a `--libs a,b,c` value. Whitespace around keys is ignored and
 /// duplicates are dropped (first occurrence wins); an empty list or an unknown
-/// key is an error that lists the valid keys.
+/// key is an error that suggests the likely key and lists the valid keys.
 pub fn parse_keys(spec: &str) -> Result<Vec<&'static Lib>> {
     let mut out: Vec<&'static Lib> = Vec::new();
     let mut unknown = Vec::new();
@@ -226,10 +274,19 @@ pub fn parse_keys(spec: &str) -> Result<Vec<&'static Lib>> {
         }
     }
     if !unknown.is_empty() {
+        let hints: Vec<String> = unknown
+            .iter()
+            .filter_map(|k| suggest(k).map(|s| format!("`{k}`: did you mean `{s}`?")))
+            .collect();
         bail!(
-            "unknown librar{} `{}`; valid keys: {}",
+            "unknown librar{} `{}`{}; valid keys: {}",
             if unknown.len() == 1 { "y" } else { "ies" },
             unknown.join("`, `"),
+            if hints.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", hints.join(" "))
+            },
             valid_keys()
         );
     }
@@ -321,6 +378,33 @@ impl Prefix {
     }
 }
 
+/// An observer of library builds: called with the library's key and a short name of the step
+/// that starts (`perl ./Configure linux-x86_64`, `make -j2 build_libs`, `ninja -C`), from the
+/// thread doing the build.
+#[derive(Clone)]
+pub struct Progress(Arc<StepFn>);
+
+/// The callback type of [`Progress`]: `(key, step)`.
+pub type StepFn = dyn Fn(&str, &str) + Send + Sync;
+
+impl Progress {
+    /// Wraps a callback `(key, step)`.
+    pub fn new(f: impl Fn(&str, &str) + Send + Sync + 'static) -> Progress {
+        Progress(Arc::new(f))
+    }
+
+    /// Reports that library `key` starts `step`.
+    pub fn report(&self, key: &str, step: &str) {
+        (self.0)(key, step)
+    }
+}
+
+impl fmt::Debug for Progress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Progress(..)")
+    }
+}
+
 /// Settings for [`ensure_built_with`].
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -330,17 +414,40 @@ pub struct Options {
     pub jobs: usize,
     /// Keep the source and build trees after a successful build.
     pub keep_build_tree: bool,
+    /// The sources directory used when `$SSLPROBE_SOURCES` is not set (none: the variable only).
+    pub default_sources: Option<DefaultSources>,
+    /// Told about each build step as it starts.
+    pub progress: Option<Progress>,
 }
 
 impl Options {
     /// Cache from `$SSLPROBE_MATRIX_CACHE` (default `~/.cache/sslprobe/libs`),
-    /// 2 jobs, build trees kept only when `$SSLPROBE_KEEP_BUILD=1`.
+    /// 2 jobs, build trees kept only when `$SSLPROBE_KEEP_BUILD=1`, release tarballs from
+    /// `$SSLPROBE_SOURCES` only, no progress observer.
     pub fn from_env() -> Result<Options> {
         Ok(Options {
             cache_dir: default_cache_dir()?,
             jobs: 2,
             keep_build_tree: std::env::var(KEEP_BUILD_ENV).is_ok_and(|v| v == "1"),
+            default_sources: None,
+            progress: None,
         })
+    }
+
+    /// Where `lib` lives in the cache.
+    pub fn lib_dir(&self, lib: &Lib) -> PathBuf {
+        self.cache_dir.join(lib.cache_dir_name())
+    }
+
+    /// Whether release tarball `file` is in the sources directory (an error saying what to set
+    /// when not).
+    pub fn tarball_present(&self, file: &str) -> Result<()> {
+        fetch::tarball_present(file, self.default_sources.as_ref())
+    }
+
+    /// The sources directory these options resolve to (see [`sources_dir_with`]).
+    pub fn sources_dir(&self) -> Result<std::result::Result<PathBuf, String>> {
+        sources_dir_with(self.default_sources.as_ref())
     }
 }
 
@@ -397,7 +504,8 @@ pub fn ensure_built(lib: &Lib) -> Result<Prefix> {
 ///
 /// Holds an exclusive lock on `<cache>/.locks/<dir>.lock` while working, so parallel
 /// callers build each library once. Missing build tools are installed with apt.
-/// A failed build returns an error that downcasts to [`BuildFailed`].
+/// A failed build returns an error that downcasts to [`BuildFailed`]; a release tarball that is
+/// not there, one that downcasts to [`NoTarball`] (and the cache is left as it was).
 pub fn ensure_built_with(lib: &Lib, opts: &Options) -> Result<Prefix> {
     std::fs::create_dir_all(&opts.cache_dir)
         .with_context(|| format!("creating cache directory {}", opts.cache_dir.display()))?;
@@ -409,6 +517,10 @@ pub fn ensure_built_with(lib: &Lib, opts: &Options) -> Result<Prefix> {
         if let Some(prefix) = load_cached(lib, &dir) {
             return Ok(prefix);
         }
+    }
+    // a missing release tarball is reported before anything is deleted or half-built
+    if let Source::Tarball { file, .. } = lib.source {
+        fetch::tarball_present(file, opts.default_sources.as_ref())?;
     }
     tools::ensure_tools(&build::tools_for(lib))?;
     build::build(lib, &dir, opts)
@@ -430,14 +542,56 @@ pub fn ensure_build_tools(libs: &[&Lib]) -> Result<()> {
 
 /// The cached [`Prefix`] of `lib`, if a complete, current build is present.
 pub fn load_cached(lib: &Lib, dir: &Path) -> Option<Prefix> {
-    let stamp = std::fs::read_to_string(dir.join(build::STAMP)).ok()?;
-    if stamp.trim() != RECIPE_REVISION.to_string() {
-        return None;
+    match cache_state(lib, dir) {
+        CacheState::Complete(p) => Some(*p),
+        _ => None,
     }
-    let text = std::fs::read_to_string(dir.join("lib.json")).ok()?;
-    let mut prefix: Prefix = serde_json::from_str(&text).ok()?;
+}
+
+/// What the cache holds for one library (see [`cache_state`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum CacheState {
+    /// A complete, current build (its manifest, with paths below where the cache is now).
+    Complete(Box<Prefix>),
+    /// The directory exists but is not a usable build; the reason says why (no
+    /// `complete.stamp`: an interrupted or killed build; an older recipe; files missing). It
+    /// is rebuilt from scratch on next use.
+    Incomplete(String),
+    /// Nothing there.
+    Absent,
+}
+
+/// Reads `dir` (the library's cache directory) without building or changing anything. Apt
+/// packages are described by the same files, but are checked again on every use.
+pub fn cache_state(lib: &Lib, dir: &Path) -> CacheState {
+    if !dir.exists() {
+        return CacheState::Absent;
+    }
+    let incomplete = |why: String| CacheState::Incomplete(why);
+    let Ok(stamp) = std::fs::read_to_string(dir.join(build::STAMP)) else {
+        return incomplete(format!(
+            "no {} (an interrupted or failed build)",
+            build::STAMP
+        ));
+    };
+    if stamp.trim() != RECIPE_REVISION.to_string() {
+        return incomplete(format!(
+            "built with recipe revision {}, this sslprobe uses {RECIPE_REVISION}",
+            stamp.trim()
+        ));
+    }
+    let Ok(text) = std::fs::read_to_string(dir.join("lib.json")) else {
+        return incomplete("lib.json is missing".into());
+    };
+    let mut prefix: Prefix = match serde_json::from_str(&text) {
+        Ok(p) => p,
+        Err(e) => return incomplete(format!("lib.json is unreadable: {e}")),
+    };
     if prefix.name != lib.key || prefix.recipe_revision != RECIPE_REVISION {
-        return None;
+        return incomplete(format!(
+            "lib.json describes {} (recipe revision {})",
+            prefix.name, prefix.recipe_revision
+        ));
     }
     if let Some(old) = prefix.prefix.clone() {
         let new = dir.join("prefix");
@@ -445,11 +599,15 @@ pub fn load_cached(lib: &Lib, dir: &Path) -> Option<Prefix> {
             prefix.rebase(&old, &new);
         }
     }
-    if !prefix.include_dir.join("openssl/ssl.h").is_file() || !prefix.ssl_lib.is_file() {
-        return None;
+    let header = prefix.include_dir.join("openssl/ssl.h");
+    if !header.is_file() {
+        return incomplete(format!("{} is missing", header.display()));
+    }
+    if !prefix.ssl_lib.is_file() {
+        return incomplete(format!("{} is missing", prefix.ssl_lib.display()));
     }
     prefix.from_cache = true;
-    Some(prefix)
+    CacheState::Complete(Box::new(prefix))
 }
 
 #[cfg(test)]
@@ -601,39 +759,18 @@ mod tests {
         assert_eq!(p.include_dir, Path::new("/new/prefix/include"));
     }
 
-    /// The `include:` entries (`lib`, `dir`) of the CI workflow's matrix job.
-    fn ci_matrix_entries(yaml: &str) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        let mut lib: Option<String> = None;
-        for line in yaml.lines().map(str::trim) {
-            if let Some(v) = line.strip_prefix("- lib:") {
-                lib = Some(v.trim().to_string());
-            } else if let Some(v) = line.strip_prefix("dir:") {
-                if let Some(l) = lib.take() {
-                    out.push((l, v.trim().to_string()));
-                }
-            }
-        }
-        out
-    }
-
     #[test]
-    fn ci_workflow_matrix_matches_the_table() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../.github/workflows/ci.yml");
-        let yaml = std::fs::read_to_string(path).expect("read .github/workflows/ci.yml");
-        let got = ci_matrix_entries(&yaml);
-        let want: Vec<(String, String)> = LIBS
-            .iter()
-            .map(|l| (l.key.to_string(), l.cache_dir_name()))
-            .collect();
-        let expected_yaml: String = want
-            .iter()
-            .map(|(k, d)| format!("          - lib: {k}\n            dir: {d}\n"))
-            .collect();
+    fn unknown_keys_get_a_suggestion() {
+        assert_eq!(suggest("openssl-1.1.1"), Some("openssl-1.1.1w"));
+        assert_eq!(suggest("libressl-3.5.3"), Some("libressl-3.5.4"));
+        assert_eq!(suggest("aws-lc"), Some("awslc"));
         assert_eq!(
-            got, want,
-            "ci.yml's matrix `include:` is out of date; it should read:\n{expected_yaml}"
+            suggest("boringssl-android"),
+            Some("boringssl-android-debian")
         );
+        assert_eq!(suggest("gnutls-3.8"), None);
+        let err = parse_keys("openssl-3.5").unwrap_err().to_string();
+        assert!(err.contains("did you mean `openssl-3.5.x`?"), "{err}");
     }
 
     #[test]

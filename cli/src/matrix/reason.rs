@@ -132,6 +132,73 @@ pub fn analyze(output: &str) -> BuildFailure {
     }
 }
 
+/// `12 passed, 0 failed, 2 ignored` from cargo test output (sums every `test result:` line).
+pub fn test_summary(output: &str) -> Option<String> {
+    test_totals(output).map(|t| {
+        format!(
+            "{} passed, {} failed, {} ignored",
+            t.passed, t.failed, t.ignored
+        )
+    })
+}
+
+/// The counts of every `test result:` line of a `cargo test` run, summed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TestTotals {
+    /// Tests that passed.
+    pub passed: u64,
+    /// Tests that failed.
+    pub failed: u64,
+    /// Tests marked `#[ignore]`.
+    pub ignored: u64,
+}
+
+/// Sums the `test result:` lines of `cargo test` output; `None` when there is none (nothing
+/// ran: the build failed, or the command is not a test run).
+pub fn test_totals(output: &str) -> Option<TestTotals> {
+    let mut totals = TestTotals::default();
+    let mut seen = false;
+    for line in output.lines() {
+        let Some(rest) = line.trim().strip_prefix("test result: ") else {
+            continue;
+        };
+        seen = true;
+        for part in rest.split(';') {
+            let mut words = part.split_whitespace().rev();
+            let (Some(what), Some(n)) = (words.next(), words.next()) else {
+                continue;
+            };
+            let Ok(n) = n.parse::<u64>() else { continue };
+            match what {
+                "passed" => totals.passed += n,
+                "failed" => totals.failed += n,
+                "ignored" => totals.ignored += n,
+                _ => {}
+            }
+        }
+    }
+    seen.then_some(totals)
+}
+
+/// The names of the tests a `cargo test` run reports as failed (`test x::y ... FAILED` lines,
+/// also for tests that fail without panicking on the test thread), in order, once each.
+pub fn failed_test_names(output: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in output.lines() {
+        let Some(rest) = line.trim_end().strip_prefix("test ") else {
+            continue;
+        };
+        let Some(name) = rest.strip_suffix(" ... FAILED") else {
+            continue;
+        };
+        // doc tests: `test src/lib.rs - f (line 3) ... FAILED`
+        if !out.iter().any(|n| n == name) {
+            out.push(name.to_string());
+        }
+    }
+    out
+}
+
 /// The failed tests of a `cargo test` run, one line each: `name: file:line: message`
 /// (first line of each panic message).
 pub fn test_failures(output: &str) -> Vec<String> {
@@ -280,6 +347,37 @@ Caused by:
                 "other: tests/x.rs:1:2: "
             ]
         );
+    }
+
+    #[test]
+    fn test_summaries() {
+        let out = "running 12 tests\ntest result: ok. 12 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.02s\n\
+                   test result: FAILED. 3 passed; 1 failed; 2 ignored; 0 measured; 0 filtered out\n";
+        assert_eq!(
+            test_summary(out).as_deref(),
+            Some("15 passed, 1 failed, 2 ignored")
+        );
+        assert_eq!(
+            test_totals(out),
+            Some(TestTotals {
+                passed: 15,
+                failed: 1,
+                ignored: 2
+            })
+        );
+        assert_eq!(test_summary("error: could not compile"), None);
+    }
+
+    #[test]
+    fn failed_test_names_from_the_status_lines() {
+        let out =
+            "test a::ok ... ok\ntest a::bad ... FAILED\ntest src/lib.rs - f (line 3) ... FAILED\n\
+                   failures:\n    a::bad\ntest a::bad ... FAILED\n";
+        assert_eq!(
+            failed_test_names(out),
+            ["a::bad", "src/lib.rs - f (line 3)"]
+        );
+        assert!(failed_test_names("test x ... ok\n").is_empty());
     }
 
     #[test]

@@ -74,7 +74,7 @@ pub fn build(lib: &Lib, dir: &Path, opts: &Options) -> Result<Prefix> {
     }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let log_path = dir.join("build.log");
-    let mut log = Log::create(&log_path)?;
+    let mut log = Log::create(&log_path)?.with_progress(lib.key, opts.progress.clone());
     log.note(&format!(
         "{} from {} ({} build, recipe revision {RECIPE_REVISION}, -j{})",
         lib.key,
@@ -290,7 +290,7 @@ fn build_tarball(
     opts: &Options,
     log: &mut Log,
 ) -> Result<Prefix> {
-    let (tarball, sha256) = verified_tarball(file, log)?;
+    let (tarball, sha256) = verified_tarball(file, opts.default_sources.as_ref(), log)?;
     let work = dir.join("build");
     std::fs::create_dir_all(&work)?;
     let prefix = dir.join("prefix");
@@ -586,7 +586,7 @@ fn apt_prefix(lib: &Lib, want: AptFiles<'_>, log: &mut Log) -> Result<Prefix> {
     let installed = match tools::dpkg_version(package)? {
         Some(v) => v,
         None => {
-            eprintln!("xtask: installing {package} with apt-get");
+            eprintln!("sslprobe: installing {package} with apt-get");
             log.note(&format!("apt-get install -y {package}"));
             tools::apt_install(&[package])?;
             tools::dpkg_version(package)?

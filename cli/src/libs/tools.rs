@@ -98,7 +98,7 @@ pub fn ensure_tools(tools: &[Tool]) -> Result<()> {
         packages.dedup();
         let programs: Vec<&str> = missing.iter().map(|t| t.program).collect();
         eprintln!(
-            "xtask: missing build tools ({}); installing with apt-get: {}",
+            "sslprobe: missing build tools ({}); installing with apt-get: {}",
             programs.join(", "),
             packages.join(" ")
         );
@@ -163,7 +163,7 @@ pub fn apt_install(packages: &[&str]) -> Result<()> {
     }
     let mut updated = UPDATED.lock().unwrap_or_else(|e| e.into_inner());
     if !*updated {
-        eprintln!("xtask: apt-get install failed; running apt-get update and retrying");
+        eprintln!("sslprobe: apt-get install failed; running apt-get update and retrying");
         let (ok, text) = apt_get(&["update"])?;
         if !ok {
             bail!("apt-get update failed:\n{}", tail(&text, 20));
@@ -251,7 +251,7 @@ pub fn lock_file(path: &Path) -> Result<FileLock> {
         .with_context(|| format!("opening lock file {}", path.display()))?;
     // SAFETY: flock on a valid, owned file descriptor.
     if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-        eprintln!("xtask: waiting for lock {}", path.display());
+        eprintln!("sslprobe: waiting for lock {}", path.display());
         // SAFETY: as above.
         if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
             return Err(std::io::Error::last_os_error())

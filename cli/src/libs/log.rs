@@ -9,9 +9,13 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
-/// An append-only build log that commands write into.
+use super::Progress;
+
+/// An append-only build log that commands write into; each command it runs is also reported
+/// as the build's current step to a [`Progress`] observer, when there is one.
 pub struct Log {
     file: File,
+    progress: Option<(String, Progress)>,
 }
 
 impl Log {
@@ -19,7 +23,16 @@ impl Log {
     pub fn create(path: &Path) -> Result<Log> {
         let file =
             File::create(path).with_context(|| format!("creating log {}", path.display()))?;
-        Ok(Log { file })
+        Ok(Log {
+            file,
+            progress: None,
+        })
+    }
+
+    /// Reports every command this log runs to `progress`, as a step of library `key`.
+    pub fn with_progress(mut self, key: &str, progress: Option<Progress>) -> Log {
+        self.progress = progress.map(|p| (key.to_string(), p));
+        self
     }
 
     /// Appends a line of commentary.
@@ -29,6 +42,9 @@ impl Log {
 
     fn prepare(&mut self, cmd: &mut Command) -> Result<String> {
         let line = describe(cmd);
+        if let Some((key, progress)) = &self.progress {
+            progress.report(key, &step_label(cmd));
+        }
         writeln!(self.file, "\n$ {line}")?;
         self.file.flush()?;
         cmd.stdin(Stdio::null())
@@ -70,6 +86,27 @@ impl Log {
     }
 }
 
+/// A short name for a build step: the program's file name and its first few short,
+/// non-path arguments (`make -j2 build_libs`, `perl ./Configure linux-x86_64`, `ninja -C`).
+pub(super) fn step_label(cmd: &Command) -> String {
+    let program = Path::new(cmd.get_program()).file_name().map_or_else(
+        || cmd.get_program().to_string_lossy(),
+        |n| n.to_string_lossy(),
+    );
+    let mut label = program.into_owned();
+    for a in cmd
+        .get_args()
+        .map(|a| a.to_string_lossy())
+        .filter(|a| !a.starts_with('/') && !a.starts_with("--prefix") && a.len() <= 24)
+        .take(3)
+    {
+        label.push(' ');
+        label.push_str(&a);
+    }
+    label
+}
+
+/// The command as a copy-pasteable shell line (with its working directory first).
 pub(super) fn describe(cmd: &Command) -> String {
     let mut s = String::new();
     if let Some(dir) = cmd.get_current_dir() {
@@ -89,4 +126,22 @@ pub(super) fn describe(cmd: &Command) -> String {
         s.push_str(&quote(a));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_labels_are_short() {
+        let mut c = Command::new("/usr/bin/make");
+        c.args(["-j2", "build_libs"]).current_dir("/tmp");
+        assert_eq!(step_label(&c), "make -j2 build_libs");
+        let mut c = Command::new("perl");
+        c.args(["./Configure", "linux-x86_64", "no-shared", "--prefix=/c/p"]);
+        assert_eq!(step_label(&c), "perl ./Configure linux-x86_64 no-shared");
+        let mut c = Command::new("tar");
+        c.args(["xzf", "/some/where/libressl-3.5.4.tar.gz", "-C", "/x"]);
+        assert_eq!(step_label(&c), "tar xzf -C");
+    }
 }
