@@ -41,7 +41,7 @@ commands:
       package registry's openssl-src carries it, LibreSSL, BoringSSL, AWS-LC,
       and every matrix library built in the cache: Debian's wolfSSL and Android
       BoringSSL, the shared builds), read with clang, plus the exports of the
-      matrix libraries built (one not built is written as "not examined").
+      matrix libraries built (one not built is written as 'not examined').
       Needs clang. Sources and results are cached under the library cache.
   census --check [--libs a,b]
       Check the data file against every built matrix library (their installed

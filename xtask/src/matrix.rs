@@ -1272,7 +1272,7 @@ mod tests {
             macros: BTreeMap::new(),
             build_seconds: 0.0,
             build_cpu_seconds: 0.0,
-            recipe_revision: libs::RECIPE_REVISION,
+            recipe_revision: 1,
             from_cache: false,
         }
     }

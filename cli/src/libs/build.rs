@@ -13,14 +13,11 @@ use super::fetch::{fetch_crate, verified_tarball};
 use super::inspect::{defined_symbols, identifying_macros, normalize_macro};
 pub use super::log::Log;
 use super::tools::{self, Tool};
-use super::{BuildFailed, Family, Lib, Linkage, Options, Prefix, Recipe, Source};
+use super::{BuildFailed, Family, Lib, Linkage, OpenSslModules, Options, Prefix, Recipe, Source};
 
-/// Bump when a build recipe changes in a way that must invalidate cached
-/// builds. It lives in this file because CI keys its library caches on this
-/// file's hash.
-pub const RECIPE_REVISION: u32 = 1;
-
-/// Completion stamp: written last, holds [`RECIPE_REVISION`].
+/// Completion stamp: written last, holds the library's recipe revision
+/// ([`Recipe::revision`]: bumped there when a recipe's steps change; CI also keys its library
+/// caches on this file's hash).
 pub const STAMP: &str = "complete.stamp";
 
 /// The tools a library's recipe needs.
@@ -76,10 +73,11 @@ pub fn build(lib: &Lib, dir: &Path, opts: &Options) -> Result<Prefix> {
     let log_path = dir.join("build.log");
     let mut log = Log::create(&log_path)?.with_progress(lib.key, opts.progress.clone());
     log.note(&format!(
-        "{} from {} ({} build, recipe revision {RECIPE_REVISION}, -j{})",
+        "{} from {} ({} build, recipe revision {}, -j{})",
         lib.key,
         lib.source_label(),
         lib.linkage,
+        lib.recipe_revision(),
         opts.jobs
     ));
     let result = match lib.source {
@@ -123,7 +121,7 @@ pub fn build(lib: &Lib, dir: &Path, opts: &Options) -> Result<Prefix> {
                 }
             }
         }
-        std::fs::write(dir.join(STAMP), format!("{RECIPE_REVISION}\n"))?;
+        std::fs::write(dir.join(STAMP), format!("{}\n", lib.recipe_revision()))?;
         Ok(prefix)
     };
     match result.and_then(finish) {
@@ -180,7 +178,7 @@ fn configure_disablables(configure: &str) -> Vec<String> {
 fn openssl_configure_args(
     configure: &str,
     linkage: Linkage,
-    no_module: bool,
+    modules: OpenSslModules,
     prefix: &Path,
 ) -> Vec<String> {
     let mut args = vec![
@@ -202,7 +200,7 @@ fn openssl_configure_args(
     if !knows("tests") && knows("unit-test") {
         args.push("no-unit-test".into());
     }
-    if no_module {
+    if modules == OpenSslModules::BuiltIn {
         args.push("no-module".into());
     }
     args.push(format!("--prefix={}", prefix.display()));
@@ -231,11 +229,11 @@ fn build_crate(
     let jobs = format!("-j{}", opts.jobs.max(1));
 
     match recipe {
-        Recipe::OpenSsl { no_module } => {
+        Recipe::OpenSsl { modules } => {
             let tree = src.join("openssl");
             let configure = std::fs::read_to_string(tree.join("Configure"))
                 .with_context(|| format!("reading {}/Configure", tree.display()))?;
-            let args = openssl_configure_args(&configure, lib.linkage, no_module, &prefix);
+            let args = openssl_configure_args(&configure, lib.linkage, modules, &prefix);
             log.run(
                 Command::new("perl")
                     .arg("./Configure")
@@ -249,6 +247,29 @@ fn build_crate(
                     .current_dir(&tree),
             )?;
             log.run(Command::new("make").arg("install_dev").current_dir(&tree))?;
+            if modules == OpenSslModules::Installed {
+                // what `make install` gives a user: the legacy provider in
+                // <prefix>/lib/ossl-modules, where libcrypto looks for it
+                log.run(
+                    Command::new("make")
+                        .arg(&jobs)
+                        .arg("build_modules")
+                        .current_dir(&tree),
+                )?;
+                log.run(
+                    Command::new("make")
+                        .arg("install_modules")
+                        .current_dir(&tree),
+                )?;
+                let legacy = lib_dir.join("ossl-modules").join("legacy.so");
+                if !legacy.is_file() {
+                    bail!(
+                        "{}: `make install_modules` did not install {}",
+                        lib.key,
+                        legacy.display()
+                    );
+                }
+            }
             if lib.linkage == Linkage::Shared {
                 finish_shared(&lib_dir, log)?;
             }
@@ -406,7 +427,7 @@ fn installed_prefix(lib: &Lib, prefix: PathBuf, source_package: String) -> Resul
         macros,
         build_seconds: 0.0,
         build_cpu_seconds: 0.0,
-        recipe_revision: RECIPE_REVISION,
+        recipe_revision: lib.recipe_revision(),
         from_cache: false,
     })
 }
@@ -639,7 +660,7 @@ fn apt_prefix(lib: &Lib, want: AptFiles<'_>, log: &mut Log) -> Result<Prefix> {
         macros,
         build_seconds: 0.0,
         build_cpu_seconds: 0.0,
-        recipe_revision: RECIPE_REVISION,
+        recipe_revision: lib.recipe_revision(),
         from_cache: false,
     })
 }
@@ -652,7 +673,12 @@ mod tests {
     #[test]
     fn configure_args() {
         let conf = "my @disablables = (\n    \"docs\",\n    \"module\",\n    \"tests\",\n);\n\"apps\" => [ \"x\" ],";
-        let args = openssl_configure_args(conf, Linkage::Static, true, Path::new("/p"));
+        let args = openssl_configure_args(
+            conf,
+            Linkage::Static,
+            OpenSslModules::BuiltIn,
+            Path::new("/p"),
+        );
         assert!(args.contains(&"no-shared".to_string()));
         assert!(args.contains(&"no-tests".to_string()));
         assert!(args.contains(&"no-docs".to_string()));
@@ -662,7 +688,12 @@ mod tests {
         // 1.1.0: "tests" only appears outside the list
         let old = "my @disablables = (\n    \"unit-test\", # comment \"zz\"\n);\n\"apps\" => [ \"tests\" ],";
         assert_eq!(configure_disablables(old), ["unit-test"]);
-        let args = openssl_configure_args(old, Linkage::Shared, false, Path::new("/p"));
+        let args = openssl_configure_args(
+            old,
+            Linkage::Shared,
+            OpenSslModules::Unsupported,
+            Path::new("/p"),
+        );
         assert!(args.contains(&"shared".to_string()));
         assert!(args.contains(&"no-unit-test".to_string()));
         assert!(!args

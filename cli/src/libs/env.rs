@@ -74,14 +74,15 @@ pub fn openssl_sys_supports(lib: &Lib) -> bool {
         Family::OpenSsl | Family::AwsLc => true,
         Family::BoringSsl => !lib.is_apt() && lib.key == "boringssl-new",
         Family::LibreSsl => matches!(lib.source, super::Source::Tarball { .. }),
-        Family::WolfSsl => false,
+        // wolfSSL, and any family the engine learns later: only trying tells
+        _ => false,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::libs::{find, RECIPE_REVISION};
+    use crate::libs::find;
 
     /// A manifest as `lib.json` holds it (`prefix` null for a system package).
     fn prefix(family: Family, linkage: Linkage, apt: bool) -> Prefix {
@@ -92,7 +93,7 @@ mod tests {
             "linkage": linkage.as_str(), "ssl_lib": "/c/lib/prefix/lib/libssl.a",
             "crypto_lib": "/c/lib/prefix/lib/libcrypto.a", "link_libs": ["ssl", "crypto"],
             "pre_includes": [], "macros": {}, "build_seconds": 0.0,
-            "recipe_revision": RECIPE_REVISION,
+            "recipe_revision": 1,
         });
         serde_json::from_value(json).expect("a valid manifest")
     }

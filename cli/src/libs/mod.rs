@@ -42,7 +42,7 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-pub use build::{RECIPE_REVISION, STAMP};
+pub use build::STAMP;
 pub use fetch::{
     sources_dir, sources_dir_with, DefaultSources, NoTarball, SHA256SUMS, SOURCES_ENV,
 };
@@ -86,13 +86,28 @@ impl fmt::Display for Linkage {
     }
 }
 
+/// What an OpenSSL build does with its loadable modules (3.x: the legacy provider, which holds
+/// DES, RC4, RC2, Blowfish, MD4, ... and which PKCS#12/CMS files with old ciphers need).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpenSslModules {
+    /// 1.1.x: there are no provider modules.
+    Unsupported,
+    /// 3.x as `make install` leaves it: the modules are built and installed in
+    /// `<prefix>/lib/ossl-modules`, where libcrypto looks for them.
+    Installed,
+    /// `no-module`: the legacy provider is built into libcrypto (the stripped 3.5+ `openssl-src`
+    /// sources require it).
+    BuiltIn,
+}
+
 /// How a crate's sources are turned into an install prefix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Recipe {
-    /// `openssl-src`: `./Configure` in `openssl/`, `make build_libs`, `make install_dev`.
+    /// `openssl-src`: `./Configure` in `openssl/`, `make build_libs`, `make install_dev` (and the
+    /// modules, see [`OpenSslModules`]).
     OpenSsl {
-        /// Pass `no-module` (required by the stripped 3.5+ `openssl-src` sources).
-        no_module: bool,
+        /// What happens to the loadable modules.
+        modules: OpenSslModules,
     },
     /// BoringSSL with cmake + ninja (`ninja ssl crypto`).
     BoringSsl {
@@ -172,7 +187,33 @@ pub struct Lib {
     pub expect_macros: &'static [(&'static str, &'static str)],
 }
 
+impl Recipe {
+    /// This recipe's revision, kept in the cache's completion stamp: it is bumped whenever the
+    /// recipe's steps change, so that a library built by an older recipe is rebuilt — and only
+    /// the libraries whose recipe changed.
+    ///
+    /// History: 1 for every recipe (the first); 2 for OpenSSL 3.x with installed modules (the
+    /// legacy provider was not installed before).
+    pub fn revision(self) -> u32 {
+        match self {
+            Recipe::OpenSsl {
+                modules: OpenSslModules::Installed,
+            } => 2,
+            _ => 1,
+        }
+    }
+}
+
 impl Lib {
+    /// The revision of the recipe that builds this library ([`Recipe::revision`]; 1 for apt
+    /// packages, which are not built).
+    pub fn recipe_revision(&self) -> u32 {
+        match self.source {
+            Source::Crate { recipe, .. } | Source::Tarball { recipe, .. } => recipe.revision(),
+            Source::Apt { .. } => 1,
+        }
+    }
+
     /// Name of this library's directory in the cache, e.g.
     /// `openssl-src-111.28.2+1.1.1w-static` or `apt-libwolfssl-dev`.
     pub fn cache_dir_name(&self) -> String {
@@ -335,7 +376,7 @@ pub struct Prefix {
     /// by other work on the machine (0 in manifests written before it was recorded).
     #[serde(default)]
     pub build_cpu_seconds: f64,
-    /// [`RECIPE_REVISION`] the build was made with.
+    /// [`Recipe::revision`] the build was made with.
     pub recipe_revision: u32,
     /// Set when this value was loaded from the cache rather than just built.
     #[serde(skip)]
@@ -498,7 +539,7 @@ pub fn ensure_built(lib: &Lib) -> Result<Prefix> {
 }
 
 /// Returns the library's [`Prefix`], building it into the cache first unless a
-/// complete build (stamp present, same [`RECIPE_REVISION`]) is already there.
+/// complete build (stamp present, same [`Lib::recipe_revision`]) is already there.
 /// Apt packages are (re)checked every time: the cache may have been restored on
 /// a machine where the package is not installed.
 ///
@@ -574,9 +615,10 @@ pub fn cache_state(lib: &Lib, dir: &Path) -> CacheState {
             build::STAMP
         ));
     };
-    if stamp.trim() != RECIPE_REVISION.to_string() {
+    let revision = lib.recipe_revision();
+    if stamp.trim() != revision.to_string() {
         return incomplete(format!(
-            "built with recipe revision {}, this sslprobe uses {RECIPE_REVISION}",
+            "built with recipe revision {}, this sslprobe's recipe for it is revision {revision}",
             stamp.trim()
         ));
     }
@@ -587,7 +629,7 @@ pub fn cache_state(lib: &Lib, dir: &Path) -> CacheState {
         Ok(p) => p,
         Err(e) => return incomplete(format!("lib.json is unreadable: {e}")),
     };
-    if prefix.name != lib.key || prefix.recipe_revision != RECIPE_REVISION {
+    if prefix.name != lib.key || prefix.recipe_revision != revision {
         return incomplete(format!(
             "lib.json describes {} (recipe revision {})",
             prefix.name, prefix.recipe_revision
@@ -671,8 +713,8 @@ mod tests {
                 assert_eq!(base, format!("openssl-{want_prefix}x"));
             }
             assert_eq!(lib.key.ends_with("-shared"), lib.linkage == Linkage::Shared);
-            // no-module exactly from 3.5 on
-            let Recipe::OpenSsl { no_module } = recipe else {
+            // no-module exactly from 3.5 on; 3.0-3.4 install their modules; 1.x has none
+            let Recipe::OpenSsl { modules } = recipe else {
                 panic!("{}: wrong recipe", lib.key)
             };
             let ge_35 = match series {
@@ -680,7 +722,13 @@ mod tests {
                 "400" => true,
                 _ => false,
             };
-            assert_eq!(no_module, ge_35, "{}", lib.key);
+            let want = match (series.starts_with('1'), ge_35) {
+                (true, _) => OpenSslModules::Unsupported,
+                (false, true) => OpenSslModules::BuiltIn,
+                (false, false) => OpenSslModules::Installed,
+            };
+            assert_eq!(modules, want, "{}", lib.key);
+            assert_eq!(lib.recipe_revision(), recipe.revision());
             assert!(!lib.expect_macros.is_empty(), "{}", lib.key);
         }
     }
@@ -750,7 +798,7 @@ mod tests {
             macros: BTreeMap::new(),
             build_seconds: 1.0,
             build_cpu_seconds: 1.5,
-            recipe_revision: RECIPE_REVISION,
+            recipe_revision: 1,
             from_cache: false,
         };
         p.rebase(Path::new("/old/d/prefix"), Path::new("/new/prefix"));

@@ -5,7 +5,7 @@
 //! OpenSSL 3.x rows carry the newest `openssl-src` release of each minor that
 //! crates.io had when the table was written.
 
-use super::{Family, Lib, Linkage, Recipe, Source};
+use super::{Family, Lib, Linkage, OpenSslModules, Recipe, Source};
 
 macro_rules! ossl3 {
     ($maj:literal, $min:literal, $patch:literal) => {
@@ -18,7 +18,7 @@ macro_rules! ossl3 {
 }
 
 macro_rules! openssl3 {
-    ($key:literal, $crate_ver:literal, $ver:literal, $maj:literal, $min:literal, $patch:literal, no_module: $nm:literal) => {
+    ($key:literal, $crate_ver:literal, $ver:literal, $maj:literal, $min:literal, $patch:literal, modules: $m:ident) => {
         Lib {
             key: $key,
             family: Family::OpenSsl,
@@ -27,7 +27,9 @@ macro_rules! openssl3 {
             source: Source::Crate {
                 name: "openssl-src",
                 version: $crate_ver,
-                recipe: Recipe::OpenSsl { no_module: $nm },
+                recipe: Recipe::OpenSsl {
+                    modules: OpenSslModules::$m,
+                },
             },
             expect_macros: ossl3!($maj, $min, $patch),
         }
@@ -62,7 +64,9 @@ pub const LIBS: &[Lib] = &[
         source: Source::Crate {
             name: "openssl-src",
             version: "110.0.7+1.1.0i",
-            recipe: Recipe::OpenSsl { no_module: false },
+            recipe: Recipe::OpenSsl {
+                modules: OpenSslModules::Unsupported,
+            },
         },
         expect_macros: &[("OPENSSL_VERSION_NUMBER", "0x1010009f")],
     },
@@ -74,18 +78,20 @@ pub const LIBS: &[Lib] = &[
         source: Source::Crate {
             name: "openssl-src",
             version: "111.28.2+1.1.1w",
-            recipe: Recipe::OpenSsl { no_module: false },
+            recipe: Recipe::OpenSsl {
+                modules: OpenSslModules::Unsupported,
+            },
         },
         expect_macros: &[("OPENSSL_VERSION_NUMBER", "0x1010117f")],
     },
-    openssl3!("openssl-3.0.x", "300.0.13+3.0.8", "3.0.8", "3", "0", "8", no_module: false),
-    openssl3!("openssl-3.1.x", "300.1.6+3.1.4", "3.1.4", "3", "1", "4", no_module: false),
-    openssl3!("openssl-3.2.x", "300.2.3+3.2.1", "3.2.1", "3", "2", "1", no_module: false),
-    openssl3!("openssl-3.3.x", "300.3.2+3.3.2", "3.3.2", "3", "3", "2", no_module: false),
-    openssl3!("openssl-3.4.x", "300.4.2+3.4.1", "3.4.1", "3", "4", "1", no_module: false),
-    openssl3!("openssl-3.5.x", "300.5.5+3.5.5", "3.5.5", "3", "5", "5", no_module: true),
-    openssl3!("openssl-3.6.x", "300.6.1+3.6.3", "3.6.3", "3", "6", "3", no_module: true),
-    openssl3!("openssl-4.0.x", "400.0.2+4.0.3", "4.0.3", "4", "0", "3", no_module: true),
+    openssl3!("openssl-3.0.x", "300.0.13+3.0.8", "3.0.8", "3", "0", "8", modules: Installed),
+    openssl3!("openssl-3.1.x", "300.1.6+3.1.4", "3.1.4", "3", "1", "4", modules: Installed),
+    openssl3!("openssl-3.2.x", "300.2.3+3.2.1", "3.2.1", "3", "2", "1", modules: Installed),
+    openssl3!("openssl-3.3.x", "300.3.2+3.3.2", "3.3.2", "3", "3", "2", modules: Installed),
+    openssl3!("openssl-3.4.x", "300.4.2+3.4.1", "3.4.1", "3", "4", "1", modules: Installed),
+    openssl3!("openssl-3.5.x", "300.5.5+3.5.5", "3.5.5", "3", "5", "5", modules: BuiltIn),
+    openssl3!("openssl-3.6.x", "300.6.1+3.6.3", "3.6.3", "3", "6", "3", modules: BuiltIn),
+    openssl3!("openssl-4.0.x", "400.0.2+4.0.3", "4.0.3", "4", "0", "3", modules: BuiltIn),
     Lib {
         key: "openssl-1.1.0i-shared",
         family: Family::OpenSsl,
@@ -94,7 +100,9 @@ pub const LIBS: &[Lib] = &[
         source: Source::Crate {
             name: "openssl-src",
             version: "110.0.7+1.1.0i",
-            recipe: Recipe::OpenSsl { no_module: false },
+            recipe: Recipe::OpenSsl {
+                modules: OpenSslModules::Unsupported,
+            },
         },
         expect_macros: &[("OPENSSL_VERSION_NUMBER", "0x1010009f")],
     },
@@ -106,7 +114,9 @@ pub const LIBS: &[Lib] = &[
         source: Source::Crate {
             name: "openssl-src",
             version: "111.28.2+1.1.1w",
-            recipe: Recipe::OpenSsl { no_module: false },
+            recipe: Recipe::OpenSsl {
+                modules: OpenSslModules::Unsupported,
+            },
         },
         expect_macros: &[("OPENSSL_VERSION_NUMBER", "0x1010117f")],
     },

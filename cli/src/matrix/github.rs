@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::libs::{env, Lib, Linkage, Source, RECIPE_REVISION};
+use crate::libs::{env, Lib, Linkage, Source};
 
 use super::project::Project;
 use super::run::shell_quote;
@@ -81,6 +81,7 @@ pub fn workflow(libs: &[&Lib], command: &[String], project: &Project, cwd: &Path
         let _ = writeln!(o, "          - lib: {}", lib.key);
         let _ = writeln!(o, "            dir: {}", yq(&lib.cache_dir_name()));
         let _ = writeln!(o, "            tarball: {}", yq(tarball));
+        let _ = writeln!(o, "            recipe: {}", lib.recipe_revision());
     }
     let packages = apt_packages(libs).join(" ");
     let _ = write!(
@@ -94,12 +95,12 @@ pub fn workflow(libs: &[&Lib], command: &[String], project: &Project, cwd: &Path
           sudo apt-get install -y --no-install-recommends {packages}
       - name: Install sslprobe
         run: cargo install sslprobe-cli --version {version} --locked
-      # One cache entry per library; a recipe change (revision {RECIPE_REVISION}) makes a new one.
+      # One cache entry per library; a change of its build recipe (matrix.recipe) makes a new one.
       - name: Cache the built library
         uses: actions/cache@v4
         with:
           path: ~/.cache/sslprobe/libs/${{{{ matrix.dir }}}}
-          key: sslprobe-lib-${{{{ runner.os }}}}-${{{{ matrix.dir }}}}-r{RECIPE_REVISION}
+          key: sslprobe-lib-${{{{ runner.os }}}}-${{{{ matrix.dir }}}}-r${{{{ matrix.recipe }}}}
       - name: Cache this library's cargo target directory
         uses: actions/cache@v4
         with:

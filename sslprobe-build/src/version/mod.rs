@@ -76,7 +76,13 @@ pub enum Family {
 
 impl Family {
     /// Every family that emits a cfg (`sslprobe_<name>`): [`Family::ALL`] plus wolfSSL.
-    pub(crate) const EVERY: [Family; 5] = [
+    ///
+    /// ```
+    /// use sslprobe_build::Family;
+    /// assert_eq!(Family::EVERY.len(), Family::ALL.len() + 1);
+    /// assert_eq!(Family::EVERY.last(), Some(&Family::WolfSsl));
+    /// ```
+    pub const EVERY: [Family; 5] = [
         Family::OpenSsl,
         Family::LibreSsl,
         Family::BoringSsl,
