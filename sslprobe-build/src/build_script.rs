@@ -36,12 +36,14 @@
 
 use crate::catalog::Catalog;
 use crate::compiler::{toolchain_var_names, toolchain_vars, Compiler};
-use crate::locate::{self, Env, ProcessEnv};
+use crate::emit;
+use crate::env::{Env, ProcessEnv};
+use crate::error::{Error, Result};
+use crate::locate;
 use crate::log::Log;
 use crate::overrides::{self, Overrides};
 use crate::probe::Prober;
 use crate::results::{Rest, Results, Source};
-use crate::{emit, Error, Result};
 use std::path::{Path, PathBuf};
 
 /// What [`run`] produced.

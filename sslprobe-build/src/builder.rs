@@ -52,13 +52,13 @@ use crate::catalog::{is_c_identifier, override_var_name, Api, Catalog, Kind, Var
 use crate::compiler::{toolchain_var_names, Compiler};
 use crate::downstream::Metadata;
 use crate::env::{cargo_var, Env, ProcessEnv};
+use crate::error::{Error, Result};
 use crate::identify::Library;
 use crate::locate::{self, Location};
 use crate::log::Log;
 use crate::overrides::{Forced, Overrides};
 use crate::probe::Prober;
 use crate::results::Source;
-use crate::{Error, Result};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -795,10 +795,7 @@ mod tests {
             .member("struct tm", "a-b")
             .define("SSL_OK")
             .define("SSL_OK");
-        let e = p
-            .probe(&crate::locate::MapEnv::new())
-            .unwrap_err()
-            .to_string();
+        let e = p.probe(&crate::env::MapEnv::new()).unwrap_err().to_string();
         for needle in [
             "is not a C identifier",
             "is not a C type name",

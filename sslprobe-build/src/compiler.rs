@@ -29,8 +29,8 @@
 //! # Ok::<(), sslprobe_build::Error>(())
 //! ```
 
+use crate::error::{Error, Result};
 use crate::locate::Location;
-use crate::{Error, Result};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -27,8 +27,8 @@
 //! println!("building against {} {}", meta.family, meta.version);
 //! ```
 
+use crate::error::{Error, Result};
 use crate::version::{Family, Version};
-use crate::{Error, Result};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::PathBuf;

@@ -10,9 +10,9 @@
 
 use crate::catalog::{Catalog, Kind};
 use crate::downstream::Metadata;
+use crate::error::Result;
 use crate::results::{Results, Source};
 use crate::version::Family;
-use crate::Result;
 use std::fmt::Write as _;
 use std::path::Path;
 

@@ -2,11 +2,11 @@
 //! location, a library, the overrides read from a list of variables.
 
 use crate::catalog::Catalog;
+use crate::error::Result;
 use crate::identify::Library;
 use crate::locate::{FoundBy, Location};
 use crate::overrides::{Assume, Overrides};
 use crate::version::Family;
-use crate::Result;
 use std::ffi::OsString;
 
 /// A test catalog with the shapes that matter (single and multi-variant functions, a

@@ -11,9 +11,9 @@
 //! cross builds too.
 
 use crate::compiler::{render_command, Compiler};
+use crate::error::{Error, Result};
 use crate::locate::Location;
 use crate::version::{Family, Version};
-use crate::{Error, Result};
 use std::collections::BTreeMap;
 use std::path::Path;
 

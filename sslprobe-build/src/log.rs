@@ -1,6 +1,6 @@
 //! The probe log: the `config.log` of sslprobe.
 
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

@@ -26,9 +26,9 @@
 //!
 
 use crate::catalog::Catalog;
+use crate::error::{Error, Result};
 use crate::identify::Library;
 use crate::version::{Family, Version};
-use crate::{Error, Result};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 

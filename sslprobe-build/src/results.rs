@@ -1,10 +1,10 @@
 //! What a probing run found: one [`ApiResult`] per API, judged against the knowledge DB.
 
 use crate::catalog::{Api, Catalog, Kind, Variant};
+use crate::error::{Error, Result};
 use crate::identify::Library;
 use crate::locate::Location;
 use crate::overrides::{Forced, Override, Overrides, ASSUME_EXAMPLES, ASSUME_VAR};
-use crate::{Error, Result};
 use std::path::PathBuf;
 
 /// Where a result came from.

@@ -51,8 +51,8 @@
 //! The engine turns each block into its own function (see [`crate::probe`]); `probes/sslprobe.h`
 //! defines the macro so a file can also be compiled by hand.
 
+use crate::error::{Error, Result};
 use crate::version::{Family, Version};
-use crate::{Error, Result};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};

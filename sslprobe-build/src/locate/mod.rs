@@ -114,14 +114,13 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 mod libs;
 mod pkg_config;
 mod vendored;
 
-pub(crate) use crate::env::target_var;
-use crate::env::target_var_named;
+use crate::env::{target_var, target_var_named};
 pub use crate::env::{Env, MapEnv, ProcessEnv};
 use libs::*;
 use pkg_config::*;

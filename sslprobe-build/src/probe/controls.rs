@@ -26,9 +26,9 @@
 //! [`Error::Toolchain`] naming it. Nothing here knows a list of bad flags.
 
 use crate::compiler::{render_command, Compiler};
+use crate::error::{Error, Result};
 use crate::locate::Location;
-use crate::probe::Log;
-use crate::{Error, Result};
+use crate::log::Log;
 use std::ffi::OsString;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};

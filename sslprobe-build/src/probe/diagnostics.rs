@@ -8,10 +8,11 @@
 //! a static library.
 
 use super::source::{include_label, Block};
-use super::{Log, Results, Source};
 use crate::compiler::{render_command, toolchain_vars, Compiler};
+use crate::error::{Error, Result};
 use crate::locate::Location;
-use crate::{Error, Result};
+use crate::log::Log;
+use crate::results::{Results, Source};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 

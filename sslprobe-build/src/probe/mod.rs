@@ -68,9 +68,9 @@ use source::Block;
 
 use crate::catalog::{is_c_identifier, validate_include, Catalog, Kind};
 use crate::compiler::{render_command, Compiler};
+use crate::error::{Error, Result};
 use crate::identify::{self, Library};
 use crate::locate::Location;
-use crate::{Error, Result};
 use diagnostics::{
     attribute, diagnose, error_location, failure_text, first_errors, needs_cxx_runtime,
     parse_depfile, plain,

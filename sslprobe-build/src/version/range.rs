@@ -2,7 +2,7 @@
 //! included), computed from requirements, never by enumerating known releases.
 
 use super::{letter_from_index, Family, Version, VersionReq};
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 use std::fmt;
 
 /// A point in the order of semver images ([`Version::to_semver`]) with room to step past
