@@ -174,12 +174,34 @@ fn configure_disablables(configure: &str) -> Vec<String> {
         .collect()
 }
 
-/// The `./Configure` arguments for an OpenSSL build.
-fn openssl_configure_args(
+/// The `Configure` arguments of an OpenSSL build of the matrix, short of where it installs
+/// (`--prefix`, `--libdir`, `--openssldir`): the host's target, `no-shared` or `shared`, and the
+/// feature switches. These are `no-tests` and `no-docs` where this `Configure` knows them
+/// (1.1.0 knows only `unit-test`: `no-unit-test` there), and `no-module` where the table builds
+/// the modules into libcrypto ([`OpenSslModules::BuiltIn`]; see [`openssl_modules`](super::openssl_modules) for a
+/// release the table has no row of). `configure` is the text of the release's `Configure`
+/// script: its `@disablables` list says which features it knows.
+///
+/// The matrix builds and `cargo xtask census` (which only generates the headers) both configure
+/// with these, so one place decides the switches.
+///
+/// ```
+/// use sslprobe_cli::libs::{openssl_configure_switches, Linkage, OpenSslModules};
+///
+/// let configure = "my @disablables = (\n    \"docs\",\n    \"module\",\n    \"tests\",\n);\n";
+/// let args = openssl_configure_switches(configure, Linkage::Static, OpenSslModules::BuiltIn);
+/// assert!(args[0].starts_with("linux-")); // the host's target
+/// assert_eq!(args[1..], ["no-shared", "no-tests", "no-docs", "no-module"]);
+///
+/// // OpenSSL 1.1.0: no `tests` or `docs` feature, only `unit-test`; no modules
+/// let configure = "my @disablables = (\n    \"unit-test\",\n);\n";
+/// let args = openssl_configure_switches(configure, Linkage::Shared, OpenSslModules::Unsupported);
+/// assert_eq!(args[1..], ["shared", "no-unit-test"]);
+/// ```
+pub fn openssl_configure_switches(
     configure: &str,
     linkage: Linkage,
     modules: OpenSslModules,
-    prefix: &Path,
 ) -> Vec<String> {
     let mut args = vec![
         openssl_target().to_string(),
@@ -203,6 +225,18 @@ fn openssl_configure_args(
     if modules == OpenSslModules::BuiltIn {
         args.push("no-module".into());
     }
+    args
+}
+
+/// The `./Configure` arguments for an OpenSSL build: [`openssl_configure_switches`] and where
+/// it installs.
+fn openssl_configure_args(
+    configure: &str,
+    linkage: Linkage,
+    modules: OpenSslModules,
+    prefix: &Path,
+) -> Vec<String> {
+    let mut args = openssl_configure_switches(configure, linkage, modules);
     args.push(format!("--prefix={}", prefix.display()));
     args.push("--libdir=lib".into());
     args.push(format!("--openssldir={}", prefix.join("ssl").display()));

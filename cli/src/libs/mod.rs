@@ -41,8 +41,9 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
+use sslprobe_build::Version;
 
-pub use build::STAMP;
+pub use build::{openssl_configure_switches, STAMP};
 pub use fetch::{
     sources_dir, sources_dir_with, DefaultSources, NoTarball, SHA256SUMS, SOURCES_ENV,
 };
@@ -259,6 +260,37 @@ pub fn tarball_stem(file: &str) -> &str {
 /// Looks a library up by its `--libs` key.
 pub fn find(key: &str) -> Option<&'static Lib> {
     LIBS.iter().find(|lib| lib.key == key)
+}
+
+/// What the table does with the loadable modules of an OpenSSL release, also one it has no row
+/// of: what its row of the same release series says (the `modules` of its [`Recipe::OpenSsl`]).
+/// A series is `1.1.0` or `1.1.1` before 3.0 (a letter numbers its releases) and `major.minor`
+/// from 3.0 on (`3.5`, `4.0`: the patch number does). `None` where the table has no OpenSSL
+/// row of that series.
+///
+/// ```
+/// use sslprobe_build::Version;
+/// use sslprobe_cli::libs::{openssl_modules, OpenSslModules};
+///
+/// // the table builds 3.5.5 with the modules built in, so every 3.5 release is configured so
+/// assert_eq!(openssl_modules(&Version::parse("3.5.0")?), Some(OpenSslModules::BuiltIn));
+/// assert_eq!(openssl_modules(&Version::parse("3.0.1")?), Some(OpenSslModules::Installed));
+/// assert_eq!(openssl_modules(&Version::parse("1.1.1a")?), Some(OpenSslModules::Unsupported));
+/// assert_eq!(openssl_modules(&Version::parse("1.0.2u")?), None);
+/// # Ok::<(), sslprobe_build::Error>(())
+/// ```
+pub fn openssl_modules(version: &Version) -> Option<OpenSslModules> {
+    let series = |v: &Version| (v.major, v.minor, (v.major < 3).then_some(v.patch));
+    LIBS.iter().find_map(|lib| match lib.source {
+        Source::Crate {
+            recipe: Recipe::OpenSsl { modules },
+            ..
+        } => {
+            let v = Version::parse(lib.version).ok()?;
+            (series(&v) == series(version)).then_some(modules)
+        }
+        _ => None,
+    })
 }
 
 /// All valid keys, comma-separated (for error messages).
@@ -740,6 +772,40 @@ mod tests {
             assert!(find(&key).is_some(), "{key} missing");
         }
         assert!(find("openssl-4.0.x").is_some());
+    }
+
+    /// Every OpenSSL row's modules are its series' (the rows of one series agree, static and
+    /// shared), and a series the table has no row of has no answer.
+    #[test]
+    fn openssl_modules_are_the_series_row_s() {
+        let mut rows = 0;
+        for lib in LIBS {
+            if let Source::Crate {
+                recipe: Recipe::OpenSsl { modules },
+                ..
+            } = lib.source
+            {
+                let v = Version::parse(lib.version).unwrap();
+                assert_eq!(openssl_modules(&v), Some(modules), "{}", lib.key);
+                rows += 1;
+            }
+        }
+        assert!(rows >= 10, "{rows} OpenSSL rows");
+        let v = |s: &str| Version::parse(s).unwrap();
+        // another release of a series the table has: 1.1.0f (1.1.0i), 3.4.0 (3.4.1), 4.0.1 (4.0.3)
+        assert_eq!(
+            openssl_modules(&v("1.1.0f")),
+            Some(OpenSslModules::Unsupported)
+        );
+        assert_eq!(
+            openssl_modules(&v("3.4.0")),
+            Some(OpenSslModules::Installed)
+        );
+        assert_eq!(openssl_modules(&v("4.0.1")), Some(OpenSslModules::BuiltIn));
+        // 1.0.2 and 3.7 have no row; 1.1.2 is not the 1.1.1 series
+        for none in ["1.0.2u", "3.7.0", "1.1.2"] {
+            assert_eq!(openssl_modules(&v(none)), None, "{none}");
+        }
     }
 
     #[test]

@@ -24,7 +24,7 @@ use anyhow::{bail, Context, Result};
 use sslprobe_build::{Family, Version};
 
 use super::exports;
-use crate::libs::{self, Recipe, Source, LIBS};
+use crate::libs::{self, Linkage, Recipe, Source, LIBS};
 
 /// Bump when the way headers are prepared changes (invalidates cached header trees).
 pub const HEADERS_REVISION: u32 = 1;
@@ -295,36 +295,18 @@ fn copy_headers(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Configures OpenSSL out of tree in `build` and generates its headers; returns the include
-/// directories (generated first, then the source tree's).
+/// Configures OpenSSL out of tree in `build` and generates its headers there (the `.h.in`
+/// templates of `include/openssl/`, into `build/include/openssl/`).
 fn configure_openssl(src: &Path, version: &Version, build: &Path) -> Result<()> {
     std::fs::create_dir_all(build)?;
     let configure = std::fs::read_to_string(src.join("Configure"))?;
-    // the features Configure can disable: its `my @disablables = ( ... );` list
-    let disablables = configure
-        .split("my @disablables = (")
-        .nth(1)
-        .and_then(|b| b.split(");").next())
-        .unwrap_or("");
-    let knows = |f: &str| disablables.contains(&format!("\"{f}\""));
-    let target = match std::env::consts::ARCH {
-        "aarch64" => "linux-aarch64",
-        _ => "linux-x86_64",
-    };
-    let mut args = vec![target.to_string(), "no-shared".to_string()];
-    // The same feature switches as the matrix build (they change no public declaration, but
-    // some end up as OPENSSL_NO_* macros), and `no-module` for the stripped 3.5+ sources.
-    for f in ["tests", "docs"] {
-        if knows(f) {
-            args.push(format!("no-{f}"));
-        }
-    }
-    if !knows("tests") && knows("unit-test") {
-        args.push("no-unit-test".into());
-    }
-    if *version >= Version::new(3, 5, 0) {
-        args.push("no-module".into());
-    }
+    // Configured as the matrix builds its series statically: the library table decides the
+    // feature switches (some end up as OPENSSL_NO_* macros) and `no-module` (which the stripped
+    // 3.5+ sources require). No install directories: only the headers are generated.
+    let modules = libs::openssl_modules(version).with_context(|| {
+        format!("OpenSSL {version}: the library table has no row of its release series")
+    })?;
+    let args = libs::openssl_configure_switches(&configure, Linkage::Static, modules);
     let mut perl = Command::new("perl");
     if configure.contains("'File::Glob' => qw/glob/") {
         // Configure of 1.1.0 before 1.1.0g imports `glob` from File::Glob, which Perl 5.30
@@ -507,6 +489,16 @@ mod tests {
         assert!(own.contains(&"wolfssl-debian") && own.contains(&"boringssl-android-debian"));
         assert!(own.contains(&"openssl-1.1.1w-shared"));
         assert!(!own.contains(&"openssl-1.1.1w"));
+    }
+
+    /// The library table has a row of every examined OpenSSL release's series, so it decides
+    /// how each is configured ([`libs::openssl_modules`]).
+    #[test]
+    fn every_openssl_release_has_a_series_row_in_the_table() {
+        for v in OPENSSL_SRC {
+            let version = Version::parse(v.split_once('+').unwrap().1).unwrap();
+            assert!(libs::openssl_modules(&version).is_some(), "{v}");
+        }
     }
 
     #[test]
