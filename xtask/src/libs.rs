@@ -39,16 +39,19 @@ pub fn options_from_env() -> Result<Options> {
 mod tests {
     use super::*;
 
-    /// The `include:` entries (`lib`, `dir`) of the CI workflow's matrix job.
-    fn ci_matrix_entries(yaml: &str) -> Vec<(String, String)> {
+    /// The `include:` entries (`lib`, `dir`, `recipe`) of the CI workflow's matrix job.
+    fn ci_matrix_entries(yaml: &str) -> Vec<(String, String, String)> {
         let mut out = Vec::new();
         let mut lib: Option<String> = None;
+        let mut dir: Option<String> = None;
         for line in yaml.lines().map(str::trim) {
             if let Some(v) = line.strip_prefix("- lib:") {
                 lib = Some(v.trim().to_string());
             } else if let Some(v) = line.strip_prefix("dir:") {
-                if let Some(l) = lib.take() {
-                    out.push((l, v.trim().to_string()));
+                dir = Some(v.trim().to_string());
+            } else if let Some(v) = line.strip_prefix("recipe:") {
+                if let (Some(l), Some(d)) = (lib.take(), dir.take()) {
+                    out.push((l, d, v.trim().to_string()));
                 }
             }
         }
@@ -60,18 +63,29 @@ mod tests {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../.github/workflows/ci.yml");
         let yaml = std::fs::read_to_string(path).expect("read .github/workflows/ci.yml");
         let got = ci_matrix_entries(&yaml);
-        let want: Vec<(String, String)> = LIBS
+        let want: Vec<(String, String, String)> = LIBS
             .iter()
-            .map(|l| (l.key.to_string(), l.cache_dir_name()))
+            .map(|l| {
+                (
+                    l.key.to_string(),
+                    l.cache_dir_name(),
+                    l.recipe_revision().to_string(),
+                )
+            })
             .collect();
         let expected_yaml: String = want
             .iter()
-            .map(|(k, d)| format!("          - lib: {k}\n            dir: {d}\n"))
+            .map(|(k, d, r)| {
+                format!("          - lib: {k}\n            dir: {d}\n            recipe: {r}\n")
+            })
             .collect();
         assert_eq!(
             got, want,
             "ci.yml's matrix `include:` is out of date; it should read:\n{expected_yaml}"
         );
+        // the library cache is keyed on the entry's recipe revision, not on file hashes (an
+        // edit that changes no recipe must not rebuild every library)
+        assert!(yaml.contains("${{ matrix.dir }}-r${{ matrix.recipe }}"), "cache key");
     }
 
     #[test]
