@@ -85,7 +85,10 @@ mod tests {
         );
         // the library cache is keyed on the entry's recipe revision, not on file hashes (an
         // edit that changes no recipe must not rebuild every library)
-        assert!(yaml.contains("${{ matrix.dir }}-r${{ matrix.recipe }}"), "cache key");
+        assert!(
+            yaml.contains("${{ matrix.dir }}-r${{ matrix.recipe }}"),
+            "cache key"
+        );
     }
 
     #[test]
