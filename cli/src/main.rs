@@ -127,6 +127,15 @@ struct MatrixArgs {
     command: Vec<String>,
 }
 
+#[cfg(not(unix))]
+fn matrix(_: MatrixArgs) -> Result<(), Failure> {
+    Err(Failure::usage(
+        "sslprobe matrix runs on Unix-like systems only: it builds the libraries with perl, \
+         make, cmake and ninja",
+    ))
+}
+
+#[cfg(unix)]
 fn matrix(a: MatrixArgs) -> Result<(), Failure> {
     use sslprobe_cli::matrix::{self, Error, Plan, RawArgs};
     let raw = RawArgs {
