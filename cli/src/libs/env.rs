@@ -3,7 +3,7 @@
 
 use std::ffi::OsString;
 
-use super::{Family, Lib, Linkage, Prefix};
+use super::{Family, Lib, Linkage, OpensslSys, Prefix};
 
 /// The cargo feature of the `openssl` crate (and, as `bindgen`, of `openssl-sys`) that makes
 /// `openssl-sys` generate its bindings with the bindgen library (BoringSSL, AWS-LC).
@@ -53,30 +53,19 @@ pub fn features_for(family: Family) -> Option<&'static str> {
 }
 
 /// Why `openssl-sys` can never use `lib`, whatever the crate does: known before building
-/// anything (`None` when it may work: then only a build tells).
+/// anything (`None` when it may work: then only a build tells). From the table
+/// ([`Lib::openssl_sys`](super::Lib::openssl_sys)).
 pub fn openssl_sys_cannot_use(lib: &Lib) -> Option<&'static str> {
-    match lib.family {
-        Family::WolfSsl => Some(
-            "openssl-sys links libssl and libcrypto; wolfSSL ships only libwolfssl, whose OpenSSL \
-             compatibility layer it cannot link",
-        ),
+    match lib.openssl_sys {
+        OpensslSys::Never(why) => Some(why),
         _ => None,
     }
 }
 
-/// Whether `openssl-sys` is meant to work with `lib` as a user builds it (OpenSSL, AWS-LC,
-/// BoringSSL built from source, LibreSSL releases from 3.5 on): a failure of its build script
-/// against such a library is a real failure, not a refusal. For the others (older LibreSSL,
-/// older BoringSSL, system packages it was not written for) only trying tells, and a failure
-/// of its build script means it cannot use them.
+/// Whether `openssl-sys` is meant to work with `lib` as a user builds it: a failure of its
+/// build script against such a library is a real failure, not a refusal. From the table.
 pub fn openssl_sys_supports(lib: &Lib) -> bool {
-    match lib.family {
-        Family::OpenSsl | Family::AwsLc => true,
-        Family::BoringSsl => !lib.is_apt() && lib.key == "boringssl-new",
-        Family::LibreSsl => matches!(lib.source, super::Source::Tarball { .. }),
-        // wolfSSL, and any family the engine learns later: only trying tells
-        _ => false,
-    }
+    lib.openssl_sys == OpensslSys::Supported
 }
 
 #[cfg(test)]

@@ -170,6 +170,19 @@ pub enum Source {
     },
 }
 
+/// What `openssl-sys` (and so every crate on the `openssl` crate) is expected to do with a
+/// library: a fact about openssl-sys's stated support, kept in the table beside the library.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpensslSys {
+    /// Meant to work: a failure of its build script against the library is a real failure.
+    Supported,
+    /// Not promised (older LibreSSL or BoringSSL, distribution packages it was not written
+    /// for): only trying tells, and a failure of its build script means it cannot use it.
+    Untested,
+    /// It can never use the library, whatever the crate does (the reason).
+    Never(&'static str),
+}
+
 /// One row of the library table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Lib {
@@ -186,6 +199,8 @@ pub struct Lib {
     /// Macros that `<openssl/ssl.h>` must define, with their values (hex values
     /// compared case-insensitively and without an `L`/`UL` suffix).
     pub expect_macros: &'static [(&'static str, &'static str)],
+    /// What `openssl-sys` is expected to do with it.
+    pub openssl_sys: OpensslSys,
 }
 
 impl Recipe {

@@ -5,7 +5,7 @@
 //! OpenSSL 3.x rows carry the newest `openssl-src` release of each minor that
 //! crates.io had when the table was written.
 
-use super::{Family, Lib, Linkage, OpenSslModules, Recipe, Source};
+use super::{Family, Lib, Linkage, OpenSslModules, OpensslSys, Recipe, Source};
 
 macro_rules! ossl3 {
     ($maj:literal, $min:literal, $patch:literal) => {
@@ -32,6 +32,7 @@ macro_rules! openssl3 {
                 },
             },
             expect_macros: ossl3!($maj, $min, $patch),
+            openssl_sys: OpensslSys::Supported,
         }
     };
 }
@@ -50,6 +51,8 @@ macro_rules! libressl {
                 recipe: Recipe::LibreSsl,
             },
             expect_macros: &[("LIBRESSL_VERSION_NUMBER", $number)],
+            // openssl-sys supports LibreSSL 3.5.0 through 4.4.x: every release tarball row
+            openssl_sys: OpensslSys::Supported,
         }
     };
 }
@@ -69,6 +72,7 @@ pub const LIBS: &[Lib] = &[
             },
         },
         expect_macros: &[("OPENSSL_VERSION_NUMBER", "0x1010009f")],
+        openssl_sys: OpensslSys::Supported,
     },
     Lib {
         key: "openssl-1.1.1w",
@@ -83,6 +87,7 @@ pub const LIBS: &[Lib] = &[
             },
         },
         expect_macros: &[("OPENSSL_VERSION_NUMBER", "0x1010117f")],
+        openssl_sys: OpensslSys::Supported,
     },
     openssl3!("openssl-3.0.x", "300.0.13+3.0.8", "3.0.8", "3", "0", "8", modules: Installed),
     openssl3!("openssl-3.1.x", "300.1.6+3.1.4", "3.1.4", "3", "1", "4", modules: Installed),
@@ -105,6 +110,7 @@ pub const LIBS: &[Lib] = &[
             },
         },
         expect_macros: &[("OPENSSL_VERSION_NUMBER", "0x1010009f")],
+        openssl_sys: OpensslSys::Supported,
     },
     Lib {
         key: "openssl-1.1.1w-shared",
@@ -119,6 +125,7 @@ pub const LIBS: &[Lib] = &[
             },
         },
         expect_macros: &[("OPENSSL_VERSION_NUMBER", "0x1010117f")],
+        openssl_sys: OpensslSys::Supported,
     },
     Lib {
         key: "boringssl-new",
@@ -134,6 +141,7 @@ pub const LIBS: &[Lib] = &[
             },
         },
         expect_macros: &[("BORINGSSL_API_VERSION", "44")],
+        openssl_sys: OpensslSys::Supported,
     },
     Lib {
         key: "boringssl-old",
@@ -151,6 +159,7 @@ pub const LIBS: &[Lib] = &[
             },
         },
         expect_macros: &[("BORINGSSL_API_VERSION", "14")],
+        openssl_sys: OpensslSys::Untested,
     },
     Lib {
         key: "awslc",
@@ -165,6 +174,7 @@ pub const LIBS: &[Lib] = &[
             },
         },
         expect_macros: &[("AWSLC_VERSION_NUMBER_STRING", "\"5.12.0\"")],
+        openssl_sys: OpensslSys::Supported,
     },
     Lib {
         key: "libressl-3.1.0",
@@ -179,6 +189,7 @@ pub const LIBS: &[Lib] = &[
             },
         },
         expect_macros: &[("LIBRESSL_VERSION_NUMBER", "0x3010000f")],
+        openssl_sys: OpensslSys::Untested,
     },
     libressl!("libressl-3.5.4", "3.5.4", "0x3050400f", Static),
     libressl!("libressl-3.9.2", "3.9.2", "0x3090200f", Static),
@@ -198,6 +209,10 @@ pub const LIBS: &[Lib] = &[
             pre_includes: &["wolfssl/options.h"],
         },
         expect_macros: &[],
+        openssl_sys: OpensslSys::Never(
+            "openssl-sys links libssl and libcrypto; wolfSSL ships only libwolfssl, whose \
+             OpenSSL compatibility layer it cannot link",
+        ),
     },
     Lib {
         key: "boringssl-android-debian",
@@ -213,5 +228,6 @@ pub const LIBS: &[Lib] = &[
             pre_includes: &[],
         },
         expect_macros: &[],
+        openssl_sys: OpensslSys::Untested,
     },
 ];
