@@ -56,14 +56,20 @@ impl Args {
     }
 }
 
-/// Parses `--jobs N` (1..=256).
+/// The value of `--jobs`: [`parse_count`].
 pub fn parse_jobs(value: &str) -> Result<usize> {
+    parse_count("--jobs", value)
+}
+
+/// A count option's value (`--jobs`, `--at-once`): a number from 1 to 256; the error names
+/// `flag`.
+pub fn parse_count(flag: &str, value: &str) -> Result<usize> {
     let n: usize = value
         .trim()
         .parse()
-        .with_context(|| format!("--jobs expects a positive number, got `{value}`"))?;
+        .with_context(|| format!("{flag} expects a positive number, got `{value}`"))?;
     if n == 0 || n > 256 {
-        bail!("--jobs expects a number from 1 to 256, got {n}");
+        bail!("{flag} expects a number from 1 to 256, got {n}");
     }
     Ok(n)
 }

@@ -1,23 +1,31 @@
 //! `cargo xtask libs`: build the matrix libraries with a progress display.
 
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use anyhow::Result;
 
-use crate::cli::{parse_jobs, Args};
+use crate::cli::{parse_count, parse_jobs, Args};
 use crate::libs::{self, BuildFailed, Lib, Options, Prefix, Source, LIBS};
 
 /// Lines of build log shown when a build fails.
 const TAIL_LINES: usize = 40;
 
-/// Runs `cargo xtask libs [--list | --tarballs] [--libs a,b,c] [--jobs N]`.
+/// Runs `cargo xtask libs [--list | --tarballs] [--libs a,b,c] [--jobs N] [--at-once N]`.
 pub fn run(args: &[String]) -> Result<ExitCode> {
     let mut args = Args::new(args);
     let list = args.flag("--list");
     let tarballs = args.flag("--tarballs");
     let spec = args.value("--libs")?;
     let jobs = args.value("--jobs")?.map(|j| parse_jobs(&j)).transpose()?;
+    let at_once = args
+        .value("--at-once")?
+        .map(|j| parse_count("--at-once", &j))
+        .transpose()?
+        .unwrap_or_else(default_at_once);
     args.finish()?;
 
     let selected: Vec<&'static Lib> = match spec {
@@ -38,7 +46,7 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         print_list(&selected, &opts);
         return Ok(ExitCode::SUCCESS);
     }
-    let outcomes = build_all(&selected, &opts);
+    let outcomes = build_all(&selected, &opts, at_once);
     Ok(if outcomes.iter().all(|(_, r)| r.is_ok()) {
         ExitCode::SUCCESS
     } else {
@@ -94,14 +102,29 @@ fn print_list(selected: &[&Lib], opts: &Options) {
     }
 }
 
-/// Ensures every library in `selected` is built, one after another, printing
-/// a line per library as it starts and finishes (elapsed seconds), the build
-/// log's tail for failures, and a summary. Returns each library's outcome;
-/// failures do not stop the remaining builds.
-pub fn build_all(selected: &[&'static Lib], opts: &Options) -> Vec<(&'static Lib, Result<Prefix>)> {
+/// How many libraries `cargo xtask libs` builds at the same time by default: two where there
+/// are at least two CPUs. A build alternates between parallel compiling and serial steps
+/// (configure scripts, `make depend`, archiving, linking, installing); a second build fills
+/// the cores the first leaves idle in those.
+pub fn default_at_once() -> usize {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    cpus.min(2)
+}
+
+/// Ensures every library in `selected` is built, `at_once` at a time (each with `opts.jobs`
+/// compile jobs), printing a line per library as it starts and finishes (elapsed seconds,
+/// its own CPU seconds), the build log's tail for failures, and a summary in table order.
+/// Returns each library's outcome, in the order of `selected`; failures do not stop the
+/// remaining builds.
+pub fn build_all(
+    selected: &[&'static Lib],
+    opts: &Options,
+    at_once: usize,
+) -> Vec<(&'static Lib, Result<Prefix>)> {
     let run_start = Instant::now();
+    let at_once = at_once.clamp(1, selected.len().max(1));
     println!(
-        "xtask libs: {} librar{} into {} (-j{})",
+        "xtask libs: {} librar{} into {} ({at_once} at a time, -j{} each)",
         selected.len(),
         if selected.len() == 1 { "y" } else { "ies" },
         opts.cache_dir.display(),
@@ -116,51 +139,112 @@ pub fn build_all(selected: &[&'static Lib], opts: &Options) -> Vec<(&'static Lib
     }
     let width = selected.iter().map(|l| l.key.len()).max().unwrap_or(10);
     let n = selected.len();
-    let mut outcomes = Vec::new();
-    for (i, lib) in selected.iter().enumerate() {
-        let tag = format!("[{:>2}/{n}] {:<width$}", i + 1, lib.key);
-        let cached = !lib.is_apt()
-            && libs::load_cached(lib, &opts.cache_dir.join(lib.cache_dir_name())).is_some();
-        if !cached {
-            println!(
-                "{tag}  {}  {} ({}) ...",
-                if lib.is_apt() { "check" } else { "build" },
-                lib.source_label(),
-                lib.linkage
+    let next = AtomicUsize::new(0);
+    let mut slots: Vec<Option<Result<Prefix>>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..at_once)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::SeqCst);
+                        let Some(lib) = selected.get(i) else {
+                            break done;
+                        };
+                        let tag = format!("[{:>2}/{n}] {:<width$}", i + 1, lib.key);
+                        done.push((i, build_one(lib, opts, &tag, run_start)));
+                    }
+                })
+            })
+            .collect();
+        let mut slots: Vec<Option<Result<Prefix>>> = (0..n).map(|_| None).collect();
+        for w in workers {
+            match w.join() {
+                Ok(done) => {
+                    for (i, r) in done {
+                        slots[i] = Some(r);
+                    }
+                }
+                Err(_) => eprintln!("error: a build thread panicked"),
+            }
+        }
+        slots
+    });
+    let outcomes: Vec<(&'static Lib, Result<Prefix>)> = selected
+        .iter()
+        .zip(slots.iter_mut())
+        .map(|(lib, slot)| {
+            let r = slot
+                .take()
+                .unwrap_or_else(|| Err(anyhow::anyhow!("its build thread stopped")));
+            (*lib, r)
+        })
+        .collect();
+    print_summary(&outcomes, run_start.elapsed().as_secs_f64());
+    outcomes
+}
+
+/// Builds one library (or finds it in the cache), printing its start and end lines (each
+/// stamped with the seconds since `run_start`, as builds interleave); one `print!` per
+/// message, so concurrent builds' lines do not mix.
+fn build_one(lib: &'static Lib, opts: &Options, tag: &str, run_start: Instant) -> Result<Prefix> {
+    let stamp = || format!("[{:>6.1} s]", run_start.elapsed().as_secs_f64());
+    let cached = !lib.is_apt()
+        && libs::load_cached(lib, &opts.cache_dir.join(lib.cache_dir_name())).is_some();
+    if !cached {
+        println!(
+            "{} {tag}  {}  {} ({}) ...",
+            stamp(),
+            if lib.is_apt() { "check" } else { "build" },
+            lib.source_label(),
+            lib.linkage
+        );
+    }
+    let start = Instant::now();
+    let result = libs::ensure_built_with(lib, opts);
+    let secs = start.elapsed().as_secs_f64();
+    let mut msg = String::new();
+    match &result {
+        Ok(p) if p.from_cache => {
+            let _ = writeln!(
+                msg,
+                "{} {tag}  ok     {secs:6.1} s  cached (built in {:.1} s)",
+                stamp(),
+                p.build_seconds
             );
         }
-        let start = Instant::now();
-        let result = libs::ensure_built_with(lib, opts);
-        let secs = start.elapsed().as_secs_f64();
-        match &result {
-            Ok(p) if p.from_cache => println!(
-                "{tag}  ok     {secs:6.1} s  cached (built in {:.1} s)",
-                p.build_seconds
-            ),
-            Ok(p) => println!(
-                "{tag}  ok     {secs:6.1} s  ({:.1} s CPU)  {}",
+        Ok(p) => {
+            let _ = writeln!(
+                msg,
+                "{} {tag}  ok     {secs:6.1} s  ({:.1} s CPU)  {}",
+                stamp(),
                 p.build_cpu_seconds,
                 describe(p)
-            ),
-            Err(e) => {
-                println!("{tag}  FAILED {secs:6.1} s");
-                match e.downcast_ref::<BuildFailed>() {
-                    Some(f) => {
-                        println!("    {:#}", f.cause);
-                        println!("    --- last {TAIL_LINES} lines of {} ---", f.log.display());
-                        for line in libs::log_tail(&f.log, TAIL_LINES).lines() {
-                            println!("    | {line}");
-                        }
-                        println!("    --- full log: {} ---", f.log.display());
+            );
+        }
+        Err(e) => {
+            let _ = writeln!(msg, "{} {tag}  FAILED {secs:6.1} s", stamp());
+            match e.downcast_ref::<BuildFailed>() {
+                Some(f) => {
+                    let _ = writeln!(msg, "    {:#}", f.cause);
+                    let _ = writeln!(
+                        msg,
+                        "    --- last {TAIL_LINES} lines of {} ---",
+                        f.log.display()
+                    );
+                    for line in libs::log_tail(&f.log, TAIL_LINES).lines() {
+                        let _ = writeln!(msg, "    | {line}");
                     }
-                    None => println!("    {e:#}"),
+                    let _ = writeln!(msg, "    --- full log: {} ---", f.log.display());
+                }
+                None => {
+                    let _ = writeln!(msg, "    {e:#}");
                 }
             }
         }
-        outcomes.push((*lib, result));
     }
-    print_summary(&outcomes, run_start.elapsed().as_secs_f64());
-    outcomes
+    print!("{msg}");
+    let _ = std::io::stdout().flush();
+    result
 }
 
 fn describe(p: &Prefix) -> String {
@@ -227,8 +311,9 @@ fn print_summary(outcomes: &[(&Lib, Result<Prefix>)], total: f64) {
         }
     }
     println!(
-        "  cold build time of the libraries above: {sum:.1} s wall, {cpu:.1} s CPU \
-         (CPU / cores is the wall time a quiet machine needs at best)"
+        "  the libraries above took {sum:.1} s of build time (added up: builds side by side \
+         overlap) and {cpu:.1} s CPU (CPU / cores is the wall time a quiet machine needs at \
+         best); this run: {total:.1} s wall"
     );
 }
 

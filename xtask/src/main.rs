@@ -14,7 +14,7 @@ const USAGE: &str = "\
 usage: cargo xtask <command> [options]
 
 commands:
-  libs [--list | --tarballs] [--libs a,b,c] [--jobs N]
+  libs [--list | --tarballs] [--libs a,b,c] [--jobs N] [--at-once N]
       Build the matrix libraries into the cache ($SSLPROBE_MATRIX_CACHE,
       default ~/.cache/sslprobe/libs), reusing complete builds, printing each
       library's build time. Release tarballs (LibreSSL) come from
@@ -23,8 +23,9 @@ commands:
       --list       list the libraries and their cache state, build nothing
       --tarballs   print the tarball file names the libraries need, one a line
       --libs KEYS  comma-separated subset (default: all)
-      --jobs N     parallel compile jobs per build (make/ninja -jN, default 2);
-                   libraries are built one after another
+      --jobs N     parallel compile jobs per build (make/ninja -jN, default 2)
+      --at-once N  libraries built at the same time (default 2 where there are
+                   2 or more CPUs: one build's serial steps leave cores idle)
   matrix [--libs a,b] [--json FILE] [--list] [--readme] [--no-swap] [--jobs N]
       Prove sslprobe against every library: build each (cached), build and
       test sslprobe against it with OPENSSL_DIR as a user would, run the

@@ -110,7 +110,11 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
     }
     ensure_packages(PACKAGES)?;
     ensure_actionlint()?;
-    let outcomes = xtask::libs_cmd::build_all(&libs::parse_keys(LIBS)?, &libs::options_from_env()?);
+    let outcomes = xtask::libs_cmd::build_all(
+        &libs::parse_keys(LIBS)?,
+        &libs::options_from_env()?,
+        xtask::libs_cmd::default_at_once(),
+    );
     let failed: Vec<&str> = outcomes
         .iter()
         .filter(|(_, r)| r.is_err())

@@ -49,22 +49,10 @@ pub fn tools_for(lib: &Lib) -> Vec<Tool> {
     t
 }
 
-/// CPU seconds (user + system) used so far by this process's finished child processes.
-fn children_cpu_seconds() -> f64 {
-    // SAFETY: getrusage only writes the struct it is given.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    if unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) } != 0 {
-        return 0.0;
-    }
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    secs(usage.ru_utime) + secs(usage.ru_stime)
-}
-
 /// Builds (or, for apt, installs and inspects) `lib` into `dir`, replacing
 /// whatever was there, and writes `lib.json` and the stamp.
 pub fn build(lib: &Lib, dir: &Path, opts: &Options) -> Result<Prefix> {
     let start = Instant::now();
-    let cpu_start = children_cpu_seconds();
     if dir.exists() {
         std::fs::remove_dir_all(dir)
             .with_context(|| format!("removing stale build {}", dir.display()))?;
@@ -107,9 +95,10 @@ pub fn build(lib: &Lib, dir: &Path, opts: &Options) -> Result<Prefix> {
             &mut log,
         ),
     };
+    let cpu = log.cpu_seconds();
     let finish = |mut prefix: Prefix| -> Result<Prefix> {
         prefix.build_seconds = (start.elapsed().as_secs_f64() * 10.0).round() / 10.0;
-        prefix.build_cpu_seconds = ((children_cpu_seconds() - cpu_start) * 10.0).round() / 10.0;
+        prefix.build_cpu_seconds = (cpu * 10.0).round() / 10.0;
         let json = serde_json::to_string_pretty(&prefix)?;
         std::fs::write(dir.join("lib.json"), json + "\n")?;
         if !opts.keep_build_tree {

@@ -2,9 +2,9 @@
 
 use std::ffi::OsStr;
 use std::fs::File;
-use std::io::Write;
+use std::io::{Read as _, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
@@ -16,6 +16,7 @@ use super::Progress;
 pub struct Log {
     file: File,
     progress: Option<(String, Progress)>,
+    cpu_seconds: f64,
 }
 
 impl Log {
@@ -26,6 +27,7 @@ impl Log {
         Ok(Log {
             file,
             progress: None,
+            cpu_seconds: 0.0,
         })
     }
 
@@ -33,6 +35,13 @@ impl Log {
     pub fn with_progress(mut self, key: &str, progress: Option<Progress>) -> Log {
         self.progress = progress.map(|p| (key.to_string(), p));
         self
+    }
+
+    /// CPU seconds (user + system) used by the commands this log has run, each with the
+    /// descendants it waited for (a `make` and its compilers). Measured per command, so a
+    /// build's figure stays its own while other builds run in the same process.
+    pub fn cpu_seconds(&self) -> f64 {
+        self.cpu_seconds
     }
 
     /// Appends a line of commentary.
@@ -55,16 +64,22 @@ impl Log {
         Ok(line)
     }
 
-    /// Runs a command with stdout and stderr appended to the log, then its wall time.
+    /// Runs a command with stdout and stderr appended to the log, then its wall and CPU time.
     pub fn run(&mut self, cmd: &mut Command) -> Result<()> {
         let line = self.prepare(cmd)?;
         let start = Instant::now();
-        let status = cmd
+        let child = cmd
             .stdout(self.file.try_clone()?)
             .stderr(self.file.try_clone()?)
-            .status()
+            .spawn()
             .with_context(|| format!("starting `{line}`"))?;
-        self.note(&format!("{:.1} s", start.elapsed().as_secs_f64()));
+        let (status, cpu) =
+            wait_measured(child).with_context(|| format!("waiting for `{line}`"))?;
+        self.cpu_seconds += cpu;
+        self.note(&format!(
+            "{:.1} s ({cpu:.1} s CPU)",
+            start.elapsed().as_secs_f64()
+        ));
         if !status.success() {
             bail!("`{line}` failed ({status})");
         }
@@ -74,16 +89,54 @@ impl Log {
     /// Runs a command, returning its stdout; stderr goes to the log.
     pub fn output(&mut self, cmd: &mut Command) -> Result<Vec<u8>> {
         let line = self.prepare(cmd)?;
-        let out = cmd
+        let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(self.file.try_clone()?)
-            .output()
+            .spawn()
             .with_context(|| format!("starting `{line}`"))?;
-        if !out.status.success() {
-            bail!("`{line}` failed ({})", out.status);
+        let mut stdout = Vec::new();
+        if let Some(mut pipe) = child.stdout.take() {
+            pipe.read_to_end(&mut stdout)
+                .with_context(|| format!("reading the output of `{line}`"))?;
         }
-        Ok(out.stdout)
+        let (status, cpu) =
+            wait_measured(child).with_context(|| format!("waiting for `{line}`"))?;
+        self.cpu_seconds += cpu;
+        if !status.success() {
+            bail!("`{line}` failed ({status})");
+        }
+        Ok(stdout)
     }
+}
+
+/// Waits for `child` (with `wait4`, not [`std::process::Child::wait`]) and returns its exit
+/// status and the CPU seconds, user + system, that it and the descendants it waited for used.
+/// `getrusage(RUSAGE_CHILDREN)` would count every child of the process, other threads'
+/// builds included.
+fn wait_measured(child: std::process::Child) -> Result<(ExitStatus, f64)> {
+    use std::os::unix::process::ExitStatusExt as _;
+    let pid = libc::pid_t::try_from(child.id()).context("process id out of range")?;
+    let mut status: libc::c_int = 0;
+    // SAFETY: a zeroed rusage is a valid value; wait4 only writes the two out-parameters.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: pid is our own child, not yet reaped (std reaps only in wait/try_wait).
+        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if r == pid {
+            break;
+        }
+        let err = std::io::Error::last_os_error();
+        if err.kind() != std::io::ErrorKind::Interrupted {
+            return Err(err).context("wait4");
+        }
+    }
+    // Reaped: the handle must not be waited for again (dropping it closes its pipes only).
+    drop(child);
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Ok((
+        ExitStatus::from_raw(status),
+        secs(usage.ru_utime) + secs(usage.ru_stime),
+    ))
 }
 
 /// A short name for a build step: the program's file name and its first few short,
@@ -131,6 +184,50 @@ pub(super) fn describe(cmd: &Command) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A shell loop that keeps a CPU busy for about `secs` seconds.
+    fn busy(secs: f64) -> Command {
+        let mut c = Command::new("sh");
+        c.arg("-c").arg(format!(
+            "end=$(( $(date +%s%N) + {} )); while [ $(date +%s%N) -lt $end ]; do :; done",
+            (secs * 1e9) as u64
+        ));
+        c
+    }
+
+    #[test]
+    fn each_log_counts_the_cpu_of_its_own_commands_only() {
+        let dir = std::env::temp_dir().join(format!("sslprobe-log-cpu-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (a, b) = (dir.join("a.log"), dir.join("b.log"));
+        // a busy build and a sleeping one side by side, as `cargo xtask libs` runs them
+        let (busy_cpu, idle_cpu) = std::thread::scope(|s| {
+            let busy_log = s.spawn(|| {
+                let mut log = Log::create(&a).unwrap();
+                log.run(&mut busy(0.6)).unwrap();
+                log.cpu_seconds()
+            });
+            let idle_log = s.spawn(|| {
+                let mut log = Log::create(&b).unwrap();
+                log.run(Command::new("sleep").arg("1")).unwrap();
+                log.output(Command::new("echo").arg("hi")).unwrap();
+                log.cpu_seconds()
+            });
+            (busy_log.join().unwrap(), idle_log.join().unwrap())
+        });
+        assert!(busy_cpu > 0.3, "the busy command's CPU: {busy_cpu}");
+        assert!(
+            idle_cpu < 0.2,
+            "the sleeping build was charged the other build's CPU: {idle_cpu}"
+        );
+        // the log says each command's time
+        assert!(std::fs::read_to_string(&a).unwrap().contains("s CPU)"));
+        // a failing command still fails, with its status
+        let mut log = Log::create(&b).unwrap();
+        let err = log.run(Command::new("false").arg("x")).unwrap_err();
+        assert!(format!("{err:#}").contains("failed"), "{err:#}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn step_labels_are_short() {

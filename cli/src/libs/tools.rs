@@ -143,12 +143,15 @@ fn apt_get(args: &[&str]) -> Result<(bool, String)> {
     Ok((out.status.success(), text))
 }
 
-/// Whether `apt-get update` already ran in this process.
+/// Whether `apt-get update` already ran in this process; held through every [`apt_install`].
 static UPDATED: Mutex<bool> = Mutex::new(false);
 
 /// `apt-get install -y PACKAGES`; when that fails, `apt-get update` (once per
-/// process) and retry. The error carries apt's output.
+/// process) and retry. The error carries apt's output. One call at a time in a process
+/// (libraries built side by side may each need a package, and a second `apt-get` fails on
+/// dpkg's lock instead of waiting for it).
 pub fn apt_install(packages: &[&str]) -> Result<()> {
+    let mut updated = UPDATED.lock().unwrap_or_else(|e| e.into_inner());
     if which("apt-get").is_none() {
         bail!(
             "apt-get not found: install {} by hand (or run on Debian/Ubuntu)",
@@ -161,7 +164,6 @@ pub fn apt_install(packages: &[&str]) -> Result<()> {
     if ok {
         return Ok(());
     }
-    let mut updated = UPDATED.lock().unwrap_or_else(|e| e.into_inner());
     if !*updated {
         eprintln!("sslprobe: apt-get install failed; running apt-get update and retrying");
         let (ok, text) = apt_get(&["update"])?;
