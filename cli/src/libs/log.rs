@@ -49,24 +49,28 @@ impl Log {
         let _ = writeln!(self.file, "### {text}");
     }
 
-    fn prepare(&mut self, cmd: &mut Command) -> Result<String> {
+    /// Logs `cmd`'s line and returns it with the command to spawn: `cmd` in the C locale, out
+    /// of any outer `make`'s jobserver, with no input, under a [`supervised`](super::supervised)
+    /// process group (a killed build leaves no `make` behind).
+    fn prepare(&mut self, cmd: &mut Command) -> Result<(String, Command)> {
         let line = describe(cmd);
         if let Some((key, progress)) = &self.progress {
             progress.report(key, &step_label(cmd));
         }
         writeln!(self.file, "\n$ {line}")?;
         self.file.flush()?;
-        cmd.stdin(Stdio::null())
-            .env("LC_ALL", "C")
+        cmd.env("LC_ALL", "C")
             .env_remove("MAKEFLAGS")
             .env_remove("MFLAGS")
             .env_remove("MAKELEVEL");
-        Ok(line)
+        let mut spawned = super::supervised(cmd);
+        spawned.stdin(Stdio::null());
+        Ok((line, spawned))
     }
 
     /// Runs a command with stdout and stderr appended to the log, then its wall and CPU time.
     pub fn run(&mut self, cmd: &mut Command) -> Result<()> {
-        let line = self.prepare(cmd)?;
+        let (line, mut cmd) = self.prepare(cmd)?;
         let start = Instant::now();
         let child = cmd
             .stdout(self.file.try_clone()?)
@@ -88,7 +92,7 @@ impl Log {
 
     /// Runs a command, returning its stdout; stderr goes to the log.
     pub fn output(&mut self, cmd: &mut Command) -> Result<Vec<u8>> {
-        let line = self.prepare(cmd)?;
+        let (line, mut cmd) = self.prepare(cmd)?;
         let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(self.file.try_clone()?)

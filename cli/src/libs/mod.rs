@@ -27,6 +27,7 @@
 //! library: it is reported as half-built and rebuilt from scratch on next use.
 
 mod build;
+mod child;
 pub mod env;
 mod fetch;
 mod inspect;
@@ -44,6 +45,7 @@ use serde::{Deserialize, Serialize};
 use sslprobe_build::Version;
 
 pub use build::{openssl_configure_switches, STAMP};
+pub use child::{kill_tree, supervised};
 pub use fetch::{
     sources_dir, sources_dir_with, DefaultSources, NoTarball, SHA256SUMS, SOURCES_ENV,
 };

@@ -93,8 +93,7 @@ fn wait_limited(child: &mut Child, limit: Duration) -> Result<Option<ExitStatus>
             return Ok(Some(status));
         }
         if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
+            crate::libs::kill_tree(child);
             return Ok(None);
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -112,9 +111,10 @@ pub struct Logged {
     pub log: PathBuf,
 }
 
-/// Runs `cmd` with stdout and stderr both appended to `log` (after a `$ line` header), killing
-/// it after `limit`.
-pub fn run_logged(mut cmd: Command, line: &str, log: &Path, limit: Duration) -> Result<Logged> {
+/// Runs `cmd` (with no input, [`supervised`](crate::libs::supervised): nothing it starts
+/// outlives this process) with stdout and stderr both appended to `log` (after a `$ line`
+/// header), killing it and everything it started after `limit`.
+pub fn run_logged(cmd: Command, line: &str, log: &Path, limit: Duration) -> Result<Logged> {
     if let Some(dir) = log.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
@@ -125,7 +125,8 @@ pub fn run_logged(mut cmd: Command, line: &str, log: &Path, limit: Duration) -> 
         .open(log)
         .with_context(|| format!("opening {}", log.display()))?;
     let start = Instant::now();
-    let mut child = cmd
+    let mut child = crate::libs::supervised(&cmd)
+        .stdin(Stdio::null())
         .stdout(file.try_clone()?)
         .stderr(file)
         .spawn()
@@ -163,8 +164,9 @@ pub struct Captured {
     pub stderr: String,
 }
 
-/// Runs `cmd` with stdout and stderr captured separately, killing it after `limit`.
-pub fn run_captured(mut cmd: Command, line: &str, limit: Duration) -> Result<Captured> {
+/// Runs `cmd` (with no input, [`supervised`](crate::libs::supervised)) with stdout and stderr
+/// captured separately, killing it and everything it started after `limit`.
+pub fn run_captured(cmd: Command, line: &str, limit: Duration) -> Result<Captured> {
     let dir = std::env::temp_dir().join(format!(
         "sslprobe-matrix-{}-{}",
         std::process::id(),
@@ -176,7 +178,8 @@ pub fn run_captured(mut cmd: Command, line: &str, limit: Duration) -> Result<Cap
     std::fs::create_dir_all(&dir)?;
     let (out_path, err_path) = (dir.join("stdout"), dir.join("stderr"));
     let start = Instant::now();
-    let spawned = cmd
+    let spawned = crate::libs::supervised(&cmd)
+        .stdin(Stdio::null())
         .stdout(File::create(&out_path)?)
         .stderr(File::create(&err_path)?)
         .spawn()
