@@ -224,6 +224,7 @@ fn expect_baseline_results(b: &Build, pkg: &str, what: &str) -> Script {
 // The C toolchain
 // ---------------------------------------------------------------------------------------------
 
+/// README row: `CC=/nonexistent/cc`
 #[test]
 fn cc_names_a_missing_program() {
     baseline();
@@ -239,6 +240,7 @@ fn cc_names_a_missing_program() {
     );
 }
 
+/// README row: `CC=false`
 #[test]
 fn cc_is_false() {
     baseline();
@@ -255,6 +257,7 @@ fn cc_is_false() {
     );
 }
 
+/// README row: `CFLAGS="-Werror -Wall -Wextra"`
 #[test]
 fn cflags_werror_wall_wextra_give_the_normal_results() {
     baseline();
@@ -269,6 +272,7 @@ fn cflags_werror_wall_wextra_give_the_normal_results() {
     );
 }
 
+/// README row: `CFLAGS="--definitely-not-a-flag"`
 #[test]
 fn cflags_garbage_is_a_sanity_error_naming_the_flag() {
     baseline();
@@ -294,6 +298,8 @@ fn doctored_prefix() -> PathBuf {
 /// Flags that let a missing symbol link or never link at all: the build stops naming the flag,
 /// where without them it stops with the header/library mismatch. Never a cfg for an API the
 /// library does not have.
+///
+/// README row: `CFLAGS` with `-shared`, `-c`, `-S`, `-E`, `-fsyntax-only`, `-r`, `-Wl,--unresolved-symbols=ignore-all`, `-Wl,-z,undefs` or `-Wl,--noinhibit-exec` (a libssl missing `SSL_CTX_set_num_tickets`)
 #[test]
 fn control_probes_name_the_flag_that_would_make_a_missing_api_present() {
     baseline();
@@ -344,6 +350,8 @@ fn control_probes_name_the_flag_that_would_make_a_missing_api_present() {
 /// `uint32_t SSL_CTX_set_options(SSL_CTX *, uint32_t)`, the probe still finds `u32` (not the
 /// DB's `u64`), the build warns that `-w` was left out and that probe and DB disagree, and the
 /// generated extern has the header's prototype.
+///
+/// README row: `CFLAGS=-w` (or `-Wno-incompatible-pointer-types`, …) against headers declaring `uint32_t SSL_CTX_set_options(SSL_CTX *, uint32_t)`
 #[test]
 fn cflags_w_cannot_flip_a_prototype_variant() {
     baseline();
@@ -384,6 +392,7 @@ fn cflags_w_cannot_flip_a_prototype_variant() {
 // Where the library is
 // ---------------------------------------------------------------------------------------------
 
+/// README row: `OPENSSL_DIR` does not exist
 #[test]
 fn openssl_dir_missing() {
     baseline();
@@ -398,6 +407,7 @@ fn openssl_dir_missing() {
     );
 }
 
+/// README row: `OPENSSL_DIR` with headers, no libraries
 #[test]
 fn openssl_dir_with_headers_but_no_libraries() {
     baseline();
@@ -414,6 +424,7 @@ fn openssl_dir_with_headers_but_no_libraries() {
     );
 }
 
+/// README row: `OPENSSL_DIR` with libraries, no headers
 #[test]
 fn openssl_dir_with_libraries_but_no_headers() {
     baseline();
@@ -433,6 +444,7 @@ fn openssl_dir_with_libraries_but_no_headers() {
     );
 }
 
+/// README row: `OPENSSL_STATIC=1`, only shared libraries
 #[test]
 fn openssl_static_with_only_shared_libraries() {
     baseline();
@@ -453,6 +465,8 @@ fn openssl_static_with_only_shared_libraries() {
 
 /// Headers of OpenSSL 1.1.1w with the libraries of 1.1.0i, both from the matrix cache (which
 /// `cargo xtask test` fills).
+///
+/// README row: headers of one version, libraries of another (OpenSSL 3.0 headers + 1.1.1w libraries; or 1.1.1w headers + 1.1.0i libraries)
 #[test]
 fn headers_and_libraries_of_different_versions() {
     baseline();
@@ -578,6 +592,7 @@ fn cross_target_without_toolchain() -> &'static str {
         .unwrap_or_else(|| panic!("every cross compiler of {TARGETS:?} is installed: no target is left without a C toolchain"))
 }
 
+/// README row: `--target aarch64-unknown-linux-gnu`, no cross toolchain
 #[test]
 fn cross_target_without_toolchain_points_to_the_overrides() {
     baseline();
@@ -655,6 +670,7 @@ fn cross_target_without_toolchain_points_to_the_overrides() {
 // Paths
 // ---------------------------------------------------------------------------------------------
 
+/// README row: paths with spaces (`OPENSSL_DIR`, crate directory, `OUT_DIR`)
 #[test]
 fn paths_with_spaces() {
     baseline();
@@ -683,6 +699,7 @@ fn paths_with_spaces() {
     );
 }
 
+/// README row: `OPENSSL_DIR` with non-UTF-8 bytes
 #[test]
 fn path_with_non_utf8_bytes() {
     use std::os::unix::ffi::OsStringExt;
@@ -748,6 +765,7 @@ fn user_namespaces_work() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// README row: read-only source tree (sslprobe and the crate mounted read-only)
 #[test]
 fn read_only_source_tree() {
     baseline();
@@ -841,6 +859,7 @@ fn read_only_source_tree() {
 // Overrides
 // ---------------------------------------------------------------------------------------------
 
+/// README row: `SSLPROBE_HAVE_FOO=1`
 #[test]
 fn unknown_override_name_lists_the_valid_names() {
     baseline();
@@ -882,6 +901,7 @@ fn unknown_override_name_lists_the_valid_names() {
     );
 }
 
+/// README row: `SSLPROBE_HAVE_SSL_CTX_SET_NUM_TICKETS=maybe`
 #[test]
 fn bad_override_value_lists_the_valid_values() {
     baseline();
@@ -899,6 +919,7 @@ fn bad_override_value_lists_the_valid_values() {
     b.expect_error("hostile-engine", &["u64, c_ulong, u32, c_long_macro"]);
 }
 
+/// README row: overrides set
 #[test]
 fn overrides_are_applied_without_probing_and_recorded() {
     baseline();
@@ -1023,6 +1044,7 @@ fn no_probe_runs_no_compiler_at_all() {
     assert!(info.contains("\"SSLPROBE_NO_PROBE=1\", \"SSLPROBE_ASSUME=openssl-1.1.0i\", \"SSLPROBE_HAVE_SSL_CTX_SET_KEYLOG_CALLBACK=1\""), "{info}");
 }
 
+/// README row: `SSLPROBE_NO_PROBE=1` without `SSLPROBE_ASSUME` (or a bad one)
 #[test]
 fn no_probe_needs_a_valid_assume() {
     baseline();
@@ -1144,6 +1166,7 @@ fn assert_log_intact(log: &str, apis: &[String], all: &[String], what: &str) {
     }
 }
 
+/// README row: two crates probing at once (`cargo build -j2`)
 #[test]
 fn two_crates_probing_at_once_never_share_scratch_files() {
     baseline();
@@ -1347,4 +1370,112 @@ fn downstream_catalog_include_lines_are_validated() {
             "include line {bad:?} accepted"
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The README's table of hostile environments is this file's list of cases
+// ---------------------------------------------------------------------------------------------
+
+/// The first cells ("case") of README's hostile-environment table.
+fn readme_hostile_rows(readme: &str) -> Vec<String> {
+    let start = readme
+        .find("| case | what the user sees |")
+        .expect("README has the hostile-environment table");
+    let end = readme[start..]
+        .find("<!-- hostile-table:end -->")
+        .map(|e| start + e)
+        .expect("the table ends with <!-- hostile-table:end -->");
+    readme[start..end]
+        .lines()
+        .skip(2) // header and |---|
+        .filter(|l| l.starts_with("| "))
+        .map(|l| {
+            let cell = &l[2..];
+            cell[..cell.find(" | ").expect("a row has two cells")].to_string()
+        })
+        .collect()
+}
+
+/// Each `/// README row: CASE` line of this file, with the test it documents (the marker is
+/// in the doc comment right above a `#[test] fn`).
+fn claimed_rows(source: &str) -> Vec<(String, String)> {
+    let lines: Vec<&str> = source.lines().collect();
+    let mut claims = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(case) = line.strip_prefix("/// README row: ") else {
+            continue;
+        };
+        let rest = &lines[i + 1..];
+        let after_docs = rest
+            .iter()
+            .position(|l| !l.starts_with("///"))
+            .map(|j| &rest[j..])
+            .unwrap_or(&[]);
+        let test = match after_docs {
+            [attr, f, ..] if *attr == "#[test]" && f.starts_with("fn ") => {
+                f["fn ".len()..].split('(').next().unwrap_or("").to_string()
+            }
+            _ => panic!(
+                "`/// README row: {case}` (line {}) is not on a #[test] fn",
+                i + 1
+            ),
+        };
+        claims.push((case.to_string(), test));
+    }
+    claims
+}
+
+/// README says each row of its hostile-environment table is a case of this file: every row is
+/// claimed by exactly one test here (`/// README row: <the row's case cell, verbatim>`), and
+/// no claim names a row the README no longer has.
+#[test]
+fn every_readme_hostile_row_is_a_test_here() {
+    let readme = std::fs::read_to_string(Path::new(REPO).join("README.md")).unwrap();
+    let rows = readme_hostile_rows(&readme);
+    assert!(
+        rows.len() >= 20,
+        "the table has {} rows: {rows:?}",
+        rows.len()
+    );
+    let claims = claimed_rows(include_str!("hostile.rs"));
+    let mut problems = Vec::new();
+    for row in &rows {
+        let tests: Vec<&str> = claims
+            .iter()
+            .filter(|(c, _)| c == row)
+            .map(|(_, t)| t.as_str())
+            .collect();
+        match tests.len() {
+            1 => {}
+            0 => problems.push(format!("README row {row} has no test in tests/hostile.rs")),
+            _ => problems.push(format!("README row {row} is claimed by {tests:?}")),
+        }
+    }
+    for (case, test) in &claims {
+        if !rows.contains(case) {
+            problems.push(format!(
+                "{test} claims README row {case}, which the README table does not have"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_row_checker_sees_a_missing_and_a_stale_row() {
+    let readme = concat!(
+        "| case | what the user sees |\n",
+        "|---|---|\n",
+        "| `A=1` | x |\n",
+        "| b c | y |\n",
+        "<!-- hostile-table:end -->\n"
+    );
+    assert_eq!(readme_hostile_rows(readme), ["`A=1`", "b c"]);
+    let source = "/// Doc.\n///\n/// README row: `A=1`\n#[test]\nfn a_case() {}\n";
+    assert_eq!(
+        claimed_rows(source),
+        [("`A=1`".to_string(), "a_case".to_string())]
+    );
+    let misplaced = "/// README row: b c\nfn helper() {}\n";
+    assert!(std::panic::catch_unwind(|| claimed_rows(misplaced)).is_err());
 }
