@@ -116,6 +116,10 @@ pub struct DbFamily {
     pub variants: &'static [(&'static str, &'static str)],
     /// Whether calling it has an effect.
     pub effective: bool,
+    /// Whether it is needed for what it is for: false where it works but the library already
+    /// behaves that way without it (`SSL_CTX_set_num_tickets` on BoringSSL and AWS-LC, whose
+    /// TLS 1.3 servers send no ticket once `SSL_OP_NO_TICKET` is set).
+    pub needed: bool,
     /// One-line note.
     pub note: Option<&'static str>,
 }

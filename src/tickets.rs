@@ -6,7 +6,7 @@
 //! [`disable_session_tickets`] always does both, calling `SSL_CTX_set_num_tickets` only where the
 //! build-time probe found it, and reports what each call means on the library linked.
 
-use crate::info::{build_info, Family};
+use crate::info::{build_info, db};
 use openssl_sys::SSL_CTX;
 use std::fmt;
 
@@ -18,7 +18,8 @@ pub enum NumTickets {
     Done,
     /// Not needed here: the API is absent (no TLS 1.3 tickets beyond `SSL_OP_NO_TICKET`, e.g.
     /// OpenSSL 1.1.0), or present but `SSL_OP_NO_TICKET` alone already stops every ticket
-    /// (BoringSSL, AWS-LC: no stateful tickets). `called` says whether it was called anyway.
+    /// (the knowledge DB's `needed = false`: BoringSSL, AWS-LC, which have no stateful
+    /// tickets). `called` says whether it was called anyway.
     NotNeeded {
         /// Whether the function was called (it is harmless where present).
         called: bool,
@@ -113,18 +114,24 @@ pub unsafe fn disable_session_tickets_raw(ctx: *mut SSL_CTX) -> TicketsDisabled 
     }
 }
 
+/// What a call of `SSL_CTX_set_num_tickets` that returned `ret` (`None`: not called) amounts
+/// to on the library built against: the probe's `effective` and the knowledge DB's `needed` for
+/// its family (`needed = false` in `probes/catalog.toml`; a family without a DB row counts as
+/// needing it).
 fn classify(ret: Option<i32>) -> NumTickets {
+    const API: &str = "SSL_CTX_set_num_tickets";
     let info = build_info();
-    let effective = info
-        .api("SSL_CTX_set_num_tickets")
-        .is_some_and(|a| a.effective);
+    let effective = info.api(API).is_some_and(|a| a.effective);
+    let needed = db()
+        .iter()
+        .find(|a| a.name == API)
+        .and_then(|a| a.families.iter().find(|f| f.family == info.family))
+        .is_none_or(|f| f.needed);
     match ret {
         None => NumTickets::NotNeeded { called: false },
         Some(r) if r != 1 => NumTickets::Failed { ret: r },
         Some(_) if !effective => NumTickets::NoEffect,
-        Some(_) if matches!(info.family, Family::BoringSsl | Family::AwsLc) => {
-            NumTickets::NotNeeded { called: true }
-        }
+        Some(_) if !needed => NumTickets::NotNeeded { called: true },
         Some(_) => NumTickets::Done,
     }
 }

@@ -244,6 +244,17 @@ fn disable_session_tickets_says_what_it_did() {
         assert_eq!(outcome.num_tickets, NumTickets::NoEffect);
         assert!(outcome.to_string().contains("no effect"), "{outcome}");
     }
+    // The knowledge DB's `needed = false` (BoringSSL, AWS-LC): called, and said not to be needed
+    // (the matrix checks that claim against the wire: no TLS 1.3 ticket with the option alone).
+    let needed = sslprobe::info::db()
+        .iter()
+        .find(|a| a.name == "SSL_CTX_set_num_tickets")
+        .and_then(|a| a.families.iter().find(|f| f.family == build_info().family))
+        .is_none_or(|f| f.needed);
+    if api.present && api.effective && !needed {
+        assert_eq!(outcome.num_tickets, NumTickets::NotNeeded { called: true });
+        assert!(outcome.to_string().contains("not needed"), "{outcome}");
+    }
     // The option really is on the context.
     assert!(b.options().contains(openssl::ssl::SslOptions::NO_TICKET));
     let ctx = b.build();

@@ -19,7 +19,9 @@
 //! BoringSSL's API version as a number string; `null` when no version has it), `kind` (as of the
 //! newest version range the DB describes; `null` when never or when the DB does not say),
 //! `variants` (`[{from, variant, kind}]`, the DB's prototype variant per version range; may be
-//! empty), `effective` (`false` for stubs and no-ops; `null` when never) and `note` (or `null`).
+//! empty), `effective` (`false` for stubs and no-ops; `null` when never), `needed` (`false`
+//! where the API works but the library already behaves as it would make it; `null` when
+//! never) and `note` (or `null`).
 //! Census answers: `name`, `source: "census"`, `releases_examined`, `families.<family>`
 //! (`openssl`, `libressl`, `boringssl`, `awslc`, `wolfssl`) with `examined`, `examined_range`,
 //! `runs[]` (`from`, `to`, `releases`, `libs` — the matrix libraries in the run that are
@@ -171,6 +173,9 @@ fn text(api: &Api) -> String {
                 if !e.effective {
                     line.push_str(", NO EFFECT");
                 }
+                if !e.needed {
+                    line.push_str(", not needed");
+                }
             }
         }
         if let Some(n) = &e.note {
@@ -203,6 +208,7 @@ fn catalog_json(api: &Api, census: &Census) -> serde_json::Value {
                 "kind": family_kind(api, e).map(|k| k.as_str()),
                 "variants": variants,
                 "effective": e.since.as_ref().map(|_| e.effective),
+                "needed": e.since.as_ref().map(|_| e.needed),
                 "note": e.note,
             }),
         );

@@ -148,11 +148,12 @@ pub fn db_rs(catalog: &Catalog) -> String {
                 .collect();
             let _ = writeln!(
                 o,
-                "            DbFamily {{ family: {}, since: {}, variants: &[{}], effective: {}, note: {} }},",
+                "            DbFamily {{ family: {}, since: {}, variants: &[{}], effective: {}, needed: {}, note: {} }},",
                 family(*f),
                 opt(since.as_deref()),
                 vv.join(", "),
                 e.effective,
+                e.needed,
                 opt(e.note.as_deref())
             );
         }

@@ -22,7 +22,8 @@
 //!    exactly the same per API (presence, kind, variant, effect).
 //! 3. **Two second opinions per API**: the knowledge DB (`db_agrees`) and the symbols the
 //!    library really exports (`nm_agrees`; see [`nm`] for the rule, including wolfSSL's macro
-//!    aliases).
+//!    aliases). And one against the wire: the DB's `needed` for `SSL_CTX_set_num_tickets`
+//!    against the TLS 1.3 tickets sent with `SSL_OP_NO_TICKET` alone ([`tickets_vs_db`]).
 //! 4. **The run-time library swap** (`examples/swap.rs`, built against shared 1.1.1w and
 //!    started on shared 1.1.0i; see [`swap`]).
 //!
@@ -407,6 +408,8 @@ struct Ctx {
     function_apis: BTreeSet<String>,
     includes: Vec<String>,
     catalog_apis: usize,
+    /// The knowledge DB's `needed` for [`NUM_TICKETS`], per family name ([`tickets_vs_db`]).
+    num_tickets_needed: std::collections::BTreeMap<String, bool>,
     engine: PathBuf,
     start: Instant,
 }
@@ -1037,11 +1040,56 @@ impl Ctx {
                 sentences.len()
             ),
         );
+        let mut sentences = sentences;
+        if let Some(report) = report {
+            let needed = self.num_tickets_needed.get(&report.library.family).copied();
+            sentences.extend(tickets_vs_db(
+                lib.key,
+                &report.library.family,
+                needed,
+                report,
+            ));
+        }
         for s in &sentences {
             println!("    ! {s}");
         }
         r.apis = rows;
         r.disagreements = sentences;
+    }
+}
+
+/// The API whose purpose the loopback measures: TLS 1.3 tickets after `SSL_OP_NO_TICKET`.
+const NUM_TICKETS: &str = "SSL_CTX_set_num_tickets";
+
+/// The knowledge DB's `needed` for [`NUM_TICKETS`] on a family against the wire. Where the
+/// build-time probe found it present and effective, a family whose DB row says `needed = false`
+/// must send no TLS 1.3 ticket with `SSL_OP_NO_TICKET` alone (the report's TLS 1.3 baseline),
+/// and one that needs it must send some. Returns the disagreement, if any; `needed` is `None`
+/// for a family without a DB row, and nothing is said without a clean TLS 1.3 measurement.
+pub fn tickets_vs_db(
+    key: &str,
+    family: &str,
+    needed: Option<bool>,
+    report: &ReportDoc,
+) -> Option<String> {
+    let needed = needed?;
+    let api = report.apis.iter().find(|a| a.name == NUM_TICKETS)?;
+    let p = &report.tickets.tls13;
+    if !(api.present && api.effective) || p.error.is_some() {
+        return None;
+    }
+    match (needed, p.baseline?) {
+        (true, 0) => Some(format!(
+            "{key}: {NUM_TICKETS}: the knowledge DB says {family} needs it, but with \
+             SSL_OP_NO_TICKET alone its TLS 1.3 server sent no ticket on loopback (`needed = \
+             false` in probes/catalog.toml, if that holds for the family)"
+        )),
+        (false, n) if n > 0 => Some(format!(
+            "{key}: {NUM_TICKETS}: the knowledge DB says {family} does not need it (`needed = \
+             false`), but with SSL_OP_NO_TICKET alone its TLS 1.3 server sent {n} ticket(s) on \
+             loopback"
+        )),
+        _ => None,
     }
 }
 
@@ -1170,6 +1218,14 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         function_apis,
         includes,
         catalog_apis: catalog.apis.len(),
+        num_tickets_needed: catalog
+            .get(NUM_TICKETS)
+            .map(|a| {
+                a.db_rows()
+                    .map(|(f, e)| (f.as_str().to_string(), e.needed))
+                    .collect()
+            })
+            .unwrap_or_default(),
         engine: matrix_dir.join(SEED).join("debug").join("sslprobe"),
         start,
     };
@@ -1544,6 +1600,64 @@ mod tests {
         b.variant = Some("macro".into());
         let d = build_time_differences(&b, &api("A", true, Some("function")));
         assert_eq!(d.len(), 2, "{d:?}");
+    }
+
+    /// A report with `SSL_CTX_set_num_tickets` present (effective or a stub) and `baseline`
+    /// TLS 1.3 tickets (`None`: a failed measurement).
+    fn report_with(effective: bool, baseline: Option<u64>) -> ReportDoc {
+        serde_json::from_value(serde_json::json!({
+            "library": { "family": "boringssl", "version": "API 44" },
+            "runtime": { "text": "BoringSSL", "matches": true },
+            "apis": [{ "name": NUM_TICKETS, "present": true, "effective": effective,
+                       "db_expected": true, "db_agrees": true }],
+            "tickets": {
+                "tls13": { "baseline": baseline, "fixed": 0,
+                           "error": if baseline.is_none() { Some("refused") } else { None } },
+                "tls12": { "baseline": 0, "fixed": 0 }
+            }
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_db_s_needed_is_checked_against_the_wire() {
+        let check = |needed, r: &ReportDoc| tickets_vs_db("lib", "boringssl", needed, r);
+        // agreements: not needed and no ticket; needed and two
+        assert_eq!(check(Some(false), &report_with(true, Some(0))), None);
+        assert_eq!(check(Some(true), &report_with(true, Some(2))), None);
+        // disagreements, both ways
+        let d = check(Some(false), &report_with(true, Some(2))).expect("a disagreement");
+        assert!(
+            d.contains("does not need it") && d.contains("sent 2 ticket(s)"),
+            "{d}"
+        );
+        let d = check(Some(true), &report_with(true, Some(0))).expect("a disagreement");
+        assert!(
+            d.contains("says boringssl needs it") && d.contains("no ticket"),
+            "{d}"
+        );
+        // nothing to say: a stub, a failed measurement, a family without a DB row
+        assert_eq!(check(Some(true), &report_with(false, Some(0))), None);
+        assert_eq!(check(Some(true), &report_with(true, None)), None);
+        assert_eq!(check(None, &report_with(true, Some(0))), None);
+    }
+
+    #[test]
+    fn the_real_catalog_says_where_num_tickets_is_not_needed() {
+        let (catalog, _) = Catalog::load(&workspace_root().join("probes")).unwrap();
+        let api = catalog.get(NUM_TICKETS).unwrap();
+        let needed: Vec<(String, bool)> = api
+            .db_rows()
+            .map(|(f, e)| (f.as_str().to_string(), e.needed))
+            .collect();
+        // OpenSSL >= 1.1.1 sends two stateful tickets without it (the mission); BoringSSL and
+        // AWS-LC send none (matrix); LibreSSL's is a stub (needed stays true, effective false)
+        for (family, want) in [("openssl", true), ("boringssl", false), ("awslc", false)] {
+            assert!(
+                needed.contains(&(family.to_string(), want)),
+                "{family}: {needed:?}"
+            );
+        }
     }
 
     #[test]

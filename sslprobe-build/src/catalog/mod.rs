@@ -18,9 +18,15 @@
 //! [api.db]
 //! openssl  = { since = "1.1.1" }
 //! libressl = { since = "3.5.0", effective = false, note = "stub: stores a value nothing reads" }
-//! boringssl = { since = "18", note = "BORINGSSL_API_VERSION; capped at 16" }
-//! awslc    = { since = "1.2.0", note = "capped at 16" }
+//! boringssl = { since = "17", needed = false, note = "BORINGSSL_API_VERSION; capped at 16" }
+//! awslc    = { since = "1.2.0", needed = false, note = "capped at 16" }
 //! ```
+//!
+//! A family's row: `since` (the first version that has the API, or `"never"`), `variant` (the
+//! prototype variant the DB expects, one name or a table of version = name), `effective = false`
+//! for a stub or no-op, `needed = false` where the API works but the library already behaves as
+//! it would make it (BoringSSL's TLS 1.3 server sends no ticket once `SSL_OP_NO_TICKET` is set),
+//! and a `note`.
 //!
 //! The file is TOML, and the engine reads it with a reader of the subset above (no TOML crate:
 //! this crate is every downstream crate's build-dependency): comments, `[[api]]` and `[api.db]`
@@ -179,6 +185,11 @@ pub struct DbEntry {
     pub variants: Vec<(Version, String)>,
     /// Whether calling it has any effect (false for LibreSSL's stubs, AWS-LC's no-ops).
     pub effective: bool,
+    /// Whether it is needed for what it is for (`needed = false` in the catalog): false where
+    /// the API works but the library already behaves that way without it, e.g.
+    /// `SSL_CTX_set_num_tickets(ctx, 0)` on BoringSSL, whose TLS 1.3 server sends no ticket
+    /// once `SSL_OP_NO_TICKET` is set. The runtime reports such a call as "not needed".
+    pub needed: bool,
     /// One line of context.
     pub note: Option<String>,
 }
@@ -455,6 +466,7 @@ struct RawDb {
     since: String,
     variant: Option<RawDbVariant>,
     effective: bool,
+    needed: bool,
     note: Option<String>,
 }
 
@@ -525,6 +537,17 @@ impl<'a> Fields<'a> {
                 kind: V::Str(s), ..
             }) => Ok(Some(s.clone())),
             Some(v) => Err(self.wrong(key, v, "a string")),
+        }
+    }
+
+    /// A boolean field; `default` when absent.
+    fn boolean(&self, key: &str, default: bool) -> std::result::Result<bool, String> {
+        match self.get(key) {
+            None => Ok(default),
+            Some(Value {
+                kind: V::Bool(b), ..
+            }) => Ok(*b),
+            Some(v) => Err(self.wrong(key, v, "a boolean")),
         }
     }
 
@@ -602,7 +625,7 @@ fn read_raw(text: &str) -> std::result::Result<RawCatalog, String> {
             let e = Fields::new(
                 format!("{name}: db.{fam}"),
                 e,
-                &["since", "variant", "effective", "note"],
+                &["since", "variant", "effective", "needed", "note"],
             )?;
             let variant = match e.get("variant") {
                 None => None,
@@ -626,19 +649,15 @@ fn read_raw(text: &str) -> std::result::Result<RawCatalog, String> {
                     return Err(e.wrong("variant", v, "a string or a table of version = variant"))
                 }
             };
-            let effective = match e.get("effective") {
-                None => true,
-                Some(Value {
-                    kind: V::Bool(b), ..
-                }) => *b,
-                Some(v) => return Err(e.wrong("effective", v, "a boolean")),
-            };
+            let effective = e.boolean("effective", true)?;
+            let needed = e.boolean("needed", true)?;
             db.push((
                 fam.clone(),
                 RawDb {
                     since: e.required_string("since")?,
                     variant,
                     effective,
+                    needed,
                     note: e.string("note")?,
                 },
             ));
@@ -798,6 +817,12 @@ impl Catalog {
                             .map_err(|e| bad(format!("db.{fam}.since: {e}")))?,
                     )
                 };
+                if !rd.needed && (since.is_none() || !rd.effective) {
+                    return Err(bad(format!(
+                        "db.{fam}: `needed = false` says a working API is not needed; it needs \
+                         a `since` version and no `effective = false`"
+                    )));
+                }
                 let mut dbv = Vec::new();
                 match rd.variant {
                     None => {}
@@ -825,6 +850,7 @@ impl Catalog {
                         since,
                         variants: dbv,
                         effective: rd.effective,
+                        needed: rd.needed,
                         note: rd.note,
                     },
                 );
@@ -1029,10 +1055,52 @@ awslc = { since = "1.2.0", effective = false, note = "no-op" }
         assert!(a.db_get(Family::BoringSsl).unwrap().has(&Version::api(18)));
         assert!(!a.db_get(Family::BoringSsl).unwrap().has(&Version::api(17)));
         assert!(!a.db_get(Family::AwsLc).unwrap().effective);
+        assert!(
+            a.db_get(Family::BoringSsl).unwrap().needed,
+            "needed unless said"
+        );
         assert_eq!(
             a.db_kind_at(Family::OpenSsl, &"3.1.0".parse().unwrap()),
             Some(Kind::Macro)
         );
+    }
+
+    #[test]
+    fn needed_false_is_for_working_apis_only() {
+        let not_needed = TOML.replace(
+            "boringssl = { since = \"18\" }",
+            "boringssl = { since = \"18\", needed = false }",
+        );
+        let c = Catalog::from_sources(&not_needed, &[("ssl_foo.c", C)]).unwrap();
+        assert!(
+            !c.get("SSL_foo")
+                .unwrap()
+                .db_get(Family::BoringSsl)
+                .unwrap()
+                .needed
+        );
+        for (toml, what) in [
+            (
+                TOML.replace("since = \"never\" }", "since = \"never\", needed = false }"),
+                "never",
+            ),
+            (
+                TOML.replace("effective = false,", "effective = false, needed = false,"),
+                "a stub",
+            ),
+        ] {
+            let e = Catalog::from_sources(&toml, &[("ssl_foo.c", C)]).unwrap_err();
+            assert!(e.to_string().contains("`needed = false`"), "{what}: {e}");
+        }
+        let e = Catalog::from_sources(
+            &TOML.replace(
+                "boringssl = { since = \"18\" }",
+                "boringssl = { since = \"18\", needed = \"no\" }",
+            ),
+            &[("ssl_foo.c", C)],
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("`needed` must be a boolean"), "{e}");
     }
 
     #[test]
