@@ -2,10 +2,10 @@
 //! probe proved. Generated from the catalog; only present APIs are declared, so every use must be
 //! gated by the API's cfg (`#[cfg(have_ssl_ctx_set_num_tickets)]`).
 //!
-//! With the `runtime-detect` feature, [`dynamic`] resolves the same functions at run time with
-//! `dlsym`, so no direct reference to them is linked: a binary built against OpenSSL 1.1.1
-//! (shared) then still loads on 1.1.0, where the loader would otherwise refuse the missing
-//! `OPENSSL_1_1_1` symbol version, and reports the API absent.
+//! With the `runtime-detect` feature, the `dynamic` module (only then compiled) resolves the
+//! same functions at run time with `dlsym`, so no direct reference to them is linked: a binary
+//! built against OpenSSL 1.1.1 (shared) then still loads on 1.1.0, where the loader would
+//! otherwise refuse the missing `OPENSSL_1_1_1` symbol version, and reports the API absent.
 #![allow(
     non_snake_case,
     non_camel_case_types,

@@ -1061,10 +1061,10 @@ impl Ctx {
 /// The API whose purpose the loopback measures: TLS 1.3 tickets after `SSL_OP_NO_TICKET`.
 const NUM_TICKETS: &str = "SSL_CTX_set_num_tickets";
 
-/// The knowledge DB's `needed` for [`NUM_TICKETS`] on a family against the wire. Where the
-/// build-time probe found it present and effective, a family whose DB row says `needed = false`
-/// must send no TLS 1.3 ticket with `SSL_OP_NO_TICKET` alone (the report's TLS 1.3 baseline),
-/// and one that needs it must send some. Returns the disagreement, if any; `needed` is `None`
+/// The knowledge DB's `needed` for `SSL_CTX_set_num_tickets` on a family against the wire.
+/// Where the build-time probe found it present and effective, a family whose DB row says
+/// `needed = false` must send no TLS 1.3 ticket with `SSL_OP_NO_TICKET` alone (the report's
+/// TLS 1.3 baseline), and one that needs it must send some. Returns the disagreement, if any; `needed` is `None`
 /// for a family without a DB row, and nothing is said without a clean TLS 1.3 measurement.
 pub fn tickets_vs_db(
     key: &str,
