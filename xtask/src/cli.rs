@@ -101,5 +101,12 @@ mod tests {
         assert!(parse_jobs("0").is_err());
         assert!(parse_jobs("x").is_err());
         assert_eq!(parse_jobs("4").unwrap(), 4);
+        // the error names the option it is about
+        let err = parse_count("--at-once", "0").unwrap_err().to_string();
+        assert!(err.starts_with("--at-once expects"), "{err}");
+        let err = format!("{:#}", parse_count("--at-once", "two").unwrap_err());
+        assert!(err.contains("--at-once") && err.contains("`two`"), "{err}");
+        assert!(parse_count("--at-once", "257").is_err());
+        assert_eq!(parse_count("--at-once", " 2 ").unwrap(), 2);
     }
 }
