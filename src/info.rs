@@ -91,6 +91,23 @@ impl BuildInfo {
         self.apis.iter().find(|a| a.name == name)
     }
 
+    /// The knowledge DB's row for an API (by C name) in the family built against; `None` for
+    /// an API outside the catalog or a family without DB rows (wolfSSL).
+    ///
+    /// ```
+    /// let info = sslprobe::build_info();
+    /// if let Some(row) = info.db_row("SSL_CTX_set_num_tickets") {
+    ///     assert_eq!(row.family, info.family);
+    /// }
+    /// ```
+    pub fn db_row(&self, name: &str) -> Option<&'static DbFamily> {
+        db().iter()
+            .find(|a| a.name == name)?
+            .families
+            .iter()
+            .find(|f| f.family == self.family)
+    }
+
     /// Whether the API was found.
     pub fn has(&self, name: &str) -> bool {
         self.api(name).is_some_and(|a| a.present)

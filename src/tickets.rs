@@ -6,7 +6,7 @@
 //! [`disable_session_tickets`] always does both, calling `SSL_CTX_set_num_tickets` only where the
 //! build-time probe found it, and reports what each call means on the library linked.
 
-use crate::info::{build_info, db};
+use crate::info::build_info;
 use openssl_sys::SSL_CTX;
 use std::fmt;
 
@@ -122,11 +122,7 @@ fn classify(ret: Option<i32>) -> NumTickets {
     const API: &str = "SSL_CTX_set_num_tickets";
     let info = build_info();
     let effective = info.api(API).is_some_and(|a| a.effective);
-    let needed = db()
-        .iter()
-        .find(|a| a.name == API)
-        .and_then(|a| a.families.iter().find(|f| f.family == info.family))
-        .is_none_or(|f| f.needed);
+    let needed = info.db_row(API).is_none_or(|f| f.needed);
     match ret {
         None => NumTickets::NotNeeded { called: false },
         Some(r) if r != 1 => NumTickets::Failed { ret: r },

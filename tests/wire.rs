@@ -246,10 +246,8 @@ fn disable_session_tickets_says_what_it_did() {
     }
     // The knowledge DB's `needed = false` (BoringSSL, AWS-LC): called, and said not to be needed
     // (the matrix checks that claim against the wire: no TLS 1.3 ticket with the option alone).
-    let needed = sslprobe::info::db()
-        .iter()
-        .find(|a| a.name == "SSL_CTX_set_num_tickets")
-        .and_then(|a| a.families.iter().find(|f| f.family == build_info().family))
+    let needed = build_info()
+        .db_row("SSL_CTX_set_num_tickets")
         .is_none_or(|f| f.needed);
     if api.present && api.effective && !needed {
         assert_eq!(outcome.num_tickets, NumTickets::NotNeeded { called: true });

@@ -9,8 +9,9 @@
 //! does; BoringSSL as `API n`, its `BORINGSSL_API_VERSION`), the prototype variant the
 //! knowledge DB expects where it names one (`` 1.0.2 `c_long_macro`, 1.1.0 `u64` ``), a
 //! `(no effect)` mark for stubs and no-ops, a `(not needed)` mark where the library already
-//! behaves as the API would make it (`needed = false`), and a `[n]` reference to the numbered notes below the
-//! table (identical notes share a number; a range repeating the previous variant is not shown).
+//! behaves as the API would make it (`needed = false`), and a `[n]` reference to the numbered
+//! notes below the table (identical notes share a number; a range repeating the previous
+//! variant is not shown).
 //!
 //! ```
 //! use sslprobe_build::Catalog;

@@ -1218,14 +1218,13 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         function_apis,
         includes,
         catalog_apis: catalog.apis.len(),
+        // the wire check must not vanish quietly when the catalog loses the API
         num_tickets_needed: catalog
             .get(NUM_TICKETS)
-            .map(|a| {
-                a.db_rows()
-                    .map(|(f, e)| (f.as_str().to_string(), e.needed))
-                    .collect()
-            })
-            .unwrap_or_default(),
+            .with_context(|| format!("probes/catalog.toml has no {NUM_TICKETS}"))?
+            .db_rows()
+            .map(|(f, e)| (f.as_str().to_string(), e.needed))
+            .collect(),
         engine: matrix_dir.join(SEED).join("debug").join("sslprobe"),
         start,
     };
